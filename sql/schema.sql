@@ -1,0 +1,100 @@
+-- wms schema: tables, constraints and indexes.
+-- Every change of stock goes through the extension's functions; the CHECK
+-- constraints below are the last line of defence, not the mechanism.
+
+CREATE SCHEMA wms;
+COMMENT ON SCHEMA wms IS 'wms: inventory data (products, warehouses, inventory, orders, ledger)';
+
+CREATE TABLE wms.products (
+    product_id  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    sku         text NOT NULL CONSTRAINT products_sku_key UNIQUE
+                CONSTRAINT products_sku_not_blank CHECK (btrim(sku) <> ''),
+    name        text NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE wms.warehouses (
+    warehouse_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    code         text NOT NULL CONSTRAINT warehouses_code_key UNIQUE
+                 CONSTRAINT warehouses_code_not_blank CHECK (btrim(code) <> ''),
+    name         text NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT now()
+);
+
+-- Current stock per (product, warehouse). Rows are locked in
+-- (product_id, warehouse_id) order by every operation that changes them.
+CREATE TABLE wms.inventory (
+    product_id        bigint NOT NULL REFERENCES wms.products,
+    warehouse_id      bigint NOT NULL REFERENCES wms.warehouses,
+    quantity_on_hand  bigint NOT NULL DEFAULT 0
+                      CONSTRAINT inventory_on_hand_nonnegative CHECK (quantity_on_hand >= 0),
+    quantity_reserved bigint NOT NULL DEFAULT 0
+                      CONSTRAINT inventory_reserved_within_on_hand
+                      CHECK (quantity_reserved >= 0 AND quantity_reserved <= quantity_on_hand),
+    updated_at        timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (product_id, warehouse_id)
+);
+CREATE INDEX inventory_warehouse_idx ON wms.inventory (warehouse_id);
+
+CREATE TABLE wms.customer_orders (
+    order_id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    customer_name   text NOT NULL,
+    order_status    text NOT NULL DEFAULT 'Pending'
+                    CONSTRAINT customer_orders_status_check
+                    CHECK (order_status IN ('Pending', 'Fulfilled', 'Cancelled')),
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    updated_at      timestamptz NOT NULL DEFAULT now(),
+    expires_at      timestamptz,
+    idempotency_key text CONSTRAINT customer_orders_idempotency_key_key UNIQUE,
+    -- The normalised request an idempotency key was first used with: a retry
+    -- with the same key is compared against it.
+    request         jsonb,
+    CONSTRAINT customer_orders_request_with_key CHECK ((idempotency_key IS NULL) = (request IS NULL))
+);
+CREATE INDEX customer_orders_created_at_idx ON wms.customer_orders (created_at);
+
+-- One line per (product, warehouse): lines naming the same item are summed
+-- before they are stored.
+CREATE TABLE wms.order_items (
+    order_id     bigint NOT NULL REFERENCES wms.customer_orders,
+    product_id   bigint NOT NULL,
+    warehouse_id bigint NOT NULL,
+    quantity     bigint NOT NULL CONSTRAINT order_items_quantity_positive CHECK (quantity > 0),
+    PRIMARY KEY (order_id, product_id, warehouse_id),
+    FOREIGN KEY (product_id, warehouse_id) REFERENCES wms.inventory
+);
+CREATE INDEX order_items_product_idx ON wms.order_items (product_id);
+
+-- The immutable ledger: SUM(quantity_change) per (product, warehouse) is the
+-- quantity on hand, and balance_after is the on hand right after the row.
+CREATE TABLE wms.stock_movements (
+    movement_id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    product_id      bigint NOT NULL,
+    warehouse_id    bigint NOT NULL,
+    quantity_change bigint NOT NULL CONSTRAINT stock_movements_change_nonzero CHECK (quantity_change <> 0),
+    reason          text NOT NULL CONSTRAINT stock_movements_reason_not_blank CHECK (btrim(reason) <> ''),
+    order_id        bigint REFERENCES wms.customer_orders,
+    reference       text,
+    movement_time   timestamptz NOT NULL DEFAULT now(),
+    actor           text NOT NULL DEFAULT session_user,
+    balance_after   bigint NOT NULL CONSTRAINT stock_movements_balance_nonnegative CHECK (balance_after >= 0),
+    FOREIGN KEY (product_id, warehouse_id) REFERENCES wms.inventory
+);
+CREATE INDEX stock_movements_product_time_idx ON wms.stock_movements (product_id, movement_time);
+CREATE INDEX stock_movements_item_idx ON wms.stock_movements (product_id, warehouse_id, movement_id);
+CREATE INDEX stock_movements_order_idx ON wms.stock_movements (order_id) WHERE order_id IS NOT NULL;
+
+-- Who moved which order from which status to which, when and why.
+-- from_status is NULL for the row that records the order's creation.
+CREATE TABLE wms.order_status_history (
+    history_id  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    order_id    bigint NOT NULL REFERENCES wms.customer_orders,
+    from_status text CONSTRAINT order_status_history_from_check
+                CHECK (from_status IN ('Pending', 'Fulfilled', 'Cancelled')),
+    to_status   text NOT NULL CONSTRAINT order_status_history_to_check
+                CHECK (to_status IN ('Pending', 'Fulfilled', 'Cancelled')),
+    changed_at  timestamptz NOT NULL DEFAULT now(),
+    changed_by  text NOT NULL DEFAULT session_user,
+    reason      text
+);
+CREATE INDEX order_status_history_order_idx ON wms.order_status_history (order_id);

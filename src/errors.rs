@@ -1,0 +1,157 @@
+//! Every failure a wms function reports, and the SQLSTATE a client branches on.
+//!
+//! README.md's SQLSTATE table is checked against [`WmsError::CATALOGUE`] by a test.
+
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::{PgLogLevel, PgSqlErrorCode};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WmsError {
+    /// A NULL where a value is needed (never a silent NULL result).
+    NullArgument { argument: &'static str },
+    /// Non-positive quantity, empty or malformed items, unknown option, blank text.
+    InvalidParameter { message: String },
+    /// A quantity or a sum of quantities outside bigint.
+    OutOfRange { message: String },
+    UnknownProduct { product_id: i64 },
+    UnknownWarehouse { warehouse_id: i64 },
+    /// A catalogue key (SKU, warehouse code) that already exists.
+    DuplicateKey { message: String },
+    /// Not enough available stock, with on_shortage => 'error'.
+    InsufficientStock { shortages: Vec<Shortage> },
+    /// An idempotency key reused with a different request.
+    IdempotencyKeyReused { key: String },
+}
+
+/// One order line that cannot be served.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Shortage {
+    pub product_id: i64,
+    pub warehouse_id: i64,
+    pub requested: i64,
+    pub available: i64,
+}
+
+/// (SQLSTATE, condition name, when it is raised): the README table.
+pub struct ErrorKind {
+    pub sqlstate: &'static str,
+    pub condition: &'static str,
+    pub when: &'static str,
+}
+
+impl WmsError {
+    pub const CATALOGUE: &'static [ErrorKind] = &[
+        ErrorKind { sqlstate: "22004", condition: "null_value_not_allowed", when: "an argument is NULL where a value is needed" },
+        ErrorKind { sqlstate: "22023", condition: "invalid_parameter_value", when: "non-positive quantity, empty or malformed items, unknown on_shortage, blank text" },
+        ErrorKind { sqlstate: "22003", condition: "numeric_value_out_of_range", when: "a quantity or a sum of quantities does not fit in bigint" },
+        ErrorKind { sqlstate: "23503", condition: "foreign_key_violation", when: "unknown product or warehouse" },
+        ErrorKind { sqlstate: "23505", condition: "unique_violation", when: "idempotency key reused with a different request; SKU or warehouse code already exists" },
+        ErrorKind { sqlstate: "23514", condition: "check_violation", when: "insufficient stock with on_shortage => 'error'" },
+        ErrorKind { sqlstate: "40001", condition: "serialization_failure", when: "REPEATABLE READ or SERIALIZABLE caller raced with a concurrent order on the same idempotency key (retry)" },
+    ];
+
+    fn code(&self) -> PgSqlErrorCode {
+        use PgSqlErrorCode::*;
+        match self {
+            WmsError::NullArgument { .. } => ERRCODE_NULL_VALUE_NOT_ALLOWED,
+            WmsError::InvalidParameter { .. } => ERRCODE_INVALID_PARAMETER_VALUE,
+            WmsError::OutOfRange { .. } => ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+            WmsError::UnknownProduct { .. } | WmsError::UnknownWarehouse { .. } => {
+                ERRCODE_FOREIGN_KEY_VIOLATION
+            }
+            WmsError::DuplicateKey { .. } | WmsError::IdempotencyKeyReused { .. } => {
+                ERRCODE_UNIQUE_VIOLATION
+            }
+            WmsError::InsufficientStock { .. } => ERRCODE_CHECK_VIOLATION,
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            WmsError::NullArgument { argument } => format!("argument \"{argument}\" must not be NULL"),
+            WmsError::InvalidParameter { message }
+            | WmsError::OutOfRange { message }
+            | WmsError::DuplicateKey { message } => message.clone(),
+            WmsError::UnknownProduct { product_id } => format!("product {product_id} does not exist"),
+            WmsError::UnknownWarehouse { warehouse_id } => {
+                format!("warehouse {warehouse_id} does not exist")
+            }
+            WmsError::InsufficientStock { shortages } => {
+                let s = &shortages[0];
+                let more = match shortages.len() {
+                    1 => String::new(),
+                    n => format!(" (and {} more short lines)", n - 1),
+                };
+                format!(
+                    "insufficient stock for product {} in warehouse {}: requested {}, available {}{more}",
+                    s.product_id, s.warehouse_id, s.requested, s.available
+                )
+            }
+            WmsError::IdempotencyKeyReused { key } => {
+                format!("idempotency key \"{key}\" was already used with a different request")
+            }
+        }
+    }
+
+    fn detail(&self) -> Option<String> {
+        match self {
+            WmsError::InsufficientStock { shortages } => {
+                Some(serde_json::json!({ "short": shortages }).to_string())
+            }
+            _ => None,
+        }
+    }
+
+    fn hint(&self) -> Option<&'static str> {
+        match self {
+            WmsError::IdempotencyKeyReused { .. } => {
+                Some("Use a new idempotency key for a new request.")
+            }
+            WmsError::InsufficientStock { .. } => {
+                Some("Call with on_shortage => 'reject' to get an Unavailable result instead of an error.")
+            }
+            _ => None,
+        }
+    }
+
+    /// Raise the error as a PostgreSQL ERROR: the caller's transaction (or
+    /// savepoint) is aborted, so nothing the call wrote survives.
+    pub fn raise(self) -> ! {
+        let mut report = ErrorReport::new(self.code(), self.message(), "wms");
+        if let Some(detail) = self.detail() {
+            report = report.set_detail(detail);
+        }
+        if let Some(hint) = self.hint() {
+            report = report.set_hint(hint);
+        }
+        report.report(PgLogLevel::ERROR);
+        unreachable!("ERROR does not return")
+    }
+}
+
+pub type WmsResult<T> = Result<T, WmsError>;
+
+/// Unwrap a required argument or raise 22004.
+pub fn required<T>(value: Option<T>, argument: &'static str) -> T {
+    value.unwrap_or_else(|| WmsError::NullArgument { argument }.raise())
+}
+
+/// A quantity that must be > 0.
+pub fn positive_quantity(value: i64, argument: &str) -> WmsResult<i64> {
+    if value > 0 {
+        Ok(value)
+    } else {
+        Err(WmsError::InvalidParameter {
+            message: format!("{argument} must be greater than zero, got {value}"),
+        })
+    }
+}
+
+/// Text that must not be empty or only whitespace.
+pub fn not_blank<'a>(value: &'a str, argument: &str) -> WmsResult<&'a str> {
+    if value.trim().is_empty() {
+        Err(WmsError::InvalidParameter { message: format!("{argument} must not be blank") })
+    } else {
+        Ok(value)
+    }
+}

@@ -1,0 +1,277 @@
+//! The one door for stock: every change of on hand or reserved passes
+//! through [`lock_items`] and then [`apply`].
+//!
+//! Lock order, written once: inventory rows are locked one at a time in
+//! ascending (product_id, warehouse_id) order, each at most once per call.
+//! Any two wms calls therefore request the rows they share in the same
+//! order, so they queue behind each other instead of deadlocking. An
+//! idempotency key, when there is one, is locked before any row.
+
+use std::collections::BTreeMap;
+
+use pgrx::pg_sys::BuiltinOid::*;
+use pgrx::spi::SpiClient;
+
+use crate::errors::{WmsError, WmsResult};
+use crate::plans::{self, col, opt_col, Statement};
+
+/// (product_id, warehouse_id): one inventory row.
+pub type ItemKey = (i64, i64);
+
+/// Quantities per item, summed and kept in lock order.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Lines(BTreeMap<ItemKey, i64>);
+
+impl Lines {
+    /// Add `quantity` (already checked positive) of an item to the lines.
+    pub fn add(&mut self, item: ItemKey, quantity: i64) -> WmsResult<()> {
+        let total = self.0.entry(item).or_insert(0);
+        *total = total.checked_add(quantity).ok_or_else(|| WmsError::OutOfRange {
+            message: format!(
+                "total quantity of product {} in warehouse {} does not fit in bigint",
+                item.0, item.1
+            ),
+        })?;
+        Ok(())
+    }
+
+    pub fn single(item: ItemKey, quantity: i64) -> Self {
+        Lines(BTreeMap::from([(item, quantity)]))
+    }
+
+    /// Lines in lock order.
+    pub fn iter(&self) -> impl Iterator<Item = (ItemKey, i64)> + '_ {
+        self.0.iter().map(|(k, q)| (*k, *q))
+    }
+
+    /// The three parallel arrays (product_id, warehouse_id, quantity) a statement takes.
+    pub fn columns(&self) -> (Vec<i64>, Vec<i64>, Vec<i64>) {
+        let mut cols = (Vec::new(), Vec::new(), Vec::new());
+        for ((p, w), q) in self.iter() {
+            cols.0.push(p);
+            cols.1.push(w);
+            cols.2.push(q);
+        }
+        cols
+    }
+}
+
+/// An inventory row as it stands under this transaction's lock.
+#[derive(Debug, Clone, Copy)]
+pub struct LockedItem {
+    pub on_hand: i64,
+    pub reserved: i64,
+}
+
+impl LockedItem {
+    pub fn available(&self) -> i64 {
+        self.on_hand - self.reserved
+    }
+}
+
+/// What to do when an item has no inventory row yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// Create it with zero stock and lock it (inbound movements).
+    Create,
+    /// Leave it out: it has nothing available (outbound movements).
+    Skip,
+}
+
+/// Rows this transaction holds locked; only [`lock_items`] makes one, so
+/// [`apply`] cannot be reached without taking the locks first.
+pub struct Locked {
+    rows: BTreeMap<ItemKey, LockedItem>,
+}
+
+impl Locked {
+    /// The locked row of an item; `None` when it has no inventory row (skipped).
+    pub fn get(&self, item: ItemKey) -> Option<LockedItem> {
+        self.rows.get(&item).copied()
+    }
+
+    pub fn available(&self, item: ItemKey) -> i64 {
+        self.get(item).map_or(0, |r| r.available())
+    }
+}
+
+static LOCK_ROW: Statement = Statement {
+    sql: "SELECT quantity_on_hand, quantity_reserved FROM wms.inventory \
+          WHERE product_id = $1 AND warehouse_id = $2 FOR NO KEY UPDATE",
+    params: &[INT8OID, INT8OID],
+};
+
+static CREATE_ROW: Statement = Statement {
+    sql: "INSERT INTO wms.inventory (product_id, warehouse_id) VALUES ($1, $2) \
+          ON CONFLICT (product_id, warehouse_id) DO NOTHING",
+    params: &[INT8OID, INT8OID],
+};
+
+static ITEM_EXISTS: Statement = Statement {
+    sql: "SELECT EXISTS (SELECT 1 FROM wms.products WHERE product_id = $1), \
+                 EXISTS (SELECT 1 FROM wms.warehouses WHERE warehouse_id = $2)",
+    params: &[INT8OID, INT8OID],
+};
+
+/// Raise 23503 unless both the product and the warehouse exist.
+pub fn check_item_exists(client: &mut SpiClient<'_>, (product_id, warehouse_id): ItemKey) -> WmsResult<()> {
+    let row = plans::run(client, &ITEM_EXISTS, &[product_id.into(), warehouse_id.into()])
+        .next()
+        .expect("EXISTS returns one row");
+    if !col::<bool>(&row, 1) {
+        return Err(WmsError::UnknownProduct { product_id });
+    }
+    if !col::<bool>(&row, 2) {
+        return Err(WmsError::UnknownWarehouse { warehouse_id });
+    }
+    Ok(())
+}
+
+fn lock_row(client: &mut SpiClient<'_>, (p, w): ItemKey) -> Option<LockedItem> {
+    plans::run(client, &LOCK_ROW, &[p.into(), w.into()]).next().map(|row| LockedItem {
+        on_hand: col(&row, 1),
+        reserved: col(&row, 2),
+    })
+}
+
+/// Lock the inventory rows of `items` in lock order (see the module doc).
+/// An unknown product or warehouse raises 23503 before anything is written.
+pub fn lock_items(
+    client: &mut SpiClient<'_>,
+    items: impl IntoIterator<Item = ItemKey>,
+    missing: Missing,
+) -> WmsResult<Locked> {
+    let mut items: Vec<ItemKey> = items.into_iter().collect();
+    items.sort_unstable();
+    items.dedup();
+    let mut rows = BTreeMap::new();
+    for item in items {
+        let row = match lock_row(client, item) {
+            Some(row) => Some(row),
+            None => {
+                check_item_exists(client, item)?;
+                match missing {
+                    Missing::Skip => None,
+                    Missing::Create => {
+                        // A concurrent creator of the same row makes this
+                        // wait for its commit; the lock below then sees it.
+                        plans::run(client, &CREATE_ROW, &[item.0.into(), item.1.into()]);
+                        Some(lock_row(client, item).expect("inventory row exists after create"))
+                    }
+                }
+            }
+        };
+        if let Some(row) = row {
+            rows.insert(item, row);
+        }
+    }
+    Ok(Locked { rows })
+}
+
+/// One change of one locked row.
+#[derive(Debug, Clone, Copy)]
+pub struct Change {
+    pub item: ItemKey,
+    pub on_hand: i64,
+    pub reserved: i64,
+}
+
+/// Why a set of changes happens: stored on each ledger row.
+pub struct Cause<'a> {
+    pub reason: &'a str,
+    pub order_id: Option<i64>,
+    pub reference: Option<&'a str>,
+}
+
+/// A row after a change, with the ledger row that records it (if on hand moved).
+#[derive(Debug, Clone, Copy)]
+pub struct Applied {
+    pub item: ItemKey,
+    pub on_hand: i64,
+    pub movement_id: Option<i64>,
+}
+
+static APPLY: Statement = Statement {
+    sql: "WITH change AS ( \
+              SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) \
+                  AS c(product_id, warehouse_id, on_hand_change, reserved_change) \
+          ), updated AS ( \
+              UPDATE wms.inventory i \
+                 SET quantity_on_hand = i.quantity_on_hand + c.on_hand_change, \
+                     quantity_reserved = i.quantity_reserved + c.reserved_change, \
+                     updated_at = now() \
+                FROM change c \
+               WHERE i.product_id = c.product_id AND i.warehouse_id = c.warehouse_id \
+              RETURNING i.product_id, i.warehouse_id, i.quantity_on_hand, c.on_hand_change \
+          ), ledger AS ( \
+              INSERT INTO wms.stock_movements \
+                     (product_id, warehouse_id, quantity_change, reason, order_id, reference, balance_after) \
+              SELECT product_id, warehouse_id, on_hand_change, $5, $6, $7, quantity_on_hand \
+                FROM updated WHERE on_hand_change <> 0 \
+              RETURNING movement_id, product_id, warehouse_id \
+          ) \
+          SELECT u.product_id, u.warehouse_id, u.quantity_on_hand, l.movement_id \
+            FROM updated u LEFT JOIN ledger l \
+                 ON l.product_id = u.product_id AND l.warehouse_id = u.warehouse_id \
+           ORDER BY u.product_id, u.warehouse_id",
+    params: &[INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TEXTOID, INT8OID, TEXTOID],
+};
+
+/// The door: apply `changes` to rows locked by [`lock_items`], writing one
+/// ledger row per item whose on hand moves, in the same statement as the
+/// inventory update. A change that would leave a row negative, or reserved
+/// above on hand, is refused here before anything is written.
+pub fn apply(
+    client: &mut SpiClient<'_>,
+    locked: &Locked,
+    changes: &[Change],
+    cause: &Cause<'_>,
+) -> WmsResult<Vec<Applied>> {
+    let mut cols: [Vec<i64>; 4] = Default::default();
+    for change in changes {
+        let row = locked
+            .get(change.item)
+            .unwrap_or_else(|| panic!("wms: stock change for {:?} without its row lock", change.item));
+        let (p, w) = change.item;
+        let out_of_range = || WmsError::OutOfRange {
+            message: format!("quantity on hand of product {p} in warehouse {w} would not fit in bigint"),
+        };
+        let on_hand = row.on_hand.checked_add(change.on_hand).ok_or_else(out_of_range)?;
+        let reserved = row.reserved.checked_add(change.reserved).ok_or_else(out_of_range)?;
+        if on_hand < 0 || reserved < 0 || reserved > on_hand {
+            return Err(WmsError::InsufficientStock {
+                shortages: vec![crate::errors::Shortage {
+                    product_id: p,
+                    warehouse_id: w,
+                    requested: -change.on_hand.min(0) + change.reserved.max(0),
+                    available: row.available(),
+                }],
+            });
+        }
+        for (col, v) in cols.iter_mut().zip([p, w, change.on_hand, change.reserved]) {
+            col.push(v);
+        }
+    }
+    let [products, warehouses, on_hand, reserved] = cols;
+    let applied: Vec<Applied> = plans::run(
+        client,
+        &APPLY,
+        &[
+            products.into(),
+            warehouses.into(),
+            on_hand.into(),
+            reserved.into(),
+            cause.reason.into(),
+            cause.order_id.into(),
+            cause.reference.into(),
+        ],
+    )
+    .map(|row| Applied {
+        item: (col(&row, 1), col(&row, 2)),
+        on_hand: col(&row, 3),
+        movement_id: opt_col(&row, 4),
+    })
+    .collect();
+    assert_eq!(applied.len(), changes.len(), "wms: every locked row is updated exactly once");
+    Ok(applied)
+}

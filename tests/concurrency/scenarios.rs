@@ -1,0 +1,420 @@
+//! The scenarios. Each creates its own products and warehouses, so they
+//! never see each other's stock; `wms_verify()` covers the whole database.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use postgres::error::SqlState;
+use postgres::{Client, Config, NoTls};
+use wms_loadgen::{
+    flash_sale, run_buyers, together, verify_sale, wait_at_gate, Answer, BuyerResult, Gate, Sale,
+    SaleOutcome,
+};
+
+use crate::{Db, Scenario};
+
+pub const ALL: &[(&str, Scenario)] = &[
+    ("flash_sale_20_buyers_5_units", |db| flash_sale_scenario(db, "fs20", 20, 5)),
+    ("flash_sale_200_buyers_100_units", |db| flash_sale_scenario(db, "fs200", 200, 100)),
+    ("flash_sale_1000_buyers_100_units", |db| flash_sale_scenario(db, "fs1000", 1000, 100)),
+    ("flash_sale_shared_by_4_processes", flash_sale_four_processes),
+    ("multi_line_orders_in_opposite_orders", opposite_orders),
+    ("receipts_concurrent_with_orders", receipts_with_orders),
+    ("same_idempotency_key_from_many_backends", idempotency_race),
+    ("same_idempotency_key_different_requests", idempotency_conflict_race),
+    ("sqlstates_seen_by_a_client", sqlstates),
+];
+
+fn assert_sale(db: &mut Db, sale: &Sale, stock: i64, outcome: &SaleOutcome) {
+    let checks = verify_sale(&mut db.admin, sale, stock, outcome).expect("verify the sale");
+    for error in outcome.errors().iter().take(3) {
+        println!("    error answer: {error:?}");
+    }
+    let failed: Vec<String> = checks
+        .iter()
+        .filter(|c| !c.passed())
+        .map(|c| format!("{}: expected {}, actual {}", c.name, c.expected, c.actual))
+        .collect();
+    assert!(failed.is_empty(), "sale checks failed:\n{}", failed.join("\n"));
+    db.assert_verified();
+}
+
+fn flash_sale_scenario(db: &mut Db, name: &str, buyers: usize, stock: i64) {
+    let (p, w) = (db.product(name), db.warehouse(name));
+    db.receive(p, w, stock);
+    let sale = Sale { product_id: p, warehouse_id: w, quantity: 1, buyers, customer_prefix: format!("{name}-") };
+    let key = db.gate_key();
+    let outcome = flash_sale(&db.config, key, &sale).expect("run the sale");
+    println!(
+        "    {buyers} backends queued at the gate; {} Fulfilled, {} Unavailable in {:.0} ms",
+        outcome.fulfilled().len(),
+        outcome.unavailable(),
+        outcome.wall.as_secs_f64() * 1000.0
+    );
+    assert_sale(db, &sale, stock, &outcome);
+}
+
+pub const CHILD_ENV: &str = "WMS_BUYER_PROCESS";
+
+/// A child process's part of a shared sale: `dsn;gate;product;warehouse;first;count`.
+/// Prints one line per buyer: `F order_id latency_us`, `U latency_us` or `E sqlstate latency_us message`.
+pub fn buyer_process(spec: &str) {
+    let parts: Vec<&str> = spec.split(';').collect();
+    let num = |i: usize| -> i64 { parts[i].parse().expect("numeric field") };
+    let config = Config::from_str(parts[0]).expect("dsn");
+    let (first, count) = (num(4) as usize, num(5) as usize);
+    let sale = Sale {
+        product_id: num(2),
+        warehouse_id: num(3),
+        quantity: 1,
+        buyers: count,
+        customer_prefix: "proc-".into(),
+    };
+    for r in run_buyers(&config, num(1), &sale, first..first + count) {
+        let us = r.latency.as_micros();
+        match r.answer {
+            Answer::Fulfilled { order_id } => println!("F {order_id} {us}"),
+            Answer::Unavailable => println!("U {us}"),
+            Answer::Error { sqlstate, message } => {
+                println!("E {} {us} {}", if sqlstate.is_empty() { "-" } else { &sqlstate }, message.replace('\n', " "))
+            }
+        }
+    }
+}
+
+fn parse_child_line(line: &str) -> BuyerResult {
+    let mut f = line.splitn(4, ' ');
+    let kind = f.next().unwrap_or_default();
+    let mut field = || f.next().unwrap_or_default().to_string();
+    let (answer, us) = match kind {
+        "F" => {
+            let order_id = field().parse().expect("order id");
+            (Answer::Fulfilled { order_id }, field())
+        }
+        "U" => (Answer::Unavailable, field()),
+        _ => {
+            let sqlstate = field();
+            let us = field();
+            (Answer::Error { sqlstate, message: field() }, us)
+        }
+    };
+    BuyerResult { answer, latency: Duration::from_micros(us.parse().unwrap_or(0)) }
+}
+
+/// One sale, its buyers spread over 4 client processes, released by one gate.
+fn flash_sale_four_processes(db: &mut Db) {
+    const PROCESSES: usize = 4;
+    const PER_PROCESS: usize = 250;
+    let stock = 100;
+    let (p, w) = (db.product("procs"), db.warehouse("procs"));
+    db.receive(p, w, stock);
+    let key = db.gate_key();
+    let gate = Gate::close(&db.config, key).expect("close the gate");
+    let exe = std::env::current_exe().expect("own executable");
+    let children: Vec<_> = (0..PROCESSES)
+        .map(|i| {
+            Command::new(&exe)
+                .env(CHILD_ENV, format!("{};{key};{p};{w};{};{PER_PROCESS}", db.dsn, i * PER_PROCESS))
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("spawn a buyer process")
+        })
+        .collect();
+    let opened = gate.open_when_waiting(PROCESSES * PER_PROCESS, Duration::from_secs(300)).expect("open the gate");
+    let mut results = Vec::new();
+    for mut child in children {
+        let out = BufReader::new(child.stdout.take().expect("child stdout"));
+        let lines: Vec<BuyerResult> = out.lines().map(|l| parse_child_line(&l.expect("read child"))).collect();
+        assert!(child.wait().expect("wait for child").success(), "a buyer process failed");
+        assert_eq!(lines.len(), PER_PROCESS, "every buyer of a process answers");
+        results.extend(lines);
+    }
+    let outcome = SaleOutcome { results, wall: opened.elapsed() };
+    println!(
+        "    {} processes x {PER_PROCESS} backends; {} Fulfilled, {} Unavailable",
+        PROCESSES,
+        outcome.fulfilled().len(),
+        outcome.unavailable()
+    );
+    let sale = Sale { product_id: p, warehouse_id: w, quantity: 1, buyers: PROCESSES * PER_PROCESS, customer_prefix: String::new() };
+    assert_sale(db, &sale, stock, &outcome);
+}
+
+fn items_json(lines: &[(i64, i64, i64)]) -> String {
+    let items: Vec<String> = lines
+        .iter()
+        .map(|(p, w, q)| format!(r#"{{"product_id":{p},"warehouse_id":{w},"quantity":{q}}}"#))
+        .collect();
+    format!("[{}]", items.join(","))
+}
+
+/// Place an items order; Ok(Some(order_id)) when Fulfilled, Ok(None) when Unavailable.
+fn place_items(client: &mut Client, customer: &str, items: &str) -> Result<Option<i64>, postgres::Error> {
+    let row = client.query_one("SELECT order_id, status FROM wms_place_order($1::text, $2::text::jsonb)", &[&customer, &items])?;
+    Ok(match row.get::<_, String>(1).as_str() {
+        "Fulfilled" => Some(row.get(0)),
+        _ => None,
+    })
+}
+
+/// Multi-line orders over the same items, written in opposite orders and
+/// with a duplicated line, from 100 backends at once: no deadlock, and
+/// the stock adds up.
+fn opposite_orders(db: &mut Db) {
+    let (a, b) = (db.product("opp-a"), db.product("opp-b"));
+    let (w1, w2) = (db.warehouse("opp-1"), db.warehouse("opp-2"));
+    db.receive(a, w1, 500);
+    db.receive(b, w1, 300);
+    db.receive(a, w2, 400);
+    // Per order: a@w1 2 (in two lines), b@w1 2, a@w2 1. b@w1 runs out after 150 orders.
+    let forward = items_json(&[(a, w1, 1), (b, w1, 2), (a, w2, 1), (a, w1, 1)]);
+    let backward = items_json(&[(a, w2, 1), (a, w1, 1), (b, w1, 2), (a, w1, 1)]);
+    let (backends, rounds) = (100, 5);
+    let key = db.gate_key();
+    let orders = Arc::new((forward, backward));
+    let (results, _) = together(&db.config, key, backends, move |n, client| {
+        wait_at_gate(client, key)?;
+        let mut answers = Vec::new();
+        for r in 0..rounds {
+            let items = if (n + r) % 2 == 0 { &orders.0 } else { &orders.1 };
+            answers.push(place_items(client, &format!("opp-{n}"), items));
+        }
+        Ok(answers)
+    })
+    .expect("run the backends");
+    let mut fulfilled = 0;
+    for answer in results.into_iter().flat_map(|r| r.expect("backend connected")) {
+        match answer {
+            Ok(Some(_)) => fulfilled += 1,
+            Ok(None) => {}
+            Err(e) => panic!("an order failed: {:?} {e}", e.code()),
+        }
+    }
+    println!("    {} orders from {backends} backends; {fulfilled} Fulfilled, no errors", backends * rounds);
+    assert_eq!(fulfilled, 150, "b@w1 allows exactly 150 orders");
+    assert_eq!(db.on_hand(a, w1), 500 - 2 * 150);
+    assert_eq!(db.on_hand(b, w1), 0);
+    assert_eq!(db.on_hand(a, w2), 400 - 150);
+    let ledger_rows: i64 = db
+        .admin
+        .query_one(
+            "SELECT count(*) FROM wms.stock_movements WHERE order_id IS NOT NULL AND warehouse_id IN ($1, $2)",
+            &[&w1, &w2],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(ledger_rows, 3 * 150, "one ledger row per item of each Fulfilled order");
+    db.assert_verified();
+}
+
+/// Receipts and orders on one item at once: no receipt and no sale is lost.
+fn receipts_with_orders(db: &mut Db) {
+    let (p, w) = (db.product("rcv"), db.warehouse("rcv"));
+    db.receive(p, w, 100);
+    let (receivers, buyers, rounds) = (40usize, 60usize, 10usize);
+    let key = db.gate_key();
+    let (results, _) = together(&db.config, key, receivers + buyers, move |n, client| {
+        wait_at_gate(client, key)?;
+        let mut sold = 0i64;
+        for _ in 0..rounds {
+            if n < receivers {
+                client.execute("SELECT wms_receive($1, $2, 5, 'Purchase Order', 'concurrent receipt')", &[&p, &w])?;
+            } else {
+                let row = client.query_one("SELECT status FROM wms_place_order('rcv', $1, $2, 2)", &[&p, &w])?;
+                sold += i64::from(row.get::<_, String>(0) == "Fulfilled") * 2;
+            }
+        }
+        Ok(sold)
+    })
+    .expect("run the backends");
+    let sold: i64 = results.into_iter().map(|r| r.expect("no backend fails")).sum();
+    let received = 100 + (receivers * rounds * 5) as i64;
+    println!("    received {received}, sold {sold}");
+    assert_eq!(db.on_hand(p, w), received - sold, "on hand = received - sold");
+    let (receipts, sales): (i64, i64) = {
+        let row = db
+            .admin
+            .query_one(
+                "SELECT count(*) FILTER (WHERE quantity_change > 0), COALESCE(-SUM(quantity_change) FILTER (WHERE quantity_change < 0), 0)::bigint \
+                   FROM wms.stock_movements WHERE product_id = $1 AND warehouse_id = $2",
+                &[&p, &w],
+            )
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert_eq!(receipts, 1 + (receivers * rounds) as i64, "one ledger row per receipt");
+    assert_eq!(sales, sold, "ledger outbound = what buyers were told they got");
+    db.assert_verified();
+}
+
+fn keyed_order(client: &mut Client, key: &str, p: i64, w: i64, quantity: i64) -> Result<(Option<i64>, String, bool), postgres::Error> {
+    let row = client.query_one(
+        "SELECT order_id, status, (detail->>'replayed')::bool FROM wms_place_order('idem', $1, $2, $3, $4)",
+        &[&p, &w, &quantity, &key],
+    )?;
+    Ok((row.get(0), row.get(1), row.get::<_, Option<bool>>(2).unwrap_or(false)))
+}
+
+/// 300 backends send the same request with the same key at once: one order.
+fn idempotency_race(db: &mut Db) {
+    let (p, w) = (db.product("idem"), db.warehouse("idem"));
+    db.receive(p, w, 50);
+    let idem_key = format!("idem-race-{}", db.gate_key());
+    let key = db.gate_key();
+    let k = idem_key.clone();
+    let (results, _) = together(&db.config, key, 300, move |_, client| {
+        wait_at_gate(client, key)?;
+        keyed_order(client, &k, p, w, 3)
+    })
+    .expect("run the backends");
+    let answers: Vec<_> = results.into_iter().map(|r| r.expect("no backend fails")).collect();
+    let ids: BTreeSet<Option<i64>> = answers.iter().map(|a| a.0).collect();
+    assert_eq!(ids.len(), 1, "every caller gets the same order: {ids:?}");
+    assert!(answers.iter().all(|a| a.1 == "Fulfilled"));
+    assert_eq!(answers.iter().filter(|a| !a.2).count(), 1, "exactly one first answer, the rest replays");
+    let orders: i64 = db
+        .admin
+        .query_one("SELECT count(*) FROM wms.customer_orders WHERE idempotency_key = $1", &[&idem_key])
+        .unwrap()
+        .get(0);
+    assert_eq!(orders, 1);
+    assert_eq!(db.on_hand(p, w), 47, "stock taken once");
+    db.assert_verified();
+}
+
+/// The same key with two different requests at once: one order; callers
+/// with the winning request get it back, the others get 23505.
+fn idempotency_conflict_race(db: &mut Db) {
+    let (p, w) = (db.product("idem2"), db.warehouse("idem2"));
+    db.receive(p, w, 50);
+    let idem_key = format!("idem-conflict-{}", db.gate_key());
+    let key = db.gate_key();
+    let k = idem_key.clone();
+    let (results, _) = together(&db.config, key, 200, move |n, client| {
+        wait_at_gate(client, key)?;
+        let quantity = 1 + (n % 2) as i64;
+        Ok((quantity, keyed_order(client, &k, p, w, quantity)))
+    })
+    .expect("run the backends");
+    let stored: i64 = db
+        .admin
+        .query_one(
+            "SELECT i.quantity FROM wms.customer_orders o JOIN wms.order_items i USING (order_id) WHERE o.idempotency_key = $1",
+            &[&idem_key],
+        )
+        .unwrap()
+        .get(0);
+    let mut by_outcome: HashMap<&str, usize> = HashMap::new();
+    let mut ids = BTreeSet::new();
+    for r in results {
+        let (quantity, answer) = r.expect("backend connected");
+        match answer {
+            Ok((id, status, _)) => {
+                assert_eq!(quantity, stored, "only the stored request is answered");
+                assert_eq!(status, "Fulfilled");
+                ids.insert(id);
+                *by_outcome.entry("fulfilled").or_default() += 1;
+            }
+            Err(e) => {
+                assert_eq!(e.code(), Some(&SqlState::UNIQUE_VIOLATION), "{e}");
+                assert_ne!(quantity, stored, "only a different request is refused");
+                *by_outcome.entry("23505").or_default() += 1;
+            }
+        }
+    }
+    assert_eq!(ids.len(), 1, "one order for the key");
+    assert_eq!(by_outcome.get("fulfilled"), Some(&100));
+    assert_eq!(by_outcome.get("23505"), Some(&100));
+    assert_eq!(db.on_hand(p, w), 50 - stored);
+    db.assert_verified();
+}
+
+/// Row counts of every wms table: a failed call must leave them as they were.
+fn table_counts(client: &mut Client) -> Vec<i64> {
+    let row = client
+        .query_one(
+            "SELECT (SELECT count(*) FROM wms.products), (SELECT count(*) FROM wms.warehouses), \
+                    (SELECT count(*) FROM wms.inventory), (SELECT COALESCE(SUM(quantity_on_hand), 0)::bigint FROM wms.inventory), \
+                    (SELECT count(*) FROM wms.customer_orders), (SELECT count(*) FROM wms.order_items), \
+                    (SELECT count(*) FROM wms.stock_movements), (SELECT count(*) FROM wms.order_status_history)",
+            &[],
+        )
+        .expect("count rows");
+    (0..8).map(|i| row.get(i)).collect()
+}
+
+/// Every documented error, branched on by SQLSTATE from a client, with
+/// nothing written by the failed call.
+fn sqlstates(db: &mut Db) {
+    let (p, w) = (db.product("err"), db.warehouse("err"));
+    db.receive(p, w, 2);
+    let sku = format!("err-dup-{}", db.gate_key());
+    db.admin.execute("SELECT wms_add_product($1, 'first')", &[&sku]).unwrap();
+    db.admin.execute("SELECT wms_place_order('err', $1, $2, 1, 'err-key')", &[&p, &w]).unwrap();
+    let item = |q: &str| format!(r#"[{{"product_id":{p},"warehouse_id":{w},"quantity":{q}}}]"#);
+    let cases: Vec<(String, SqlState, Option<String>)> = vec![
+        (format!("SELECT * FROM wms_place_order(NULL, {p}, {w})"), SqlState::NULL_VALUE_NOT_ALLOWED, Some("customer".into())),
+        (format!("SELECT * FROM wms_place_order('c', NULL, {w})"), SqlState::NULL_VALUE_NOT_ALLOWED, Some("product_id".into())),
+        (format!("SELECT * FROM wms_place_order('c', {p}, {w}, NULL)"), SqlState::NULL_VALUE_NOT_ALLOWED, Some("quantity".into())),
+        ("SELECT * FROM wms_place_order('c', NULL::jsonb)".into(), SqlState::NULL_VALUE_NOT_ALLOWED, Some("items".into())),
+        (format!("SELECT wms_receive({p}, {w}, NULL)"), SqlState::NULL_VALUE_NOT_ALLOWED, None),
+        ("SELECT wms_add_product(NULL, 'x')".into(), SqlState::NULL_VALUE_NOT_ALLOWED, None),
+        ("SELECT wms_available_to_sell(NULL)".into(), SqlState::NULL_VALUE_NOT_ALLOWED, None),
+        (format!("SELECT * FROM wms_place_order('c', {p}, {w}, 0)"), SqlState::INVALID_PARAMETER_VALUE, None),
+        (format!("SELECT * FROM wms_place_order('c', {p}, {w}, -1)"), SqlState::INVALID_PARAMETER_VALUE, None),
+        (format!("SELECT wms_receive({p}, {w}, 0)"), SqlState::INVALID_PARAMETER_VALUE, None),
+        ("SELECT * FROM wms_place_order('c', '[]'::jsonb)".into(), SqlState::INVALID_PARAMETER_VALUE, None),
+        ("SELECT * FROM wms_place_order('c', '{}'::jsonb)".into(), SqlState::INVALID_PARAMETER_VALUE, None),
+        (format!("SELECT * FROM wms_place_order('c', '{}'::jsonb)", item("\"1\"")), SqlState::INVALID_PARAMETER_VALUE, None),
+        (format!("SELECT * FROM wms_place_order('c', '{}'::jsonb, on_shortage => 'maybe')", item("1")), SqlState::INVALID_PARAMETER_VALUE, None),
+        (format!("SELECT * FROM wms_place_order('', {p}, {w})"), SqlState::INVALID_PARAMETER_VALUE, None),
+        (format!("SELECT * FROM wms_place_order('c', '{}'::jsonb)", item("99999999999999999999")), SqlState::NUMERIC_VALUE_OUT_OF_RANGE, None),
+        (
+            format!(
+                "SELECT * FROM wms_place_order('c', '[{{\"product_id\":{p},\"warehouse_id\":{w},\"quantity\":9223372036854775807}},{{\"product_id\":{p},\"warehouse_id\":{w},\"quantity\":1}}]'::jsonb)"
+            ),
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+            None,
+        ),
+        (format!("SELECT wms_receive({p}, {w}, 9223372036854775807)"), SqlState::NUMERIC_VALUE_OUT_OF_RANGE, None),
+        (format!("SELECT * FROM wms_place_order('c', 999999999, {w})"), SqlState::FOREIGN_KEY_VIOLATION, Some("product 999999999".into())),
+        (format!("SELECT * FROM wms_place_order('c', {p}, 999999999)"), SqlState::FOREIGN_KEY_VIOLATION, Some("warehouse 999999999".into())),
+        (format!("SELECT wms_receive(999999999, {w}, 5)"), SqlState::FOREIGN_KEY_VIOLATION, Some("product 999999999".into())),
+        ("SELECT wms_available_to_sell(999999999)".into(), SqlState::FOREIGN_KEY_VIOLATION, Some("product 999999999".into())),
+        (
+            format!("SELECT * FROM wms_place_order('c', '{}'::jsonb, on_shortage => 'error')", item("5")),
+            SqlState::CHECK_VIOLATION,
+            Some(format!("product {p} in warehouse {w}: requested 5, available 1")),
+        ),
+        (format!("SELECT * FROM wms_place_order('err', {p}, {w}, 2, 'err-key')"), SqlState::UNIQUE_VIOLATION, Some("err-key".into())),
+        (format!("SELECT wms_add_product('{sku}', 'again')"), SqlState::UNIQUE_VIOLATION, Some(sku.clone())),
+    ];
+    let before = table_counts(&mut db.admin);
+    for (sql, expected, fragment) in &cases {
+        let error = db.admin.batch_execute(sql).expect_err(sql);
+        let db_error = error.as_db_error().unwrap_or_else(|| panic!("{sql}: not a server error: {error}"));
+        assert_eq!(db_error.code(), expected, "{sql}: {}", db_error.message());
+        if let Some(fragment) = fragment {
+            assert!(db_error.message().contains(fragment.as_str()), "{sql}: message {:?} lacks {fragment:?}", db_error.message());
+        }
+        assert_eq!(table_counts(&mut db.admin), before, "{sql} changed data");
+    }
+    println!("    {} error cases, each with its SQLSTATE and nothing written", cases.len());
+    // The same inside an explicit transaction: the failure aborts it and the
+    // rollback leaves the earlier, successful work of that transaction out too.
+    let mut tx = db.admin.transaction().unwrap();
+    tx.execute("SELECT wms_receive($1, $2, 3)", &[&p, &w]).unwrap();
+    let err = tx.execute("SELECT * FROM wms_place_order('c', $1, $2, 0)", &[&p, &w]).unwrap_err();
+    assert_eq!(err.code(), Some(&SqlState::INVALID_PARAMETER_VALUE));
+    drop(tx);
+    assert_eq!(table_counts(&mut db.admin), before);
+    // An Unavailable answer is a result, not an error, and writes nothing.
+    let status: String = db.admin.query_one("SELECT status FROM wms_place_order('c', $1, $2, 5)", &[&p, &w]).unwrap().get(0);
+    assert_eq!(status, "Unavailable");
+    assert_eq!(table_counts(&mut db.admin), before);
+    db.assert_verified();
+}
