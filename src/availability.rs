@@ -33,3 +33,78 @@ fn wms_available_to_sell(product_id: Option<i64>, warehouse_id: default!(Option<
     }
     available
 }
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use crate::testing::{assert_sqlstate, item, receive};
+    use pgrx::prelude::*;
+
+    fn function(p: i64, w: Option<i64>) -> i64 {
+        Spi::get_one_with_args::<i64>("SELECT wms_available_to_sell($1, $2)", &[p.into(), w.into()])
+            .unwrap()
+            .unwrap()
+    }
+
+    fn view(p: i64, w: Option<i64>) -> i64 {
+        Spi::get_one_with_args::<i64>(
+            "SELECT COALESCE(SUM(available), 0)::bigint FROM wms.available_to_sell \
+              WHERE product_id = $1 AND ($2::bigint IS NULL OR warehouse_id = $2)",
+            &[p.into(), w.into()],
+        )
+        .unwrap()
+        .unwrap()
+    }
+
+    #[pg_test]
+    fn test_function_and_view_agree() {
+        let (p, w1) = item("ats", 7);
+        let w2 = Spi::get_one::<i64>("SELECT wms_add_warehouse('ats-2', 'second')").unwrap().unwrap();
+        receive(p, w2, 4);
+        Spi::run(&format!("SELECT * FROM wms_place_order('c', {p}, {w2}, 3)")).unwrap();
+        assert_eq!((function(p, Some(w1)), function(p, Some(w2)), function(p, None)), (7, 1, 8));
+        for w in [Some(w1), Some(w2), None] {
+            assert_eq!(function(p, w), view(p, w));
+        }
+        // The one-argument call sums over all warehouses.
+        assert_eq!(Spi::get_one_with_args::<i64>("SELECT wms_available_to_sell($1)", &[p.into()]), Ok(Some(8)));
+        // View columns: on hand, allocated, available.
+        assert_eq!(
+            Spi::get_three_with_args::<i64, i64, i64>(
+                "SELECT on_hand, allocated, available FROM wms.available_to_sell WHERE product_id = $1 AND warehouse_id = $2",
+                &[p.into(), w2.into()]
+            ),
+            Ok((Some(1), Some(0), Some(1)))
+        );
+    }
+
+    #[pg_test]
+    fn test_live_allocations_count_and_expired_do_not() {
+        let (p, w) = item("alloc", 10);
+        // Pending orders (written directly: reservations are not an API yet).
+        Spi::run(&format!(
+            "WITH o AS (INSERT INTO wms.customer_orders (customer_name, order_status, expires_at) VALUES \
+                 ('live', 'Pending', now() + interval '10 minutes'), ('expired', 'Pending', now() - interval '1 minute') \
+                 RETURNING order_id, customer_name) \
+             INSERT INTO wms.order_items (order_id, product_id, warehouse_id, quantity) \
+             SELECT order_id, {p}, {w}, CASE customer_name WHEN 'live' THEN 3 ELSE 4 END FROM o"
+        ))
+        .unwrap();
+        assert_eq!(function(p, Some(w)), 7);
+        assert_eq!(view(p, Some(w)), 7);
+    }
+
+    #[pg_test]
+    fn test_unknown_and_empty() {
+        let (p, w) = item("none", 0);
+        assert_eq!(function(p, Some(w)), 0);
+        assert_eq!(function(p, None), 0);
+        assert_eq!(assert_sqlstate("SELECT wms_available_to_sell(-1)", "23503"), "product -1 does not exist");
+        assert_eq!(
+            assert_sqlstate(&format!("SELECT wms_available_to_sell({p}, -1)"), "23503"),
+            "warehouse -1 does not exist"
+        );
+        assert_sqlstate("SELECT wms_available_to_sell(NULL)", "22004");
+        assert_sqlstate("SELECT wms_available_to_sell(NULL, 1)", "22004");
+    }
+}

@@ -49,3 +49,41 @@ fn wms_add_warehouse(code: Option<&str>, name: Option<&str>) -> i64 {
         .and_then(|code| add(&ADD_WAREHOUSE, "warehouse", "code", code, name))
         .unwrap_or_else(|e| e.raise())
 }
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use crate::testing::{assert_sqlstate, count};
+    use pgrx::prelude::*;
+
+    #[pg_test]
+    fn test_add_product_and_warehouse() {
+        let p = Spi::get_one::<i64>("SELECT wms_add_product('SKU-1', 'Widget')").unwrap().unwrap();
+        let w = Spi::get_one::<i64>("SELECT wms_add_warehouse('WH-1', 'Main')").unwrap().unwrap();
+        assert!(p > 0 && w > 0);
+        assert_eq!(count(&format!("SELECT 1 FROM wms.products WHERE product_id = {p} AND sku = 'SKU-1' AND name = 'Widget'")), 1);
+        assert_eq!(count(&format!("SELECT 1 FROM wms.warehouses WHERE warehouse_id = {w} AND code = 'WH-1' AND name = 'Main'")), 1);
+        // Adding a product creates no stock.
+        assert_eq!(count("SELECT 1 FROM wms.inventory"), 0);
+    }
+
+    #[pg_test]
+    fn test_duplicate_keys_raise_23505() {
+        Spi::run("SELECT wms_add_product('SKU-1', 'Widget'), wms_add_warehouse('WH-1', 'Main')").unwrap();
+        let msg = assert_sqlstate("SELECT wms_add_product('SKU-1', 'Other')", "23505");
+        assert_eq!(msg, "product with sku \"SKU-1\" already exists");
+        let msg = assert_sqlstate("SELECT wms_add_warehouse('WH-1', 'Other')", "23505");
+        assert_eq!(msg, "warehouse with code \"WH-1\" already exists");
+        assert_eq!(count("SELECT 1 FROM wms.products"), 1);
+    }
+
+    #[pg_test]
+    fn test_catalogue_bad_input() {
+        assert_eq!(assert_sqlstate("SELECT wms_add_product(NULL, 'x')", "22004"), "argument \"sku\" must not be NULL");
+        assert_eq!(assert_sqlstate("SELECT wms_add_product('x', NULL)", "22004"), "argument \"name\" must not be NULL");
+        assert_eq!(assert_sqlstate("SELECT wms_add_product('  ', 'x')", "22023"), "sku must not be blank");
+        assert_eq!(assert_sqlstate("SELECT wms_add_warehouse(NULL, 'x')", "22004"), "argument \"code\" must not be NULL");
+        assert_eq!(assert_sqlstate("SELECT wms_add_warehouse('x', NULL)", "22004"), "argument \"name\" must not be NULL");
+        assert_eq!(assert_sqlstate("SELECT wms_add_warehouse('', 'x')", "22023"), "code must not be blank");
+    }
+}

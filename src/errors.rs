@@ -32,7 +32,9 @@ pub struct Shortage {
     pub available: i64,
 }
 
-/// (SQLSTATE, condition name, when it is raised): the README table.
+/// (SQLSTATE, condition name, when it is raised): the README table, which
+/// a test compares with this list.
+#[cfg_attr(not(feature = "pg_test"), allow(dead_code))]
 pub struct ErrorKind {
     pub sqlstate: &'static str,
     pub condition: &'static str,
@@ -40,6 +42,7 @@ pub struct ErrorKind {
 }
 
 impl WmsError {
+    #[cfg_attr(not(feature = "pg_test"), allow(dead_code))]
     pub const CATALOGUE: &'static [ErrorKind] = &[
         ErrorKind { sqlstate: "22004", condition: "null_value_not_allowed", when: "an argument is NULL where a value is needed" },
         ErrorKind { sqlstate: "22023", condition: "invalid_parameter_value", when: "non-positive quantity, empty or malformed items, unknown on_shortage, blank text" },
@@ -153,5 +156,57 @@ pub fn not_blank<'a>(value: &'a str, argument: &str) -> WmsResult<&'a str> {
         Err(WmsError::InvalidParameter { message: format!("{argument} must not be blank") })
     } else {
         Ok(value)
+    }
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pgrx::pg_schema]
+mod tests {
+    use super::WmsError;
+    use pgrx::prelude::*;
+
+    /// The five characters of a SQLSTATE packed by MAKE_SQLSTATE.
+    fn sqlstate(code: pgrx::PgSqlErrorCode) -> String {
+        let packed = code as i32;
+        (0..5).map(|i| (((packed >> (6 * i)) & 0x3F) as u8 + b'0') as char).collect()
+    }
+
+    #[pg_test]
+    fn test_every_error_has_a_catalogued_sqlstate() {
+        let samples = [
+            WmsError::NullArgument { argument: "x" },
+            WmsError::InvalidParameter { message: String::new() },
+            WmsError::OutOfRange { message: String::new() },
+            WmsError::UnknownProduct { product_id: 1 },
+            WmsError::UnknownWarehouse { warehouse_id: 1 },
+            WmsError::DuplicateKey { message: String::new() },
+            WmsError::InsufficientStock { shortages: vec![] },
+            WmsError::IdempotencyKeyReused { key: String::new() },
+        ];
+        for e in samples {
+            let state = sqlstate(e.code());
+            assert!(WmsError::CATALOGUE.iter().any(|k| k.sqlstate == state), "{e:?} raises {state}, not in CATALOGUE");
+        }
+    }
+
+    /// README.md's SQLSTATE table lists exactly the catalogue, in order.
+    #[pg_test]
+    fn test_readme_sqlstate_table_matches_the_catalogue() {
+        let readme = include_str!("../README.md");
+        let rows: Vec<(String, String, String)> = readme
+            .lines()
+            .filter_map(|line| {
+                let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+                let state = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+                let condition = cells.get(2)?.trim_matches('`');
+                let when = cells.get(3)?;
+                (state.len() == 5).then(|| (state.to_string(), condition.to_string(), when.to_string()))
+            })
+            .collect();
+        let expected: Vec<(String, String, String)> = WmsError::CATALOGUE
+            .iter()
+            .map(|k| (k.sqlstate.to_string(), k.condition.to_string(), k.when.to_string()))
+            .collect();
+        assert_eq!(rows, expected);
     }
 }

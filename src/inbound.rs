@@ -41,3 +41,61 @@ fn wms_receive(
     )
     .unwrap_or_else(|e| e.raise())
 }
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use crate::testing::{assert_sqlstate, count, item, on_hand, receive, verify};
+    use pgrx::prelude::*;
+
+    #[pg_test]
+    fn test_receive_creates_the_row_and_writes_the_ledger() {
+        let (p, w) = item("rcv", 0);
+        assert_eq!(on_hand(p, w), None);
+        assert_eq!(receive(p, w, 10), 10);
+        assert_eq!(
+            Spi::get_one_with_args::<i64>("SELECT wms_receive($1, $2, 5, 'Return', 'RMA-7')", &[p.into(), w.into()]),
+            Ok(Some(15))
+        );
+        assert_eq!(on_hand(p, w), Some(15));
+        let ledger = count(&format!(
+            "SELECT 1 FROM wms.stock_movements WHERE product_id = {p} AND warehouse_id = {w} AND order_id IS NULL \
+               AND ((quantity_change = 10 AND balance_after = 10 AND reason = 'Purchase Order' AND reference IS NULL) \
+                 OR (quantity_change = 5 AND balance_after = 15 AND reason = 'Return' AND reference = 'RMA-7')) \
+               AND actor = session_user"
+        ));
+        assert_eq!(ledger, 2);
+        assert!(verify().is_empty());
+    }
+
+    #[pg_test]
+    fn test_receive_bad_input() {
+        let (p, w) = item("rcv", 1);
+        for (args, state) in [
+            (format!("NULL, {w}, 1"), "22004"),
+            (format!("{p}, NULL, 1"), "22004"),
+            (format!("{p}, {w}, NULL"), "22004"),
+            (format!("{p}, {w}, 1, NULL"), "22004"),
+            (format!("{p}, {w}, 0"), "22023"),
+            (format!("{p}, {w}, -5"), "22023"),
+            (format!("{p}, {w}, 1, ' '"), "22023"),
+            (format!("{p}, {w}, 9223372036854775807"), "22003"),
+        ] {
+            assert_sqlstate(&format!("SELECT wms_receive({args})"), state);
+        }
+        assert_eq!(
+            assert_sqlstate(&format!("SELECT wms_receive(-1, {w}, 1)"), "23503"),
+            "product -1 does not exist"
+        );
+        assert_eq!(
+            assert_sqlstate(&format!("SELECT wms_receive({p}, -1, 1)"), "23503"),
+            "warehouse -1 does not exist"
+        );
+        assert_eq!(
+            assert_sqlstate(&format!("SELECT wms_receive({p}, {w}, 9223372036854775807)"), "22003"),
+            format!("quantity on hand of product {p} in warehouse {w} would not fit in bigint")
+        );
+        assert_eq!(on_hand(p, w), Some(1));
+        assert!(verify().is_empty());
+    }
+}

@@ -15,6 +15,8 @@ mod inbound;
 mod orders;
 mod plans;
 mod stock;
+#[cfg(any(test, feature = "pg_test"))]
+mod testing;
 mod verify;
 
 extension_sql_file!("../sql/schema.sql", name = "schema", bootstrap);

@@ -246,6 +246,7 @@ fn place_order(request: OrderRequest<'_>, key: Option<&str>, on_shortage: OnShor
             }
         }
 
+        plans::prepare(client, &[&INSERT_ORDER]);
         let locked = stock::lock_items(client, request.lines.iter().map(|(item, _)| item), Missing::Skip)?;
         let shortages: Vec<Shortage> = request
             .lines
@@ -364,4 +365,218 @@ fn wms_place_order_items(
         })
         .unwrap_or_else(|e| e.raise())
         .into_row()
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use crate::testing::{assert_sqlstate, count, item, on_hand, place, verify};
+    use pgrx::prelude::*;
+    use serde_json::json;
+
+    fn items(lines: &[(i64, i64, i64)]) -> String {
+        let v: Vec<_> = lines
+            .iter()
+            .map(|(p, w, q)| json!({"product_id": p, "warehouse_id": w, "quantity": q}))
+            .collect();
+        format!("'{}'::jsonb", serde_json::Value::Array(v))
+    }
+
+    fn written() -> [i64; 4] {
+        [
+            count("SELECT 1 FROM wms.customer_orders"),
+            count("SELECT 1 FROM wms.order_items"),
+            count("SELECT 1 FROM wms.stock_movements"),
+            count("SELECT 1 FROM wms.order_status_history"),
+        ]
+    }
+
+    #[pg_test]
+    fn test_place_order_fulfilled() {
+        let (p, w) = item("po", 5);
+        let (order_id, status, detail) = place(&format!("'User-19', {p}, {w}, 2"));
+        let order_id = order_id.expect("a Fulfilled order has an id");
+        assert_eq!(status, "Fulfilled");
+        assert_eq!(detail["lines"][0]["quantity"], json!(2));
+        assert_eq!(detail["lines"][0]["on_hand_after"], json!(3));
+        assert_eq!(detail["replayed"], json!(false));
+        assert_eq!(on_hand(p, w), Some(3));
+        assert_eq!(count(&format!("SELECT 1 FROM wms.customer_orders WHERE order_id = {order_id} AND customer_name = 'User-19' AND order_status = 'Fulfilled' AND idempotency_key IS NULL")), 1);
+        assert_eq!(count(&format!("SELECT 1 FROM wms.order_items WHERE order_id = {order_id} AND product_id = {p} AND warehouse_id = {w} AND quantity = 2")), 1);
+        assert_eq!(count(&format!("SELECT 1 FROM wms.stock_movements WHERE order_id = {order_id} AND quantity_change = -2 AND balance_after = 3 AND reason = 'Sale'")), 1);
+        assert_eq!(count(&format!("SELECT 1 FROM wms.order_status_history WHERE order_id = {order_id} AND from_status IS NULL AND to_status = 'Fulfilled' AND changed_by = session_user")), 1);
+        // quantity defaults to 1
+        let (_, status, detail) = place(&format!("'User-20', {p}, {w}"));
+        assert_eq!((status.as_str(), &detail["lines"][0]["quantity"]), ("Fulfilled", &json!(1)));
+        assert_eq!(on_hand(p, w), Some(2));
+        assert!(verify().is_empty());
+    }
+
+    #[pg_test]
+    fn test_unavailable_writes_nothing() {
+        let (p, w) = item("po", 3);
+        let before = written();
+        let (order_id, status, detail) = place(&format!("'c', {p}, {w}, 10"));
+        assert_eq!((order_id, status.as_str()), (None, "Unavailable"));
+        assert_eq!(detail, json!({"short": [{"product_id": p, "warehouse_id": w, "requested": 10, "available": 3}]}));
+        assert_eq!(written(), before);
+        assert_eq!(on_hand(p, w), Some(3));
+    }
+
+    #[pg_test]
+    fn test_item_without_inventory_row_is_unavailable() {
+        let (p, w) = item("po", 0);
+        let (order_id, status, detail) = place(&format!("'c', {p}, {w}, 1"));
+        assert_eq!((order_id, status.as_str()), (None, "Unavailable"));
+        assert_eq!(detail["short"][0]["available"], json!(0));
+        assert_eq!(count("SELECT 1 FROM wms.inventory"), 0);
+    }
+
+    #[pg_test]
+    fn test_multi_line_all_or_nothing() {
+        let (a, w) = item("a", 5);
+        let b = Spi::get_one::<i64>("SELECT wms_add_product('b', 'b')").unwrap().unwrap();
+        crate::testing::receive(b, w, 1);
+        let before = written();
+        let (_, status, detail) = place(&format!("'c', {}", items(&[(a, w, 2), (b, w, 2)])));
+        assert_eq!(status, "Unavailable");
+        // Only the short line is named.
+        assert_eq!(detail, json!({"short": [{"product_id": b, "warehouse_id": w, "requested": 2, "available": 1}]}));
+        assert_eq!(written(), before);
+        assert_eq!((on_hand(a, w), on_hand(b, w)), (Some(5), Some(1)));
+
+        let (order_id, status, detail) = place(&format!("'c', {}", items(&[(b, w, 1), (a, w, 2)])));
+        assert_eq!(status, "Fulfilled");
+        // Lines come back in lock order.
+        assert_eq!(detail["lines"][0]["product_id"], json!(a.min(b)));
+        assert_eq!((on_hand(a, w), on_hand(b, w)), (Some(3), Some(0)));
+        assert_eq!(count(&format!("SELECT 1 FROM wms.stock_movements WHERE order_id = {}", order_id.unwrap())), 2);
+        assert!(verify().is_empty());
+    }
+
+    #[pg_test]
+    fn test_duplicate_lines_are_summed() {
+        let (p, w) = item("dup", 3);
+        let (_, status, detail) = place(&format!("'c', {}", items(&[(p, w, 2), (p, w, 2)])));
+        assert_eq!(status, "Unavailable");
+        assert_eq!(detail["short"][0]["requested"], json!(4));
+        let (order_id, status, _) = place(&format!("'c', {}", items(&[(p, w, 1), (p, w, 2)])));
+        assert_eq!(status, "Fulfilled");
+        let order_id = order_id.unwrap();
+        assert_eq!(count(&format!("SELECT 1 FROM wms.order_items WHERE order_id = {order_id} AND quantity = 3")), 1);
+        assert_eq!(count(&format!("SELECT 1 FROM wms.stock_movements WHERE order_id = {order_id} AND quantity_change = -3")), 1);
+        assert_eq!(on_hand(p, w), Some(0));
+        assert!(verify().is_empty());
+    }
+
+    #[pg_test]
+    fn test_on_shortage_error_raises_23514() {
+        let (p, w) = item("err", 2);
+        let msg = assert_sqlstate(&format!("SELECT * FROM wms_place_order('c', {}, on_shortage => 'error')", items(&[(p, w, 5)])), "23514");
+        assert_eq!(msg, format!("insufficient stock for product {p} in warehouse {w}: requested 5, available 2"));
+        // 'reject' is the default and answers Unavailable
+        let (_, status, _) = place(&format!("'c', {}, on_shortage => 'reject'", items(&[(p, w, 5)])));
+        assert_eq!(status, "Unavailable");
+        assert_eq!(on_hand(p, w), Some(2));
+    }
+
+    #[pg_test]
+    fn test_reserved_stock_is_not_available() {
+        let (p, w) = item("res", 5);
+        // A live reservation holds 2 (set directly: reservations are not an API yet).
+        Spi::run(&format!("UPDATE wms.inventory SET quantity_reserved = 2 WHERE product_id = {p} AND warehouse_id = {w}")).unwrap();
+        let (_, status, detail) = place(&format!("'c', {p}, {w}, 4"));
+        assert_eq!(status, "Unavailable");
+        assert_eq!(detail["short"][0]["available"], json!(3));
+        let (_, status, _) = place(&format!("'c', {p}, {w}, 3"));
+        assert_eq!(status, "Fulfilled");
+        assert_eq!(on_hand(p, w), Some(2));
+    }
+
+    #[pg_test]
+    fn test_idempotency_key_replays_and_conflicts() {
+        let (p, w) = item("idem", 10);
+        let (id1, s1, d1) = place(&format!("'c', {p}, {w}, 2, 'key-1'"));
+        let (id2, s2, d2) = place(&format!("'c', {p}, {w}, 2, 'key-1'"));
+        // The items form with the same content is the same request.
+        let (id3, _, _) = place(&format!("'c', {}, 'key-1'", items(&[(p, w, 1), (p, w, 1)])));
+        assert_eq!((id1, s1.as_str()), (id2, s2.as_str()));
+        assert_eq!(id1, id3);
+        assert_eq!(d1["lines"], d2["lines"]);
+        assert_eq!((d1["replayed"].clone(), d2["replayed"].clone()), (json!(false), json!(true)));
+        assert_eq!(on_hand(p, w), Some(8));
+        assert_eq!(count("SELECT 1 FROM wms.customer_orders WHERE idempotency_key = 'key-1'"), 1);
+        for other in [format!("'c', {p}, {w}, 3, 'key-1'"), format!("'someone else', {p}, {w}, 2, 'key-1'")] {
+            let msg = assert_sqlstate(&format!("SELECT * FROM wms_place_order({other})"), "23505");
+            assert_eq!(msg, "idempotency key \"key-1\" was already used with a different request");
+        }
+        // An Unavailable answer records nothing, so the key stays free.
+        let (_, status, _) = place(&format!("'c', {p}, {w}, 100, 'key-2'"));
+        assert_eq!(status, "Unavailable");
+        let (_, status, _) = place(&format!("'c', {p}, {w}, 1, 'key-2'"));
+        assert_eq!(status, "Fulfilled");
+        assert!(verify().is_empty());
+    }
+
+    #[pg_test]
+    fn test_place_order_bad_input() {
+        let (p, w) = item("bad", 5);
+        let before = written();
+        let cases: Vec<(String, &str)> = vec![
+            (format!("NULL, {p}, {w}"), "22004"),
+            (format!("'c', NULL, {w}"), "22004"),
+            (format!("'c', {p}, NULL"), "22004"),
+            (format!("'c', {p}, {w}, NULL"), "22004"),
+            ("NULL, '[]'::jsonb".into(), "22004"),
+            ("'c', NULL::jsonb".into(), "22004"),
+            (format!("'c', {}, NULL, NULL", items(&[(p, w, 1)])), "22004"),
+            (format!("'', {p}, {w}"), "22023"),
+            (format!("'c', {p}, {w}, 0"), "22023"),
+            (format!("'c', {p}, {w}, -3"), "22023"),
+            (format!("'c', {p}, {w}, 1, ''"), "22023"),
+            ("'c', '[]'::jsonb".into(), "22023"),
+            ("'c', '{}'::jsonb".into(), "22023"),
+            ("'c', '\"text\"'::jsonb".into(), "22023"),
+            ("'c', '[1]'::jsonb".into(), "22023"),
+            (format!("'c', '[{{\"product_id\":{p},\"warehouse_id\":{w}}}]'::jsonb"), "22023"),
+            (format!("'c', '[{{\"product_id\":{p},\"warehouse_id\":{w},\"qty\":1,\"quantity\":1}}]'::jsonb"), "22023"),
+            (format!("'c', '[{{\"product_id\":\"{p}\",\"warehouse_id\":{w},\"quantity\":1}}]'::jsonb"), "22023"),
+            (format!("'c', '[{{\"product_id\":{p},\"warehouse_id\":{w},\"quantity\":1.5}}]'::jsonb"), "22023"),
+            (format!("'c', '[{{\"product_id\":{p},\"warehouse_id\":{w},\"quantity\":null}}]'::jsonb"), "22023"),
+            (format!("'c', {}", items(&[(p, w, 0)])), "22023"),
+            (format!("'c', {}", items(&[(p, w, -1)])), "22023"),
+            (format!("'c', {}, on_shortage => 'maybe'", items(&[(p, w, 1)])), "22023"),
+            (format!("'c', '[{{\"product_id\":{p},\"warehouse_id\":{w},\"quantity\":1e30}}]'::jsonb"), "22003"),
+            (format!("'c', '[{{\"product_id\":{p},\"warehouse_id\":{w},\"quantity\":9223372036854775808}}]'::jsonb"), "22003"),
+            (format!("'c', {}", items(&[(p, w, i64::MAX), (p, w, 1)])), "22003"),
+            (format!("'c', -7, {w}"), "23503"),
+            (format!("'c', {p}, -7"), "23503"),
+            (format!("'c', {}", items(&[(p, w, 1), (-7, w, 1)])), "23503"),
+        ];
+        for (args, state) in &cases {
+            assert_sqlstate(&format!("SELECT * FROM wms_place_order({args})"), state);
+        }
+        let too_many: Vec<_> = (0..=super::MAX_ORDER_LINES as i64).map(|i| (p, w + i, 1)).collect();
+        let msg = assert_sqlstate(&format!("SELECT * FROM wms_place_order('c', {})", items(&too_many)), "22023");
+        assert_eq!(msg, "an order may have at most 1000 lines, got 1001");
+        assert_eq!(
+            assert_sqlstate(&format!("SELECT * FROM wms_place_order('c', -7, {w})"), "23503"),
+            "product -7 does not exist"
+        );
+        assert_eq!(
+            assert_sqlstate(&format!("SELECT * FROM wms_place_order('c', '[{{\"product_id\":\"{p}\",\"warehouse_id\":{w},\"quantity\":1}}]'::jsonb)"), "22023"),
+            format!("items[0].product_id must be an integer, got a string \"{p}\"")
+        );
+        assert_eq!(written(), before);
+        assert_eq!(on_hand(p, w), Some(5));
+    }
+
+    #[pg_test]
+    fn test_items_form_by_name_without_cast() {
+        let (p, w) = item("named", 1);
+        let (_, status, _) = place(&format!(
+            "'c', items => '[{{\"product_id\":{p},\"warehouse_id\":{w},\"quantity\":1}}]'"
+        ));
+        assert_eq!(status, "Fulfilled");
+    }
 }

@@ -37,6 +37,14 @@ fn kept(client: &SpiClient<'_>, stmt: &'static Statement) -> &'static OwnedPrepa
     plan
 }
 
+/// Plan statements now, so that a caller about to take row locks does not
+/// parse and plan while holding them (a backend's first call).
+pub fn prepare(client: &SpiClient<'_>, stmts: &[&'static Statement]) {
+    for stmt in stmts {
+        kept(client, stmt);
+    }
+}
+
 /// Run a kept statement. Statements are prepared as writers, so each one
 /// sees a fresh snapshot under READ COMMITTED (what a waiter on a lock
 /// needs in order to see the winner's committed rows).

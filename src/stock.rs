@@ -141,6 +141,7 @@ pub fn lock_items(
     items: impl IntoIterator<Item = ItemKey>,
     missing: Missing,
 ) -> WmsResult<Locked> {
+    plans::prepare(client, &[&LOCK_ROW, &APPLY]);
     let mut items: Vec<ItemKey> = items.into_iter().collect();
     items.sort_unstable();
     items.dedup();

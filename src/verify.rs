@@ -33,3 +33,64 @@ fn wms_verify() -> TableIterator<
     });
     TableIterator::new(rows)
 }
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use crate::testing::{item, verify};
+    use pgrx::prelude::*;
+
+    fn checks() -> Vec<(String, Option<i64>, Option<i64>)> {
+        verify().into_iter().map(|(name, _, _, expected, actual)| (name, expected, actual)).collect()
+    }
+
+    #[pg_test]
+    fn test_verify_is_empty_when_consistent() {
+        let (p, w) = item("v", 5);
+        Spi::run(&format!("SELECT * FROM wms_place_order('c', {p}, {w}, 2)")).unwrap();
+        assert_eq!(checks(), vec![]);
+    }
+
+    #[pg_test]
+    fn test_verify_reports_on_hand_off_the_ledger() {
+        let (p, w) = item("v", 5);
+        Spi::run(&format!("UPDATE wms.inventory SET quantity_on_hand = 6 WHERE product_id = {p} AND warehouse_id = {w}")).unwrap();
+        let rows = verify();
+        assert_eq!(rows, vec![("on_hand_matches_ledger".into(), Some(p), Some(w), Some(5), Some(6))]);
+    }
+
+    #[pg_test]
+    fn test_verify_reports_reserved_without_pending_orders() {
+        let (p, w) = item("v", 5);
+        Spi::run(&format!("UPDATE wms.inventory SET quantity_reserved = 2 WHERE product_id = {p} AND warehouse_id = {w}")).unwrap();
+        assert_eq!(checks(), vec![("reserved_matches_pending".into(), Some(0), Some(2))]);
+    }
+
+    #[pg_test]
+    fn test_verify_reports_a_fulfilled_order_without_its_ledger_row() {
+        let (p, w) = item("v", 5);
+        Spi::run(&format!("SELECT * FROM wms_place_order('c', {p}, {w}, 2)")).unwrap();
+        // Remove the sale's ledger row and put the stock back by hand.
+        Spi::run("DELETE FROM wms.stock_movements WHERE order_id IS NOT NULL").unwrap();
+        Spi::run(&format!("UPDATE wms.inventory SET quantity_on_hand = 5 WHERE product_id = {p} AND warehouse_id = {w}")).unwrap();
+        assert_eq!(checks(), vec![("fulfilled_order_ledger".into(), Some(-2), Some(0))]);
+    }
+
+    #[pg_test]
+    fn test_verify_reports_a_wrong_balance_after() {
+        let (p, w) = item("v", 5);
+        crate::testing::receive(p, w, 1);
+        Spi::run("UPDATE wms.stock_movements SET balance_after = 99 WHERE quantity_change = 1").unwrap();
+        assert_eq!(checks(), vec![("ledger_balance_after".into(), Some(6), Some(99))]);
+    }
+
+    #[pg_test]
+    fn test_verify_reports_negative_quantities() {
+        let (p, w) = item("v", 0);
+        // Only possible with the CHECK constraints gone; verify does not rely on them.
+        Spi::run("ALTER TABLE wms.inventory DROP CONSTRAINT inventory_on_hand_nonnegative, DROP CONSTRAINT inventory_reserved_within_on_hand").unwrap();
+        Spi::run(&format!("INSERT INTO wms.inventory (product_id, warehouse_id, quantity_on_hand, quantity_reserved) VALUES ({p}, {w}, -1, 0)")).unwrap();
+        let names: Vec<String> = checks().into_iter().map(|c| c.0).collect();
+        assert_eq!(names, vec!["on_hand_matches_ledger", "on_hand_nonnegative", "reserved_within_on_hand"]);
+    }
+}

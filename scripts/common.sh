@@ -1,0 +1,44 @@
+# Shared by the scripts: paths, privilege helpers, throwaway clusters.
+# shellcheck shell=bash
+
+PGRX_VERSION=0.18.1
+PG_MAJOR=15
+PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
+PG_CONFIG=$PG_BIN/pg_config
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# PostgreSQL refuses to run as root: as root, clusters belong to "postgres".
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=""
+    PG_OS_USER=postgres
+else
+    SUDO=sudo
+    PG_OS_USER=$(id -un)
+fi
+
+[ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+
+as_pg() {
+    if [ "$(id -un)" = "$PG_OS_USER" ]; then "$@"; else runuser -u "$PG_OS_USER" -- "$@"; fi
+}
+
+# cluster_start DIR PORT [postgres -c settings...]: a throwaway cluster
+# listening on 127.0.0.1:PORT and a socket in DIR, trust auth.
+cluster_start() {
+    local dir=$1 port=$2
+    shift 2
+    mkdir -p "$dir"
+    [ "$(id -u)" -eq 0 ] && chown "$PG_OS_USER" "$dir"
+    as_pg "$PG_BIN/initdb" -D "$dir/data" -U "$PG_OS_USER" -A trust --no-sync >"$dir/initdb.log" 2>&1 ||
+        { cat "$dir/initdb.log"; return 1; }
+    local opts="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir"
+    for setting in "$@"; do opts="$opts -c $setting"; done
+    as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w start >/dev/null ||
+        { cat "$dir/server.log"; return 1; }
+}
+
+cluster_stop() {
+    local dir=$1
+    [ -f "$dir/data/postmaster.pid" ] && as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1
+    rm -rf "$dir"
+}
