@@ -7,7 +7,10 @@ use pgrx::prelude::*;
 use crate::errors::{required, WmsError};
 
 #[pg_extern(stable, parallel_safe)]
-fn wms_available_to_sell(product_id: Option<i64>, warehouse_id: default!(Option<i64>, "NULL")) -> i64 {
+fn wms_available_to_sell(
+    product_id: Option<i64>,
+    warehouse_id: default!(Option<i64>, "NULL"),
+) -> i64 {
     let product_id = required(product_id, "product_id");
     let (available, product_exists, warehouse_exists) = Spi::connect(|client| {
         let row = client
@@ -29,7 +32,10 @@ fn wms_available_to_sell(product_id: Option<i64>, warehouse_id: default!(Option<
         WmsError::UnknownProduct { product_id }.raise();
     }
     if !warehouse_exists {
-        WmsError::UnknownWarehouse { warehouse_id: warehouse_id.expect("checked only when given") }.raise();
+        WmsError::UnknownWarehouse {
+            warehouse_id: warehouse_id.expect("checked only when given"),
+        }
+        .raise();
     }
     available
 }
@@ -41,9 +47,12 @@ mod tests {
     use pgrx::prelude::*;
 
     fn function(p: i64, w: Option<i64>) -> i64 {
-        Spi::get_one_with_args::<i64>("SELECT wms_available_to_sell($1, $2)", &[p.into(), w.into()])
-            .unwrap()
-            .unwrap()
+        Spi::get_one_with_args::<i64>(
+            "SELECT wms_available_to_sell($1, $2)",
+            &[p.into(), w.into()],
+        )
+        .unwrap()
+        .unwrap()
     }
 
     fn view(p: i64, w: Option<i64>) -> i64 {
@@ -59,15 +68,27 @@ mod tests {
     #[pg_test]
     fn test_function_and_view_agree() {
         let (p, w1) = item("ats", 7);
-        let w2 = Spi::get_one::<i64>("SELECT wms_add_warehouse('ats-2', 'second')").unwrap().unwrap();
+        let w2 = Spi::get_one::<i64>("SELECT wms_add_warehouse('ats-2', 'second')")
+            .unwrap()
+            .unwrap();
         receive(p, w2, 4);
         Spi::run(&format!("SELECT * FROM wms_place_order('c', {p}, {w2}, 3)")).unwrap();
-        assert_eq!((function(p, Some(w1)), function(p, Some(w2)), function(p, None)), (7, 1, 8));
+        assert_eq!(
+            (
+                function(p, Some(w1)),
+                function(p, Some(w2)),
+                function(p, None)
+            ),
+            (7, 1, 8)
+        );
         for w in [Some(w1), Some(w2), None] {
             assert_eq!(function(p, w), view(p, w));
         }
         // The one-argument call sums over all warehouses.
-        assert_eq!(Spi::get_one_with_args::<i64>("SELECT wms_available_to_sell($1)", &[p.into()]), Ok(Some(8)));
+        assert_eq!(
+            Spi::get_one_with_args::<i64>("SELECT wms_available_to_sell($1)", &[p.into()]),
+            Ok(Some(8))
+        );
         // View columns: on hand, allocated, available.
         assert_eq!(
             Spi::get_three_with_args::<i64, i64, i64>(
@@ -99,7 +120,10 @@ mod tests {
         let (p, w) = item("none", 0);
         assert_eq!(function(p, Some(w)), 0);
         assert_eq!(function(p, None), 0);
-        assert_eq!(assert_sqlstate("SELECT wms_available_to_sell(-1)", "23503"), "product -1 does not exist");
+        assert_eq!(
+            assert_sqlstate("SELECT wms_available_to_sell(-1)", "23503"),
+            "product -1 does not exist"
+        );
         assert_eq!(
             assert_sqlstate(&format!("SELECT wms_available_to_sell({p}, -1)"), "23503"),
             "warehouse -1 does not exist"

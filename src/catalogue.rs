@@ -19,7 +19,13 @@ static ADD_WAREHOUSE: Statement = Statement {
 };
 
 /// Insert a catalogue row; an existing key raises 23505 naming it.
-fn add(stmt: &'static Statement, what: &str, key_name: &str, key: &str, name: &str) -> WmsResult<i64> {
+fn add(
+    stmt: &'static Statement,
+    what: &str,
+    key_name: &str,
+    key: &str,
+    name: &str,
+) -> WmsResult<i64> {
     Spi::connect_mut(|client| {
         plans::run(client, stmt, &[key.into(), name.into()])
             .next()
@@ -58,8 +64,12 @@ mod tests {
 
     #[pg_test]
     fn test_add_product_and_warehouse() {
-        let p = Spi::get_one::<i64>("SELECT wms_add_product('SKU-1', 'Widget')").unwrap().unwrap();
-        let w = Spi::get_one::<i64>("SELECT wms_add_warehouse('WH-1', 'Main')").unwrap().unwrap();
+        let p = Spi::get_one::<i64>("SELECT wms_add_product('SKU-1', 'Widget')")
+            .unwrap()
+            .unwrap();
+        let w = Spi::get_one::<i64>("SELECT wms_add_warehouse('WH-1', 'Main')")
+            .unwrap()
+            .unwrap();
         assert!(p > 0 && w > 0);
         assert_eq!(count(&format!("SELECT 1 FROM wms.products WHERE product_id = {p} AND sku = 'SKU-1' AND name = 'Widget'")), 1);
         assert_eq!(count(&format!("SELECT 1 FROM wms.warehouses WHERE warehouse_id = {w} AND code = 'WH-1' AND name = 'Main'")), 1);
@@ -69,7 +79,8 @@ mod tests {
 
     #[pg_test]
     fn test_duplicate_keys_raise_23505() {
-        Spi::run("SELECT wms_add_product('SKU-1', 'Widget'), wms_add_warehouse('WH-1', 'Main')").unwrap();
+        Spi::run("SELECT wms_add_product('SKU-1', 'Widget'), wms_add_warehouse('WH-1', 'Main')")
+            .unwrap();
         let msg = assert_sqlstate("SELECT wms_add_product('SKU-1', 'Other')", "23505");
         assert_eq!(msg, "product with sku \"SKU-1\" already exists");
         let msg = assert_sqlstate("SELECT wms_add_warehouse('WH-1', 'Other')", "23505");
@@ -79,11 +90,29 @@ mod tests {
 
     #[pg_test]
     fn test_catalogue_bad_input() {
-        assert_eq!(assert_sqlstate("SELECT wms_add_product(NULL, 'x')", "22004"), "argument \"sku\" must not be NULL");
-        assert_eq!(assert_sqlstate("SELECT wms_add_product('x', NULL)", "22004"), "argument \"name\" must not be NULL");
-        assert_eq!(assert_sqlstate("SELECT wms_add_product('  ', 'x')", "22023"), "sku must not be blank");
-        assert_eq!(assert_sqlstate("SELECT wms_add_warehouse(NULL, 'x')", "22004"), "argument \"code\" must not be NULL");
-        assert_eq!(assert_sqlstate("SELECT wms_add_warehouse('x', NULL)", "22004"), "argument \"name\" must not be NULL");
-        assert_eq!(assert_sqlstate("SELECT wms_add_warehouse('', 'x')", "22023"), "code must not be blank");
+        assert_eq!(
+            assert_sqlstate("SELECT wms_add_product(NULL, 'x')", "22004"),
+            "argument \"sku\" must not be NULL"
+        );
+        assert_eq!(
+            assert_sqlstate("SELECT wms_add_product('x', NULL)", "22004"),
+            "argument \"name\" must not be NULL"
+        );
+        assert_eq!(
+            assert_sqlstate("SELECT wms_add_product('  ', 'x')", "22023"),
+            "sku must not be blank"
+        );
+        assert_eq!(
+            assert_sqlstate("SELECT wms_add_warehouse(NULL, 'x')", "22004"),
+            "argument \"code\" must not be NULL"
+        );
+        assert_eq!(
+            assert_sqlstate("SELECT wms_add_warehouse('x', NULL)", "22004"),
+            "argument \"name\" must not be NULL"
+        );
+        assert_eq!(
+            assert_sqlstate("SELECT wms_add_warehouse('', 'x')", "22023"),
+            "code must not be blank"
+        );
     }
 }

@@ -8,19 +8,35 @@ use pgrx::{PgLogLevel, PgSqlErrorCode};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WmsError {
     /// A NULL where a value is needed (never a silent NULL result).
-    NullArgument { argument: &'static str },
+    NullArgument {
+        argument: &'static str,
+    },
     /// Non-positive quantity, empty or malformed items, unknown option, blank text.
-    InvalidParameter { message: String },
+    InvalidParameter {
+        message: String,
+    },
     /// A quantity or a sum of quantities outside bigint.
-    OutOfRange { message: String },
-    UnknownProduct { product_id: i64 },
-    UnknownWarehouse { warehouse_id: i64 },
+    OutOfRange {
+        message: String,
+    },
+    UnknownProduct {
+        product_id: i64,
+    },
+    UnknownWarehouse {
+        warehouse_id: i64,
+    },
     /// A catalogue key (SKU, warehouse code) that already exists.
-    DuplicateKey { message: String },
+    DuplicateKey {
+        message: String,
+    },
     /// Not enough available stock, with on_shortage => 'error'.
-    InsufficientStock { shortages: Vec<Shortage> },
+    InsufficientStock {
+        shortages: Vec<Shortage>,
+    },
     /// An idempotency key reused with a different request.
-    IdempotencyKeyReused { key: String },
+    IdempotencyKeyReused {
+        key: String,
+    },
 }
 
 /// One order line that cannot be served.
@@ -71,11 +87,15 @@ impl WmsError {
 
     fn message(&self) -> String {
         match self {
-            WmsError::NullArgument { argument } => format!("argument \"{argument}\" must not be NULL"),
+            WmsError::NullArgument { argument } => {
+                format!("argument \"{argument}\" must not be NULL")
+            }
             WmsError::InvalidParameter { message }
             | WmsError::OutOfRange { message }
             | WmsError::DuplicateKey { message } => message.clone(),
-            WmsError::UnknownProduct { product_id } => format!("product {product_id} does not exist"),
+            WmsError::UnknownProduct { product_id } => {
+                format!("product {product_id} does not exist")
+            }
             WmsError::UnknownWarehouse { warehouse_id } => {
                 format!("warehouse {warehouse_id} does not exist")
             }
@@ -153,7 +173,9 @@ pub fn positive_quantity(value: i64, argument: &str) -> WmsResult<i64> {
 /// Text that must not be empty or only whitespace.
 pub fn not_blank<'a>(value: &'a str, argument: &str) -> WmsResult<&'a str> {
     if value.trim().is_empty() {
-        Err(WmsError::InvalidParameter { message: format!("{argument} must not be blank") })
+        Err(WmsError::InvalidParameter {
+            message: format!("{argument} must not be blank"),
+        })
     } else {
         Ok(value)
     }
@@ -168,24 +190,35 @@ mod tests {
     /// The five characters of a SQLSTATE packed by MAKE_SQLSTATE.
     fn sqlstate(code: pgrx::PgSqlErrorCode) -> String {
         let packed = code as i32;
-        (0..5).map(|i| (((packed >> (6 * i)) & 0x3F) as u8 + b'0') as char).collect()
+        (0..5)
+            .map(|i| (((packed >> (6 * i)) & 0x3F) as u8 + b'0') as char)
+            .collect()
     }
 
     #[pg_test]
     fn test_every_error_has_a_catalogued_sqlstate() {
         let samples = [
             WmsError::NullArgument { argument: "x" },
-            WmsError::InvalidParameter { message: String::new() },
-            WmsError::OutOfRange { message: String::new() },
+            WmsError::InvalidParameter {
+                message: String::new(),
+            },
+            WmsError::OutOfRange {
+                message: String::new(),
+            },
             WmsError::UnknownProduct { product_id: 1 },
             WmsError::UnknownWarehouse { warehouse_id: 1 },
-            WmsError::DuplicateKey { message: String::new() },
+            WmsError::DuplicateKey {
+                message: String::new(),
+            },
             WmsError::InsufficientStock { shortages: vec![] },
             WmsError::IdempotencyKeyReused { key: String::new() },
         ];
         for e in samples {
             let state = sqlstate(e.code());
-            assert!(WmsError::CATALOGUE.iter().any(|k| k.sqlstate == state), "{e:?} raises {state}, not in CATALOGUE");
+            assert!(
+                WmsError::CATALOGUE.iter().any(|k| k.sqlstate == state),
+                "{e:?} raises {state}, not in CATALOGUE"
+            );
         }
     }
 
@@ -200,12 +233,19 @@ mod tests {
                 let state = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
                 let condition = cells.get(2)?.trim_matches('`');
                 let when = cells.get(3)?;
-                (state.len() == 5).then(|| (state.to_string(), condition.to_string(), when.to_string()))
+                (state.len() == 5)
+                    .then(|| (state.to_string(), condition.to_string(), when.to_string()))
             })
             .collect();
         let expected: Vec<(String, String, String)> = WmsError::CATALOGUE
             .iter()
-            .map(|k| (k.sqlstate.to_string(), k.condition.to_string(), k.when.to_string()))
+            .map(|k| {
+                (
+                    k.sqlstate.to_string(),
+                    k.condition.to_string(),
+                    k.when.to_string(),
+                )
+            })
             .collect();
         assert_eq!(rows, expected);
     }

@@ -5,7 +5,13 @@ use pgrx::prelude::*;
 use crate::errors::{not_blank, positive_quantity, required, WmsResult};
 use crate::stock::{self, Cause, Change, Missing};
 
-fn receive(product_id: i64, warehouse_id: i64, quantity: i64, reason: &str, reference: Option<&str>) -> WmsResult<i64> {
+fn receive(
+    product_id: i64,
+    warehouse_id: i64,
+    quantity: i64,
+    reason: &str,
+    reference: Option<&str>,
+) -> WmsResult<i64> {
     positive_quantity(quantity, "quantity")?;
     not_blank(reason, "reason")?;
     let item = (product_id, warehouse_id);
@@ -14,8 +20,16 @@ fn receive(product_id: i64, warehouse_id: i64, quantity: i64, reason: &str, refe
         let applied = stock::apply(
             client,
             &locked,
-            &[Change { item, on_hand: quantity, reserved: 0 }],
-            &Cause { reason, order_id: None, reference },
+            &[Change {
+                item,
+                on_hand: quantity,
+                reserved: 0,
+            }],
+            &Cause {
+                reason,
+                order_id: None,
+                reference,
+            },
         )?;
         Ok(applied[0].on_hand)
     })
@@ -54,7 +68,10 @@ mod tests {
         assert_eq!(on_hand(p, w), None);
         assert_eq!(receive(p, w, 10), 10);
         assert_eq!(
-            Spi::get_one_with_args::<i64>("SELECT wms_receive($1, $2, 5, 'Return', 'RMA-7')", &[p.into(), w.into()]),
+            Spi::get_one_with_args::<i64>(
+                "SELECT wms_receive($1, $2, 5, 'Return', 'RMA-7')",
+                &[p.into(), w.into()]
+            ),
             Ok(Some(15))
         );
         assert_eq!(on_hand(p, w), Some(15));
@@ -92,7 +109,10 @@ mod tests {
             "warehouse -1 does not exist"
         );
         assert_eq!(
-            assert_sqlstate(&format!("SELECT wms_receive({p}, {w}, 9223372036854775807)"), "22003"),
+            assert_sqlstate(
+                &format!("SELECT wms_receive({p}, {w}, 9223372036854775807)"),
+                "22003"
+            ),
             format!("quantity on hand of product {p} in warehouse {w} would not fit in bigint")
         );
         assert_eq!(on_hand(p, w), Some(1));

@@ -46,7 +46,11 @@ struct OrderRequest<'a> {
 impl OrderRequest<'_> {
     /// Stored with an idempotency key; a retry must match it exactly.
     fn fingerprint(&self) -> Value {
-        let items: Vec<Value> = self.lines.iter().map(|((p, w), q)| json!([p, w, q])).collect();
+        let items: Vec<Value> = self
+            .lines
+            .iter()
+            .map(|((p, w), q)| json!([p, w, q]))
+            .collect();
         json!({ "operation": "place_order", "customer": self.customer, "items": items })
     }
 }
@@ -114,9 +118,12 @@ fn parse_items(items: &Value) -> WmsResult<Lines> {
     }
     let mut lines = Lines::default();
     for (i, entry) in array.iter().enumerate() {
-        let object = entry
-            .as_object()
-            .ok_or_else(|| invalid(format!("items[{i}] must be a JSON object, got {}", json_type(entry))))?;
+        let object = entry.as_object().ok_or_else(|| {
+            invalid(format!(
+                "items[{i}] must be a JSON object, got {}",
+                json_type(entry)
+            ))
+        })?;
         if let Some(unknown) = object
             .keys()
             .find(|k| !matches!(k.as_str(), "product_id" | "warehouse_id" | "quantity"))
@@ -127,7 +134,10 @@ fn parse_items(items: &Value) -> WmsResult<Lines> {
         }
         let product_id = json_bigint(object, i, "product_id")?;
         let warehouse_id = json_bigint(object, i, "warehouse_id")?;
-        let quantity = positive_quantity(json_bigint(object, i, "quantity")?, &format!("items[{i}].quantity"))?;
+        let quantity = positive_quantity(
+            json_bigint(object, i, "quantity")?,
+            &format!("items[{i}].quantity"),
+        )?;
         lines.add((product_id, warehouse_id), quantity)?;
     }
     Ok(lines)
@@ -142,10 +152,15 @@ fn json_bigint(object: &Map<String, Value>, i: usize, key: &str) -> WmsResult<i6
     }
     match value {
         Value::Number(n) if n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0) => {
-            Err(WmsError::OutOfRange { message: format!("items[{i}].{key} is out of range for bigint: {n}") })
+            Err(WmsError::OutOfRange {
+                message: format!("items[{i}].{key} is out of range for bigint: {n}"),
+            })
         }
         other => Err(WmsError::InvalidParameter {
-            message: format!("items[{i}].{key} must be an integer, got {}", json_type_and_value(other)),
+            message: format!(
+                "items[{i}].{key} must be an integer, got {}",
+                json_type_and_value(other)
+            ),
         }),
     }
 }
@@ -176,7 +191,8 @@ static LOCK_KEY: Statement = Statement {
 };
 
 static FIND_BY_KEY: Statement = Statement {
-    sql: "SELECT order_id, order_status, request FROM wms.customer_orders WHERE idempotency_key = $1",
+    sql:
+        "SELECT order_id, order_status, request FROM wms.customer_orders WHERE idempotency_key = $1",
     params: &[TEXTOID],
 };
 
@@ -210,7 +226,11 @@ static INSERT_ORDER: Statement = Statement {
 
 /// The answer already given for `key`, if an order holds it. The same key
 /// with a different request raises 23505.
-fn replay(client: &mut pgrx::spi::SpiClient<'_>, key: &str, request: &Value) -> WmsResult<Option<Outcome>> {
+fn replay(
+    client: &mut pgrx::spi::SpiClient<'_>,
+    key: &str,
+    request: &Value,
+) -> WmsResult<Option<Outcome>> {
     let Some((order_id, stored)) = plans::run(client, &FIND_BY_KEY, &[key.into()])
         .next()
         .map(|row| (col::<i64>(&row, 1), opt_col::<JsonB>(&row, 3).map(|j| j.0)))
@@ -218,7 +238,9 @@ fn replay(client: &mut pgrx::spi::SpiClient<'_>, key: &str, request: &Value) -> 
         return Ok(None);
     };
     if stored.as_ref() != Some(request) {
-        return Err(WmsError::IdempotencyKeyReused { key: key.to_string() });
+        return Err(WmsError::IdempotencyKeyReused {
+            key: key.to_string(),
+        });
     }
     let filled: Vec<FilledLine> = plans::run(client, &ORDER_LEDGER, &[order_id.into()])
         .map(|row| FilledLine {
@@ -231,7 +253,11 @@ fn replay(client: &mut pgrx::spi::SpiClient<'_>, key: &str, request: &Value) -> 
     Ok(Some(Outcome::fulfilled(order_id, &filled, true)))
 }
 
-fn place_order(request: OrderRequest<'_>, key: Option<&str>, on_shortage: OnShortage) -> WmsResult<Outcome> {
+fn place_order(
+    request: OrderRequest<'_>,
+    key: Option<&str>,
+    on_shortage: OnShortage,
+) -> WmsResult<Outcome> {
     not_blank(request.customer, "customer")?;
     if let Some(key) = key {
         not_blank(key, "idempotency_key")?;
@@ -247,7 +273,11 @@ fn place_order(request: OrderRequest<'_>, key: Option<&str>, on_shortage: OnShor
         }
 
         plans::prepare(client, &[&INSERT_ORDER]);
-        let locked = stock::lock_items(client, request.lines.iter().map(|(item, _)| item), Missing::Skip)?;
+        let locked = stock::lock_items(
+            client,
+            request.lines.iter().map(|(item, _)| item),
+            Missing::Skip,
+        )?;
         let shortages: Vec<Shortage> = request
             .lines
             .iter()
@@ -291,20 +321,31 @@ fn place_order(request: OrderRequest<'_>, key: Option<&str>, on_shortage: OnShor
             // Only reachable when the key was inserted outside wms calls
             // (they all hold the key's lock); its order is committed now.
             let key = key.expect("a conflict needs a key");
-            return replay(client, key, &fingerprint)?
-                .ok_or_else(|| WmsError::IdempotencyKeyReused { key: key.to_string() });
+            return replay(client, key, &fingerprint)?.ok_or_else(|| {
+                WmsError::IdempotencyKeyReused {
+                    key: key.to_string(),
+                }
+            });
         };
 
         let changes: Vec<Change> = request
             .lines
             .iter()
-            .map(|(item, quantity)| Change { item, on_hand: -quantity, reserved: 0 })
+            .map(|(item, quantity)| Change {
+                item,
+                on_hand: -quantity,
+                reserved: 0,
+            })
             .collect();
         let applied = stock::apply(
             client,
             &locked,
             &changes,
-            &Cause { reason: SALE_REASON, order_id: Some(order_id), reference: None },
+            &Cause {
+                reason: SALE_REASON,
+                order_id: Some(order_id),
+                reference: None,
+            },
         )?;
         let filled: Vec<FilledLine> = applied
             .iter()
@@ -312,7 +353,9 @@ fn place_order(request: OrderRequest<'_>, key: Option<&str>, on_shortage: OnShor
             .map(|(a, (_, quantity)): (&Applied, _)| FilledLine {
                 item: a.item,
                 quantity,
-                movement_id: a.movement_id.expect("an outbound change writes a ledger row"),
+                movement_id: a
+                    .movement_id
+                    .expect("an outbound change writes a ledger row"),
                 on_hand_after: a.on_hand,
             })
             .collect();
@@ -330,14 +373,24 @@ fn wms_place_order(
     idempotency_key: default!(Option<&str>, "NULL"),
 ) -> TableIterator<
     'static,
-    (name!(order_id, Option<i64>), name!(status, String), name!(detail, JsonB)),
+    (
+        name!(order_id, Option<i64>),
+        name!(status, String),
+        name!(detail, JsonB),
+    ),
 > {
     let customer = required(customer, "customer");
-    let item = (required(product_id, "product_id"), required(warehouse_id, "warehouse_id"));
+    let item = (
+        required(product_id, "product_id"),
+        required(warehouse_id, "warehouse_id"),
+    );
     let quantity = required(quantity, "quantity");
     positive_quantity(quantity, "quantity")
         .and_then(|quantity| {
-            let request = OrderRequest { customer, lines: Lines::single(item, quantity) };
+            let request = OrderRequest {
+                customer,
+                lines: Lines::single(item, quantity),
+            };
             place_order(request, idempotency_key, OnShortage::Reject)
         })
         .unwrap_or_else(|e| e.raise())
@@ -353,14 +406,21 @@ fn wms_place_order_items(
     on_shortage: default!(Option<&str>, "'reject'"),
 ) -> TableIterator<
     'static,
-    (name!(order_id, Option<i64>), name!(status, String), name!(detail, JsonB)),
+    (
+        name!(order_id, Option<i64>),
+        name!(status, String),
+        name!(detail, JsonB),
+    ),
 > {
     let customer = required(customer, "customer");
     let items = required(items, "items");
     let on_shortage = required(on_shortage, "on_shortage");
     OnShortage::parse(on_shortage)
         .and_then(|on_shortage| {
-            let request = OrderRequest { customer, lines: parse_items(&items.0)? };
+            let request = OrderRequest {
+                customer,
+                lines: parse_items(&items.0)?,
+            };
             place_order(request, idempotency_key, on_shortage)
         })
         .unwrap_or_else(|e| e.raise())
@@ -407,7 +467,10 @@ mod tests {
         assert_eq!(count(&format!("SELECT 1 FROM wms.order_status_history WHERE order_id = {order_id} AND from_status IS NULL AND to_status = 'Fulfilled' AND changed_by = session_user")), 1);
         // quantity defaults to 1
         let (_, status, detail) = place(&format!("'User-20', {p}, {w}"));
-        assert_eq!((status.as_str(), &detail["lines"][0]["quantity"]), ("Fulfilled", &json!(1)));
+        assert_eq!(
+            (status.as_str(), &detail["lines"][0]["quantity"]),
+            ("Fulfilled", &json!(1))
+        );
         assert_eq!(on_hand(p, w), Some(2));
         assert!(verify().is_empty());
     }
@@ -418,7 +481,10 @@ mod tests {
         let before = written();
         let (order_id, status, detail) = place(&format!("'c', {p}, {w}, 10"));
         assert_eq!((order_id, status.as_str()), (None, "Unavailable"));
-        assert_eq!(detail, json!({"short": [{"product_id": p, "warehouse_id": w, "requested": 10, "available": 3}]}));
+        assert_eq!(
+            detail,
+            json!({"short": [{"product_id": p, "warehouse_id": w, "requested": 10, "available": 3}]})
+        );
         assert_eq!(written(), before);
         assert_eq!(on_hand(p, w), Some(3));
     }
@@ -435,13 +501,18 @@ mod tests {
     #[pg_test]
     fn test_multi_line_all_or_nothing() {
         let (a, w) = item("a", 5);
-        let b = Spi::get_one::<i64>("SELECT wms_add_product('b', 'b')").unwrap().unwrap();
+        let b = Spi::get_one::<i64>("SELECT wms_add_product('b', 'b')")
+            .unwrap()
+            .unwrap();
         crate::testing::receive(b, w, 1);
         let before = written();
         let (_, status, detail) = place(&format!("'c', {}", items(&[(a, w, 2), (b, w, 2)])));
         assert_eq!(status, "Unavailable");
         // Only the short line is named.
-        assert_eq!(detail, json!({"short": [{"product_id": b, "warehouse_id": w, "requested": 2, "available": 1}]}));
+        assert_eq!(
+            detail,
+            json!({"short": [{"product_id": b, "warehouse_id": w, "requested": 2, "available": 1}]})
+        );
         assert_eq!(written(), before);
         assert_eq!((on_hand(a, w), on_hand(b, w)), (Some(5), Some(1)));
 
@@ -450,7 +521,13 @@ mod tests {
         // Lines come back in lock order.
         assert_eq!(detail["lines"][0]["product_id"], json!(a.min(b)));
         assert_eq!((on_hand(a, w), on_hand(b, w)), (Some(3), Some(0)));
-        assert_eq!(count(&format!("SELECT 1 FROM wms.stock_movements WHERE order_id = {}", order_id.unwrap())), 2);
+        assert_eq!(
+            count(&format!(
+                "SELECT 1 FROM wms.stock_movements WHERE order_id = {}",
+                order_id.unwrap()
+            )),
+            2
+        );
         assert!(verify().is_empty());
     }
 
@@ -463,7 +540,12 @@ mod tests {
         let (order_id, status, _) = place(&format!("'c', {}", items(&[(p, w, 1), (p, w, 2)])));
         assert_eq!(status, "Fulfilled");
         let order_id = order_id.unwrap();
-        assert_eq!(count(&format!("SELECT 1 FROM wms.order_items WHERE order_id = {order_id} AND quantity = 3")), 1);
+        assert_eq!(
+            count(&format!(
+                "SELECT 1 FROM wms.order_items WHERE order_id = {order_id} AND quantity = 3"
+            )),
+            1
+        );
         assert_eq!(count(&format!("SELECT 1 FROM wms.stock_movements WHERE order_id = {order_id} AND quantity_change = -3")), 1);
         assert_eq!(on_hand(p, w), Some(0));
         assert!(verify().is_empty());
@@ -472,10 +554,24 @@ mod tests {
     #[pg_test]
     fn test_on_shortage_error_raises_23514() {
         let (p, w) = item("err", 2);
-        let msg = assert_sqlstate(&format!("SELECT * FROM wms_place_order('c', {}, on_shortage => 'error')", items(&[(p, w, 5)])), "23514");
-        assert_eq!(msg, format!("insufficient stock for product {p} in warehouse {w}: requested 5, available 2"));
+        let msg = assert_sqlstate(
+            &format!(
+                "SELECT * FROM wms_place_order('c', {}, on_shortage => 'error')",
+                items(&[(p, w, 5)])
+            ),
+            "23514",
+        );
+        assert_eq!(
+            msg,
+            format!(
+                "insufficient stock for product {p} in warehouse {w}: requested 5, available 2"
+            )
+        );
         // 'reject' is the default and answers Unavailable
-        let (_, status, _) = place(&format!("'c', {}, on_shortage => 'reject'", items(&[(p, w, 5)])));
+        let (_, status, _) = place(&format!(
+            "'c', {}, on_shortage => 'reject'",
+            items(&[(p, w, 5)])
+        ));
         assert_eq!(status, "Unavailable");
         assert_eq!(on_hand(p, w), Some(2));
     }
@@ -503,12 +599,24 @@ mod tests {
         assert_eq!((id1, s1.as_str()), (id2, s2.as_str()));
         assert_eq!(id1, id3);
         assert_eq!(d1["lines"], d2["lines"]);
-        assert_eq!((d1["replayed"].clone(), d2["replayed"].clone()), (json!(false), json!(true)));
+        assert_eq!(
+            (d1["replayed"].clone(), d2["replayed"].clone()),
+            (json!(false), json!(true))
+        );
         assert_eq!(on_hand(p, w), Some(8));
-        assert_eq!(count("SELECT 1 FROM wms.customer_orders WHERE idempotency_key = 'key-1'"), 1);
-        for other in [format!("'c', {p}, {w}, 3, 'key-1'"), format!("'someone else', {p}, {w}, 2, 'key-1'")] {
+        assert_eq!(
+            count("SELECT 1 FROM wms.customer_orders WHERE idempotency_key = 'key-1'"),
+            1
+        );
+        for other in [
+            format!("'c', {p}, {w}, 3, 'key-1'"),
+            format!("'someone else', {p}, {w}, 2, 'key-1'"),
+        ] {
             let msg = assert_sqlstate(&format!("SELECT * FROM wms_place_order({other})"), "23505");
-            assert_eq!(msg, "idempotency key \"key-1\" was already used with a different request");
+            assert_eq!(
+                msg,
+                "idempotency key \"key-1\" was already used with a different request"
+            );
         }
         // An Unavailable answer records nothing, so the key stays free.
         let (_, status, _) = place(&format!("'c', {p}, {w}, 100, 'key-2'"));
@@ -556,11 +664,19 @@ mod tests {
         for (args, state) in &cases {
             assert_sqlstate(&format!("SELECT * FROM wms_place_order({args})"), state);
         }
-        let too_many: Vec<_> = (0..=super::MAX_ORDER_LINES as i64).map(|i| (p, w + i, 1)).collect();
-        let msg = assert_sqlstate(&format!("SELECT * FROM wms_place_order('c', {})", items(&too_many)), "22023");
+        let too_many: Vec<_> = (0..=super::MAX_ORDER_LINES as i64)
+            .map(|i| (p, w + i, 1))
+            .collect();
+        let msg = assert_sqlstate(
+            &format!("SELECT * FROM wms_place_order('c', {})", items(&too_many)),
+            "22023",
+        );
         assert_eq!(msg, "an order may have at most 1000 lines, got 1001");
         assert_eq!(
-            assert_sqlstate(&format!("SELECT * FROM wms_place_order('c', -7, {w})"), "23503"),
+            assert_sqlstate(
+                &format!("SELECT * FROM wms_place_order('c', -7, {w})"),
+                "23503"
+            ),
             "product -7 does not exist"
         );
         assert_eq!(

@@ -26,12 +26,14 @@ impl Lines {
     /// Add `quantity` (already checked positive) of an item to the lines.
     pub fn add(&mut self, item: ItemKey, quantity: i64) -> WmsResult<()> {
         let total = self.0.entry(item).or_insert(0);
-        *total = total.checked_add(quantity).ok_or_else(|| WmsError::OutOfRange {
-            message: format!(
-                "total quantity of product {} in warehouse {} does not fit in bigint",
-                item.0, item.1
-            ),
-        })?;
+        *total = total
+            .checked_add(quantity)
+            .ok_or_else(|| WmsError::OutOfRange {
+                message: format!(
+                    "total quantity of product {} in warehouse {} does not fit in bigint",
+                    item.0, item.1
+                ),
+            })?;
         Ok(())
     }
 
@@ -114,10 +116,17 @@ static ITEM_EXISTS: Statement = Statement {
 };
 
 /// Raise 23503 unless both the product and the warehouse exist.
-pub fn check_item_exists(client: &mut SpiClient<'_>, (product_id, warehouse_id): ItemKey) -> WmsResult<()> {
-    let row = plans::run(client, &ITEM_EXISTS, &[product_id.into(), warehouse_id.into()])
-        .next()
-        .expect("EXISTS returns one row");
+pub fn check_item_exists(
+    client: &mut SpiClient<'_>,
+    (product_id, warehouse_id): ItemKey,
+) -> WmsResult<()> {
+    let row = plans::run(
+        client,
+        &ITEM_EXISTS,
+        &[product_id.into(), warehouse_id.into()],
+    )
+    .next()
+    .expect("EXISTS returns one row");
     if !col::<bool>(&row, 1) {
         return Err(WmsError::UnknownProduct { product_id });
     }
@@ -128,10 +137,12 @@ pub fn check_item_exists(client: &mut SpiClient<'_>, (product_id, warehouse_id):
 }
 
 fn lock_row(client: &mut SpiClient<'_>, (p, w): ItemKey) -> Option<LockedItem> {
-    plans::run(client, &LOCK_ROW, &[p.into(), w.into()]).next().map(|row| LockedItem {
-        on_hand: col(&row, 1),
-        reserved: col(&row, 2),
-    })
+    plans::run(client, &LOCK_ROW, &[p.into(), w.into()])
+        .next()
+        .map(|row| LockedItem {
+            on_hand: col(&row, 1),
+            reserved: col(&row, 2),
+        })
 }
 
 /// Lock the inventory rows of `items` in lock order (see the module doc).
@@ -230,15 +241,26 @@ pub fn apply(
 ) -> WmsResult<Vec<Applied>> {
     let mut cols: [Vec<i64>; 4] = Default::default();
     for change in changes {
-        let row = locked
-            .get(change.item)
-            .unwrap_or_else(|| panic!("wms: stock change for {:?} without its row lock", change.item));
+        let row = locked.get(change.item).unwrap_or_else(|| {
+            panic!(
+                "wms: stock change for {:?} without its row lock",
+                change.item
+            )
+        });
         let (p, w) = change.item;
         let out_of_range = || WmsError::OutOfRange {
-            message: format!("quantity on hand of product {p} in warehouse {w} would not fit in bigint"),
+            message: format!(
+                "quantity on hand of product {p} in warehouse {w} would not fit in bigint"
+            ),
         };
-        let on_hand = row.on_hand.checked_add(change.on_hand).ok_or_else(out_of_range)?;
-        let reserved = row.reserved.checked_add(change.reserved).ok_or_else(out_of_range)?;
+        let on_hand = row
+            .on_hand
+            .checked_add(change.on_hand)
+            .ok_or_else(out_of_range)?;
+        let reserved = row
+            .reserved
+            .checked_add(change.reserved)
+            .ok_or_else(out_of_range)?;
         if on_hand < 0 || reserved < 0 || reserved > on_hand {
             return Err(WmsError::InsufficientStock {
                 shortages: vec![crate::errors::Shortage {
@@ -273,6 +295,10 @@ pub fn apply(
         movement_id: opt_col(&row, 4),
     })
     .collect();
-    assert_eq!(applied.len(), changes.len(), "wms: every locked row is updated exactly once");
+    assert_eq!(
+        applied.len(),
+        changes.len(),
+        "wms: every locked row is updated exactly once"
+    );
     Ok(applied)
 }

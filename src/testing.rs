@@ -5,12 +5,16 @@ use pgrx::JsonB;
 
 /// A new product and warehouse named `name`, with `stock` units received.
 pub fn item(name: &str, stock: i64) -> (i64, i64) {
-    let product_id = Spi::get_one_with_args::<i64>("SELECT wms_add_product($1, $1 || ' name')", &[name.into()])
-        .unwrap()
-        .unwrap();
-    let warehouse_id = Spi::get_one_with_args::<i64>("SELECT wms_add_warehouse($1, $1 || ' name')", &[name.into()])
-        .unwrap()
-        .unwrap();
+    let product_id =
+        Spi::get_one_with_args::<i64>("SELECT wms_add_product($1, $1 || ' name')", &[name.into()])
+            .unwrap()
+            .unwrap();
+    let warehouse_id = Spi::get_one_with_args::<i64>(
+        "SELECT wms_add_warehouse($1, $1 || ' name')",
+        &[name.into()],
+    )
+    .unwrap()
+    .unwrap();
     if stock > 0 {
         receive(product_id, warehouse_id, stock);
     }
@@ -36,14 +40,20 @@ pub fn on_hand(product_id: i64, warehouse_id: i64) -> Option<i64> {
 
 /// `SELECT count(*)` of a query.
 pub fn count(sql: &str) -> i64 {
-    Spi::get_one::<i64>(&format!("SELECT count(*) FROM ({sql}) q")).unwrap().unwrap()
+    Spi::get_one::<i64>(&format!("SELECT count(*) FROM ({sql}) q"))
+        .unwrap()
+        .unwrap()
 }
 
 /// Run a `wms_place_order(...)` call (the text between the parentheses).
 pub fn place(args: &str) -> (Option<i64>, String, serde_json::Value) {
     Spi::connect(|client| {
         let row = client
-            .select(&format!("SELECT order_id, status, detail FROM wms_place_order({args})"), None, &[])
+            .select(
+                &format!("SELECT order_id, status, detail FROM wms_place_order({args})"),
+                None,
+                &[],
+            )
             .unwrap()
             .first();
         (
@@ -85,8 +95,10 @@ pub fn assert_sqlstate(sql: &str, sqlstate: &str) -> String {
     }
 }
 
-/// wms_verify() rows as (check_name, product_id, warehouse_id, expected, actual).
-pub fn verify() -> Vec<(String, Option<i64>, Option<i64>, Option<i64>, Option<i64>)> {
+/// A wms_verify() row: (check_name, product_id, warehouse_id, expected, actual).
+pub type Violation = (String, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+
+pub fn verify() -> Vec<Violation> {
     Spi::connect(|client| {
         client
             .select("SELECT * FROM wms_verify()", None, &[])

@@ -5,6 +5,8 @@ use pgrx::prelude::*;
 
 const VERIFY_SQL: &str = include_str!("../sql/verify.sql");
 
+// pgrx needs the full TableIterator type spelled out here.
+#[allow(clippy::type_complexity)]
 #[pg_extern(stable, parallel_safe)]
 fn wms_verify() -> TableIterator<
     'static,
@@ -22,7 +24,10 @@ fn wms_verify() -> TableIterator<
             .unwrap_or_else(|e| panic!("wms: verify query failed: {e}"))
             .map(|row| {
                 (
-                    row.get::<String>(1).ok().flatten().expect("check_name is never NULL"),
+                    row.get::<String>(1)
+                        .ok()
+                        .flatten()
+                        .expect("check_name is never NULL"),
                     row.get::<i64>(2).ok().flatten(),
                     row.get::<i64>(3).ok().flatten(),
                     row.get::<i64>(4).ok().flatten(),
@@ -41,7 +46,10 @@ mod tests {
     use pgrx::prelude::*;
 
     fn checks() -> Vec<(String, Option<i64>, Option<i64>)> {
-        verify().into_iter().map(|(name, _, _, expected, actual)| (name, expected, actual)).collect()
+        verify()
+            .into_iter()
+            .map(|(name, _, _, expected, actual)| (name, expected, actual))
+            .collect()
     }
 
     #[pg_test]
@@ -56,14 +64,26 @@ mod tests {
         let (p, w) = item("v", 5);
         Spi::run(&format!("UPDATE wms.inventory SET quantity_on_hand = 6 WHERE product_id = {p} AND warehouse_id = {w}")).unwrap();
         let rows = verify();
-        assert_eq!(rows, vec![("on_hand_matches_ledger".into(), Some(p), Some(w), Some(5), Some(6))]);
+        assert_eq!(
+            rows,
+            vec![(
+                "on_hand_matches_ledger".into(),
+                Some(p),
+                Some(w),
+                Some(5),
+                Some(6)
+            )]
+        );
     }
 
     #[pg_test]
     fn test_verify_reports_reserved_without_pending_orders() {
         let (p, w) = item("v", 5);
         Spi::run(&format!("UPDATE wms.inventory SET quantity_reserved = 2 WHERE product_id = {p} AND warehouse_id = {w}")).unwrap();
-        assert_eq!(checks(), vec![("reserved_matches_pending".into(), Some(0), Some(2))]);
+        assert_eq!(
+            checks(),
+            vec![("reserved_matches_pending".into(), Some(0), Some(2))]
+        );
     }
 
     #[pg_test]
@@ -73,15 +93,22 @@ mod tests {
         // Remove the sale's ledger row and put the stock back by hand.
         Spi::run("DELETE FROM wms.stock_movements WHERE order_id IS NOT NULL").unwrap();
         Spi::run(&format!("UPDATE wms.inventory SET quantity_on_hand = 5 WHERE product_id = {p} AND warehouse_id = {w}")).unwrap();
-        assert_eq!(checks(), vec![("fulfilled_order_ledger".into(), Some(-2), Some(0))]);
+        assert_eq!(
+            checks(),
+            vec![("fulfilled_order_ledger".into(), Some(-2), Some(0))]
+        );
     }
 
     #[pg_test]
     fn test_verify_reports_a_wrong_balance_after() {
         let (p, w) = item("v", 5);
         crate::testing::receive(p, w, 1);
-        Spi::run("UPDATE wms.stock_movements SET balance_after = 99 WHERE quantity_change = 1").unwrap();
-        assert_eq!(checks(), vec![("ledger_balance_after".into(), Some(6), Some(99))]);
+        Spi::run("UPDATE wms.stock_movements SET balance_after = 99 WHERE quantity_change = 1")
+            .unwrap();
+        assert_eq!(
+            checks(),
+            vec![("ledger_balance_after".into(), Some(6), Some(99))]
+        );
     }
 
     #[pg_test]
@@ -91,6 +118,13 @@ mod tests {
         Spi::run("ALTER TABLE wms.inventory DROP CONSTRAINT inventory_on_hand_nonnegative, DROP CONSTRAINT inventory_reserved_within_on_hand").unwrap();
         Spi::run(&format!("INSERT INTO wms.inventory (product_id, warehouse_id, quantity_on_hand, quantity_reserved) VALUES ({p}, {w}, -1, 0)")).unwrap();
         let names: Vec<String> = checks().into_iter().map(|c| c.0).collect();
-        assert_eq!(names, vec!["on_hand_matches_ledger", "on_hand_nonnegative", "reserved_within_on_hand"]);
+        assert_eq!(
+            names,
+            vec![
+                "on_hand_matches_ledger",
+                "on_hand_nonnegative",
+                "reserved_within_on_hand"
+            ]
+        );
     }
 }

@@ -26,11 +26,18 @@ pub struct Db {
 
 impl Db {
     fn start() -> Db {
-        pgrx_tests::run_test("test_extension_installed", None, vec!["max_connections = 1100"])
-            .expect("start the pgrx test cluster");
+        pgrx_tests::run_test(
+            "test_extension_installed",
+            None,
+            vec!["max_connections = 1100"],
+        )
+        .expect("start the pgrx test cluster");
         let (mut probe, _) = pgrx_tests::client().expect("connect to the pgrx test cluster");
         let row = probe
-            .query_one("SELECT current_setting('port'), current_user::text, current_database()::text", &[])
+            .query_one(
+                "SELECT current_setting('port'), current_user::text, current_database()::text",
+                &[],
+            )
             .expect("read connection settings");
         let dsn = format!(
             "host=localhost port={} user={} dbname={}",
@@ -40,7 +47,12 @@ impl Db {
         );
         let config = Config::from_str(&dsn).expect("parse dsn");
         let admin = config.connect(NoTls).expect("admin connection");
-        Db { dsn, config, admin, next_key: (std::process::id() as i64) << 16 }
+        Db {
+            dsn,
+            config,
+            admin,
+            next_key: (std::process::id() as i64) << 16,
+        }
     }
 
     /// A fresh advisory-lock key for a gate.
@@ -52,18 +64,27 @@ impl Db {
     /// A new product, named after the scenario.
     pub fn product(&mut self, name: &str) -> i64 {
         let sku = format!("{name}-{}", self.gate_key());
-        self.admin.query_one("SELECT wms_add_product($1, $1)", &[&sku]).expect("add product").get(0)
+        self.admin
+            .query_one("SELECT wms_add_product($1, $1)", &[&sku])
+            .expect("add product")
+            .get(0)
     }
 
     /// A new warehouse, named after the scenario.
     pub fn warehouse(&mut self, name: &str) -> i64 {
         let code = format!("{name}-{}", self.gate_key());
-        self.admin.query_one("SELECT wms_add_warehouse($1, $1)", &[&code]).expect("add warehouse").get(0)
+        self.admin
+            .query_one("SELECT wms_add_warehouse($1, $1)", &[&code])
+            .expect("add warehouse")
+            .get(0)
     }
 
     pub fn receive(&mut self, product_id: i64, warehouse_id: i64, quantity: i64) {
         self.admin
-            .execute("SELECT wms_receive($1, $2, $3)", &[&product_id, &warehouse_id, &quantity])
+            .execute(
+                "SELECT wms_receive($1, $2, $3)",
+                &[&product_id, &warehouse_id, &quantity],
+            )
             .expect("receive stock");
     }
 
@@ -79,7 +100,12 @@ impl Db {
 
     /// wms_verify() must come back empty.
     pub fn assert_verified(&mut self) {
-        let rows = self.admin.query("SELECT check_name, product_id, warehouse_id, expected, actual FROM wms_verify()", &[])
+        let rows = self
+            .admin
+            .query(
+                "SELECT check_name, product_id, warehouse_id, expected, actual FROM wms_verify()",
+                &[],
+            )
             .expect("wms_verify()");
         let violations: Vec<String> = rows
             .iter()
@@ -94,7 +120,11 @@ impl Db {
                 )
             })
             .collect();
-        assert!(violations.is_empty(), "wms_verify() found violations:\n{}", violations.join("\n"));
+        assert!(
+            violations.is_empty(),
+            "wms_verify() found violations:\n{}",
+            violations.join("\n")
+        );
     }
 }
 
@@ -105,7 +135,10 @@ fn main() {
         scenarios::buyer_process(&spec);
         return;
     }
-    let filters: Vec<String> = env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let filters: Vec<String> = env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     let selected: Vec<(&str, Scenario)> = scenarios::ALL
         .iter()
         .copied()
@@ -121,14 +154,21 @@ fn main() {
         println!("scenario {name} ...");
         let started = Instant::now();
         match panic::catch_unwind(AssertUnwindSafe(|| scenario(&mut db))) {
-            Ok(()) => println!("scenario {name} ... ok ({:.1}s)", started.elapsed().as_secs_f64()),
+            Ok(()) => println!(
+                "scenario {name} ... ok ({:.1}s)",
+                started.elapsed().as_secs_f64()
+            ),
             Err(_) => {
                 println!("scenario {name} ... FAILED");
                 failed.push(*name);
             }
         }
     }
-    println!("\nconcurrency: {} passed, {} failed", selected.len() - failed.len(), failed.len());
+    println!(
+        "\nconcurrency: {} passed, {} failed",
+        selected.len() - failed.len(),
+        failed.len()
+    );
     if !failed.is_empty() {
         println!("failed: {}", failed.join(", "));
         std::process::exit(1);

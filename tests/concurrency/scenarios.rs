@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use postgres::error::SqlState;
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config};
 use wms_loadgen::{
     flash_sale, run_buyers, together, verify_sale, wait_at_gate, Answer, BuyerResult, Gate, Sale,
     SaleOutcome,
@@ -18,15 +18,31 @@ use wms_loadgen::{
 use crate::{Db, Scenario};
 
 pub const ALL: &[(&str, Scenario)] = &[
-    ("flash_sale_20_buyers_5_units", |db| flash_sale_scenario(db, "fs20", 20, 5)),
-    ("flash_sale_200_buyers_100_units", |db| flash_sale_scenario(db, "fs200", 200, 100)),
-    ("flash_sale_1000_buyers_100_units", |db| flash_sale_scenario(db, "fs1000", 1000, 100)),
-    ("flash_sale_shared_by_4_processes", flash_sale_four_processes),
+    ("flash_sale_20_buyers_5_units", |db| {
+        flash_sale_scenario(db, "fs20", 20, 5)
+    }),
+    ("flash_sale_200_buyers_100_units", |db| {
+        flash_sale_scenario(db, "fs200", 200, 100)
+    }),
+    ("flash_sale_1000_buyers_100_units", |db| {
+        flash_sale_scenario(db, "fs1000", 1000, 100)
+    }),
+    (
+        "flash_sale_shared_by_4_processes",
+        flash_sale_four_processes,
+    ),
     ("multi_line_orders_in_opposite_orders", opposite_orders),
     ("receipts_concurrent_with_orders", receipts_with_orders),
     ("same_idempotency_key_from_many_backends", idempotency_race),
-    ("same_idempotency_key_different_requests", idempotency_conflict_race),
+    (
+        "same_idempotency_key_different_requests",
+        idempotency_conflict_race,
+    ),
     ("sqlstates_seen_by_a_client", sqlstates),
+    (
+        "repeatable_read_conflicts_are_40001",
+        repeatable_read_conflicts,
+    ),
 ];
 
 fn assert_sale(db: &mut Db, sale: &Sale, stock: i64, outcome: &SaleOutcome) {
@@ -39,14 +55,24 @@ fn assert_sale(db: &mut Db, sale: &Sale, stock: i64, outcome: &SaleOutcome) {
         .filter(|c| !c.passed())
         .map(|c| format!("{}: expected {}, actual {}", c.name, c.expected, c.actual))
         .collect();
-    assert!(failed.is_empty(), "sale checks failed:\n{}", failed.join("\n"));
+    assert!(
+        failed.is_empty(),
+        "sale checks failed:\n{}",
+        failed.join("\n")
+    );
     db.assert_verified();
 }
 
 fn flash_sale_scenario(db: &mut Db, name: &str, buyers: usize, stock: i64) {
     let (p, w) = (db.product(name), db.warehouse(name));
     db.receive(p, w, stock);
-    let sale = Sale { product_id: p, warehouse_id: w, quantity: 1, buyers, customer_prefix: format!("{name}-") };
+    let sale = Sale {
+        product_id: p,
+        warehouse_id: w,
+        quantity: 1,
+        buyers,
+        customer_prefix: format!("{name}-"),
+    };
     let key = db.gate_key();
     let outcome = flash_sale(&db.config, key, &sale).expect("run the sale");
     println!(
@@ -80,7 +106,11 @@ pub fn buyer_process(spec: &str) {
             Answer::Fulfilled { order_id } => println!("F {order_id} {us}"),
             Answer::Unavailable => println!("U {us}"),
             Answer::Error { sqlstate, message } => {
-                println!("E {} {us} {}", if sqlstate.is_empty() { "-" } else { &sqlstate }, message.replace('\n', " "))
+                println!(
+                    "E {} {us} {}",
+                    if sqlstate.is_empty() { "-" } else { &sqlstate },
+                    message.replace('\n', " ")
+                )
             }
         }
     }
@@ -99,10 +129,19 @@ fn parse_child_line(line: &str) -> BuyerResult {
         _ => {
             let sqlstate = field();
             let us = field();
-            (Answer::Error { sqlstate, message: field() }, us)
+            (
+                Answer::Error {
+                    sqlstate,
+                    message: field(),
+                },
+                us,
+            )
         }
     };
-    BuyerResult { answer, latency: Duration::from_micros(us.parse().unwrap_or(0)) }
+    BuyerResult {
+        answer,
+        latency: Duration::from_micros(us.parse().unwrap_or(0)),
+    }
 }
 
 /// One sale, its buyers spread over 4 client processes, released by one gate.
@@ -118,29 +157,49 @@ fn flash_sale_four_processes(db: &mut Db) {
     let children: Vec<_> = (0..PROCESSES)
         .map(|i| {
             Command::new(&exe)
-                .env(CHILD_ENV, format!("{};{key};{p};{w};{};{PER_PROCESS}", db.dsn, i * PER_PROCESS))
+                .env(
+                    CHILD_ENV,
+                    format!("{};{key};{p};{w};{};{PER_PROCESS}", db.dsn, i * PER_PROCESS),
+                )
                 .stdout(Stdio::piped())
                 .spawn()
                 .expect("spawn a buyer process")
         })
         .collect();
-    let opened = gate.open_when_waiting(PROCESSES * PER_PROCESS, Duration::from_secs(300)).expect("open the gate");
+    let opened = gate
+        .open_when_waiting(PROCESSES * PER_PROCESS, Duration::from_secs(300))
+        .expect("open the gate");
     let mut results = Vec::new();
     for mut child in children {
         let out = BufReader::new(child.stdout.take().expect("child stdout"));
-        let lines: Vec<BuyerResult> = out.lines().map(|l| parse_child_line(&l.expect("read child"))).collect();
-        assert!(child.wait().expect("wait for child").success(), "a buyer process failed");
+        let lines: Vec<BuyerResult> = out
+            .lines()
+            .map(|l| parse_child_line(&l.expect("read child")))
+            .collect();
+        assert!(
+            child.wait().expect("wait for child").success(),
+            "a buyer process failed"
+        );
         assert_eq!(lines.len(), PER_PROCESS, "every buyer of a process answers");
         results.extend(lines);
     }
-    let outcome = SaleOutcome { results, wall: opened.elapsed() };
+    let outcome = SaleOutcome {
+        results,
+        wall: opened.elapsed(),
+    };
     println!(
         "    {} processes x {PER_PROCESS} backends; {} Fulfilled, {} Unavailable",
         PROCESSES,
         outcome.fulfilled().len(),
         outcome.unavailable()
     );
-    let sale = Sale { product_id: p, warehouse_id: w, quantity: 1, buyers: PROCESSES * PER_PROCESS, customer_prefix: String::new() };
+    let sale = Sale {
+        product_id: p,
+        warehouse_id: w,
+        quantity: 1,
+        buyers: PROCESSES * PER_PROCESS,
+        customer_prefix: String::new(),
+    };
     assert_sale(db, &sale, stock, &outcome);
 }
 
@@ -153,8 +212,15 @@ fn items_json(lines: &[(i64, i64, i64)]) -> String {
 }
 
 /// Place an items order; Ok(Some(order_id)) when Fulfilled, Ok(None) when Unavailable.
-fn place_items(client: &mut Client, customer: &str, items: &str) -> Result<Option<i64>, postgres::Error> {
-    let row = client.query_one("SELECT order_id, status FROM wms_place_order($1::text, $2::text::jsonb)", &[&customer, &items])?;
+fn place_items(
+    client: &mut Client,
+    customer: &str,
+    items: &str,
+) -> Result<Option<i64>, postgres::Error> {
+    let row = client.query_one(
+        "SELECT order_id, status FROM wms_place_order($1::text, $2::text::jsonb)",
+        &[&customer, &items],
+    )?;
     Ok(match row.get::<_, String>(1).as_str() {
         "Fulfilled" => Some(row.get(0)),
         _ => None,
@@ -180,21 +246,31 @@ fn opposite_orders(db: &mut Db) {
         wait_at_gate(client, key)?;
         let mut answers = Vec::new();
         for r in 0..rounds {
-            let items = if (n + r) % 2 == 0 { &orders.0 } else { &orders.1 };
+            let items = if (n + r) % 2 == 0 {
+                &orders.0
+            } else {
+                &orders.1
+            };
             answers.push(place_items(client, &format!("opp-{n}"), items));
         }
         Ok(answers)
     })
     .expect("run the backends");
     let mut fulfilled = 0;
-    for answer in results.into_iter().flat_map(|r| r.expect("backend connected")) {
+    for answer in results
+        .into_iter()
+        .flat_map(|r| r.expect("backend connected"))
+    {
         match answer {
             Ok(Some(_)) => fulfilled += 1,
             Ok(None) => {}
             Err(e) => panic!("an order failed: {:?} {e}", e.code()),
         }
     }
-    println!("    {} orders from {backends} backends; {fulfilled} Fulfilled, no errors", backends * rounds);
+    println!(
+        "    {} orders from {backends} backends; {fulfilled} Fulfilled, no errors",
+        backends * rounds
+    );
     assert_eq!(fulfilled, 150, "b@w1 allows exactly 150 orders");
     assert_eq!(db.on_hand(a, w1), 500 - 2 * 150);
     assert_eq!(db.on_hand(b, w1), 0);
@@ -207,14 +283,19 @@ fn opposite_orders(db: &mut Db) {
         )
         .unwrap()
         .get(0);
-    assert_eq!(ledger_rows, 3 * 150, "one ledger row per item of each Fulfilled order");
+    assert_eq!(
+        ledger_rows,
+        3 * 150,
+        "one ledger row per item of each Fulfilled order"
+    );
     db.assert_verified();
 }
 
-/// Receipts and orders on one item at once: no receipt and no sale is lost.
+/// Receipts and orders on one item at once, starting with no inventory row
+/// at all (the first receivers race to create it): no receipt and no sale
+/// is lost.
 fn receipts_with_orders(db: &mut Db) {
     let (p, w) = (db.product("rcv"), db.warehouse("rcv"));
-    db.receive(p, w, 100);
     let (receivers, buyers, rounds) = (40usize, 60usize, 10usize);
     let key = db.gate_key();
     let (results, _) = together(&db.config, key, receivers + buyers, move |n, client| {
@@ -222,19 +303,32 @@ fn receipts_with_orders(db: &mut Db) {
         let mut sold = 0i64;
         for _ in 0..rounds {
             if n < receivers {
-                client.execute("SELECT wms_receive($1, $2, 5, 'Purchase Order', 'concurrent receipt')", &[&p, &w])?;
+                client.execute(
+                    "SELECT wms_receive($1, $2, 5, 'Purchase Order', 'concurrent receipt')",
+                    &[&p, &w],
+                )?;
             } else {
-                let row = client.query_one("SELECT status FROM wms_place_order('rcv', $1, $2, 2)", &[&p, &w])?;
-                sold += i64::from(row.get::<_, String>(0) == "Fulfilled") * 2;
+                let row = client.query_one(
+                    "SELECT status FROM wms_place_order('rcv', $1, $2, 3)",
+                    &[&p, &w],
+                )?;
+                sold += i64::from(row.get::<_, String>(0) == "Fulfilled") * 3;
             }
         }
         Ok(sold)
     })
     .expect("run the backends");
-    let sold: i64 = results.into_iter().map(|r| r.expect("no backend fails")).sum();
-    let received = 100 + (receivers * rounds * 5) as i64;
+    let sold: i64 = results
+        .into_iter()
+        .map(|r| r.expect("no backend fails"))
+        .sum();
+    let received = (receivers * rounds * 5) as i64;
     println!("    received {received}, sold {sold}");
-    assert_eq!(db.on_hand(p, w), received - sold, "on hand = received - sold");
+    assert_eq!(
+        db.on_hand(p, w),
+        received - sold,
+        "on hand = received - sold"
+    );
     let (receipts, sales): (i64, i64) = {
         let row = db
             .admin
@@ -246,17 +340,34 @@ fn receipts_with_orders(db: &mut Db) {
             .unwrap();
         (row.get(0), row.get(1))
     };
-    assert_eq!(receipts, 1 + (receivers * rounds) as i64, "one ledger row per receipt");
-    assert_eq!(sales, sold, "ledger outbound = what buyers were told they got");
+    assert_eq!(
+        receipts,
+        (receivers * rounds) as i64,
+        "one ledger row per receipt"
+    );
+    assert_eq!(
+        sales, sold,
+        "ledger outbound = what buyers were told they got"
+    );
     db.assert_verified();
 }
 
-fn keyed_order(client: &mut Client, key: &str, p: i64, w: i64, quantity: i64) -> Result<(Option<i64>, String, bool), postgres::Error> {
+fn keyed_order(
+    client: &mut Client,
+    key: &str,
+    p: i64,
+    w: i64,
+    quantity: i64,
+) -> Result<(Option<i64>, String, bool), postgres::Error> {
     let row = client.query_one(
         "SELECT order_id, status, (detail->>'replayed')::bool FROM wms_place_order('idem', $1, $2, $3, $4)",
         &[&p, &w, &quantity, &key],
     )?;
-    Ok((row.get(0), row.get(1), row.get::<_, Option<bool>>(2).unwrap_or(false)))
+    Ok((
+        row.get(0),
+        row.get(1),
+        row.get::<_, Option<bool>>(2).unwrap_or(false),
+    ))
 }
 
 /// 300 backends send the same request with the same key at once: one order.
@@ -271,14 +382,24 @@ fn idempotency_race(db: &mut Db) {
         keyed_order(client, &k, p, w, 3)
     })
     .expect("run the backends");
-    let answers: Vec<_> = results.into_iter().map(|r| r.expect("no backend fails")).collect();
+    let answers: Vec<_> = results
+        .into_iter()
+        .map(|r| r.expect("no backend fails"))
+        .collect();
     let ids: BTreeSet<Option<i64>> = answers.iter().map(|a| a.0).collect();
     assert_eq!(ids.len(), 1, "every caller gets the same order: {ids:?}");
     assert!(answers.iter().all(|a| a.1 == "Fulfilled"));
-    assert_eq!(answers.iter().filter(|a| !a.2).count(), 1, "exactly one first answer, the rest replays");
+    assert_eq!(
+        answers.iter().filter(|a| !a.2).count(),
+        1,
+        "exactly one first answer, the rest replays"
+    );
     let orders: i64 = db
         .admin
-        .query_one("SELECT count(*) FROM wms.customer_orders WHERE idempotency_key = $1", &[&idem_key])
+        .query_one(
+            "SELECT count(*) FROM wms.customer_orders WHERE idempotency_key = $1",
+            &[&idem_key],
+        )
         .unwrap()
         .get(0);
     assert_eq!(orders, 1);
@@ -353,8 +474,15 @@ fn sqlstates(db: &mut Db) {
     let (p, w) = (db.product("err"), db.warehouse("err"));
     db.receive(p, w, 2);
     let sku = format!("err-dup-{}", db.gate_key());
-    db.admin.execute("SELECT wms_add_product($1, 'first')", &[&sku]).unwrap();
-    db.admin.execute("SELECT wms_place_order('err', $1, $2, 1, 'err-key')", &[&p, &w]).unwrap();
+    db.admin
+        .execute("SELECT wms_add_product($1, 'first')", &[&sku])
+        .unwrap();
+    db.admin
+        .execute(
+            "SELECT wms_place_order('err', $1, $2, 1, 'err-key')",
+            &[&p, &w],
+        )
+        .unwrap();
     let item = |q: &str| format!(r#"[{{"product_id":{p},"warehouse_id":{w},"quantity":{q}}}]"#);
     let cases: Vec<(String, SqlState, Option<String>)> = vec![
         (format!("SELECT * FROM wms_place_order(NULL, {p}, {w})"), SqlState::NULL_VALUE_NOT_ALLOWED, Some("customer".into())),
@@ -396,25 +524,97 @@ fn sqlstates(db: &mut Db) {
     let before = table_counts(&mut db.admin);
     for (sql, expected, fragment) in &cases {
         let error = db.admin.batch_execute(sql).expect_err(sql);
-        let db_error = error.as_db_error().unwrap_or_else(|| panic!("{sql}: not a server error: {error}"));
+        let db_error = error
+            .as_db_error()
+            .unwrap_or_else(|| panic!("{sql}: not a server error: {error}"));
         assert_eq!(db_error.code(), expected, "{sql}: {}", db_error.message());
         if let Some(fragment) = fragment {
-            assert!(db_error.message().contains(fragment.as_str()), "{sql}: message {:?} lacks {fragment:?}", db_error.message());
+            assert!(
+                db_error.message().contains(fragment.as_str()),
+                "{sql}: message {:?} lacks {fragment:?}",
+                db_error.message()
+            );
         }
         assert_eq!(table_counts(&mut db.admin), before, "{sql} changed data");
     }
-    println!("    {} error cases, each with its SQLSTATE and nothing written", cases.len());
+    println!(
+        "    {} error cases, each with its SQLSTATE and nothing written",
+        cases.len()
+    );
     // The same inside an explicit transaction: the failure aborts it and the
     // rollback leaves the earlier, successful work of that transaction out too.
     let mut tx = db.admin.transaction().unwrap();
-    tx.execute("SELECT wms_receive($1, $2, 3)", &[&p, &w]).unwrap();
-    let err = tx.execute("SELECT * FROM wms_place_order('c', $1, $2, 0)", &[&p, &w]).unwrap_err();
+    tx.execute("SELECT wms_receive($1, $2, 3)", &[&p, &w])
+        .unwrap();
+    let err = tx
+        .execute("SELECT * FROM wms_place_order('c', $1, $2, 0)", &[&p, &w])
+        .unwrap_err();
     assert_eq!(err.code(), Some(&SqlState::INVALID_PARAMETER_VALUE));
     drop(tx);
     assert_eq!(table_counts(&mut db.admin), before);
     // An Unavailable answer is a result, not an error, and writes nothing.
-    let status: String = db.admin.query_one("SELECT status FROM wms_place_order('c', $1, $2, 5)", &[&p, &w]).unwrap().get(0);
+    let status: String = db
+        .admin
+        .query_one(
+            "SELECT status FROM wms_place_order('c', $1, $2, 5)",
+            &[&p, &w],
+        )
+        .unwrap()
+        .get(0);
     assert_eq!(status, "Unavailable");
     assert_eq!(table_counts(&mut db.admin), before);
+    db.assert_verified();
+}
+
+/// Under REPEATABLE READ a caller whose snapshot predates a concurrent
+/// commit on the same key or the same row gets 40001 (retry), never a
+/// wrong answer: not 23505 for its own request, not a stale stock figure.
+fn repeatable_read_conflicts(db: &mut Db) {
+    let (p, w) = (db.product("rr"), db.warehouse("rr"));
+    db.receive(p, w, 10);
+    let mut other = db
+        .config
+        .connect(postgres::NoTls)
+        .expect("second connection");
+    for (key, other_sql) in [
+        (
+            Some("rr-key"),
+            "SELECT * FROM wms_place_order('rr', $1, $2, 1, 'rr-key')",
+        ),
+        (None, "SELECT * FROM wms_place_order('rr', $1, $2, 1)"),
+    ] {
+        let mut tx = db
+            .admin
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .start()
+            .unwrap();
+        tx.query_one("SELECT wms_available_to_sell($1, $2)", &[&p, &w])
+            .unwrap(); // takes the snapshot
+        other.query_one(other_sql, &[&p, &w]).unwrap();
+        let err = tx
+            .query_one(
+                "SELECT * FROM wms_place_order('rr', $1, $2, 1, $3)",
+                &[&p, &w, &key],
+            )
+            .expect_err("a stale snapshot cannot place the order");
+        assert_eq!(
+            err.code(),
+            Some(&SqlState::T_R_SERIALIZATION_FAILURE),
+            "{err}"
+        );
+        tx.rollback().unwrap();
+    }
+    // A retry in a new transaction replays the committed order.
+    let replayed: bool = db
+        .admin
+        .query_one(
+            "SELECT (detail->>'replayed')::bool FROM wms_place_order('rr', $1, $2, 1, 'rr-key')",
+            &[&p, &w],
+        )
+        .unwrap()
+        .get(0);
+    assert!(replayed);
+    assert_eq!(db.on_hand(p, w), 8);
     db.assert_verified();
 }

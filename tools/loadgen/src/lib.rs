@@ -74,7 +74,9 @@ impl Gate {
                 break;
             }
             if Instant::now() > deadline {
-                return Err(format!("only {waiting} of {n} buyers reached the gate in {timeout:?}"));
+                return Err(format!(
+                    "only {waiting} of {n} buyers reached the gate in {timeout:?}"
+                ));
             }
             thread::sleep(Duration::from_millis(20));
         }
@@ -88,12 +90,18 @@ impl Gate {
 
 /// Queue at the gate `gate_key` until the driver opens it.
 pub fn wait_at_gate(client: &mut Client, gate_key: i64) -> Result<(), postgres::Error> {
-    client.execute("SELECT pg_advisory_lock_shared($1)", &[&gate_key]).map(drop)
+    client
+        .execute("SELECT pg_advisory_lock_shared($1)", &[&gate_key])
+        .map(drop)
 }
 
 /// Run `work(n, client)` for every n in `ids`, each on its own thread and
 /// its own connection; the results come back in `ids` order.
-pub fn on_connections<T, F>(config: &Config, ids: Range<usize>, work: F) -> Vec<Result<T, postgres::Error>>
+pub fn on_connections<T, F>(
+    config: &Config,
+    ids: Range<usize>,
+    work: F,
+) -> Vec<Result<T, postgres::Error>>
 where
     T: Send + 'static,
     F: Fn(usize, &mut Client) -> Result<T, postgres::Error> + Send + Sync + 'static,
@@ -109,13 +117,21 @@ where
                 .expect("spawn a connection thread")
         })
         .collect();
-    handles.into_iter().map(|h| h.join().expect("connection thread panicked")).collect()
+    handles
+        .into_iter()
+        .map(|h| h.join().expect("connection thread panicked"))
+        .collect()
 }
 
 /// Run `work` on `n` connections released together: every `work` must call
 /// [`wait_at_gate`] once, when it is ready to start. Returns the results
 /// and the instant the gate opened.
-pub fn together<T, F>(config: &Config, gate_key: i64, n: usize, work: F) -> Result<(Vec<Result<T, postgres::Error>>, Instant), String>
+pub fn together<T, F>(
+    config: &Config,
+    gate_key: i64,
+    n: usize,
+    work: F,
+) -> Result<(Vec<Result<T, postgres::Error>>, Instant), String>
 where
     T: Send + 'static,
     F: Fn(usize, &mut Client) -> Result<T, postgres::Error> + Send + Sync + 'static,
@@ -139,44 +155,80 @@ pub fn error_answer(e: &postgres::Error) -> Answer {
 }
 
 /// One buyer: prepare, wait at the gate, place one order and time it.
-pub fn buy(client: &mut Client, gate_key: i64, sale: &Sale, n: usize) -> Result<BuyerResult, postgres::Error> {
+pub fn buy(
+    client: &mut Client,
+    gate_key: i64,
+    sale: &Sale,
+    n: usize,
+) -> Result<BuyerResult, postgres::Error> {
     let customer = format!("{}{n}", sale.customer_prefix);
     let stmt = client
         .prepare("SELECT order_id, status FROM wms_place_order($1::text, $2::bigint, $3::bigint, $4::bigint)")?;
     wait_at_gate(client, gate_key)?;
     let started = Instant::now();
-    let answer = match client.query_one(&stmt, &[&customer, &sale.product_id, &sale.warehouse_id, &sale.quantity]) {
+    let answer = match client.query_one(
+        &stmt,
+        &[
+            &customer,
+            &sale.product_id,
+            &sale.warehouse_id,
+            &sale.quantity,
+        ],
+    ) {
         Ok(row) => match row.get::<_, String>(1).as_str() {
-            "Fulfilled" => Answer::Fulfilled { order_id: row.get(0) },
+            "Fulfilled" => Answer::Fulfilled {
+                order_id: row.get(0),
+            },
             "Unavailable" => Answer::Unavailable,
-            other => Answer::Error { sqlstate: String::new(), message: format!("unexpected status {other}") },
+            other => Answer::Error {
+                sqlstate: String::new(),
+                message: format!("unexpected status {other}"),
+            },
         },
         Err(e) => error_answer(&e),
     };
-    Ok(BuyerResult { answer, latency: started.elapsed() })
+    Ok(BuyerResult {
+        answer,
+        latency: started.elapsed(),
+    })
 }
 
 /// Buyers `ids` of a sale, each on its own connection, queued at the gate
 /// `gate_key`; some other party opens it.
-pub fn run_buyers(config: &Config, gate_key: i64, sale: &Sale, ids: Range<usize>) -> Vec<BuyerResult> {
+pub fn run_buyers(
+    config: &Config,
+    gate_key: i64,
+    sale: &Sale,
+    ids: Range<usize>,
+) -> Vec<BuyerResult> {
     let sale = Arc::new(sale.clone());
-    on_connections(config, ids, move |n, client| buy(client, gate_key, &sale, n))
-        .into_iter()
-        .map(buyer_result)
-        .collect()
+    on_connections(config, ids, move |n, client| {
+        buy(client, gate_key, &sale, n)
+    })
+    .into_iter()
+    .map(buyer_result)
+    .collect()
 }
 
 /// A whole sale from one process: every buyer queued at the gate, then released.
 pub fn flash_sale(config: &Config, gate_key: i64, sale: &Sale) -> Result<SaleOutcome, String> {
     let shared = Arc::new(sale.clone());
-    let (results, opened) = together(config, gate_key, sale.buyers, move |n, client| buy(client, gate_key, &shared, n))?;
+    let (results, opened) = together(config, gate_key, sale.buyers, move |n, client| {
+        buy(client, gate_key, &shared, n)
+    })?;
     let wall = opened.elapsed();
-    Ok(SaleOutcome { results: results.into_iter().map(buyer_result).collect(), wall })
+    Ok(SaleOutcome {
+        results: results.into_iter().map(buyer_result).collect(),
+        wall,
+    })
 }
 
 /// A buyer that could not even connect is an error answer.
 pub fn buyer_result(result: Result<BuyerResult, postgres::Error>) -> BuyerResult {
-    result.unwrap_or_else(|e| BuyerResult { answer: error_answer(&e), latency: Duration::ZERO })
+    result.unwrap_or_else(|e| BuyerResult {
+        answer: error_answer(&e),
+        latency: Duration::ZERO,
+    })
 }
 
 /// What the buyers got back.
@@ -198,18 +250,26 @@ impl SaleOutcome {
     }
 
     pub fn unavailable(&self) -> usize {
-        self.results.iter().filter(|r| r.answer == Answer::Unavailable).count()
+        self.results
+            .iter()
+            .filter(|r| r.answer == Answer::Unavailable)
+            .count()
     }
 
     pub fn errors(&self) -> Vec<&Answer> {
-        self.results.iter().map(|r| &r.answer).filter(|a| matches!(a, Answer::Error { .. })).collect()
+        self.results
+            .iter()
+            .map(|r| &r.answer)
+            .filter(|a| matches!(a, Answer::Error { .. }))
+            .collect()
     }
 
     /// Latency percentiles of the answers `which` selects.
     pub fn latency(&self, which: impl Fn(&Answer) -> bool) -> Option<Latency> {
         let mut h = Histogram::<u64>::new(3).expect("histogram");
         for r in self.results.iter().filter(|r| which(&r.answer)) {
-            h.record(r.latency.as_micros() as u64).expect("record latency");
+            h.record(r.latency.as_micros() as u64)
+                .expect("record latency");
         }
         (!h.is_empty()).then(|| Latency {
             count: h.len(),
@@ -261,7 +321,11 @@ pub struct Check {
 
 impl Check {
     pub fn new(name: &str, expected: impl ToString, actual: impl ToString) -> Check {
-        Check { name: name.to_string(), expected: expected.to_string(), actual: actual.to_string() }
+        Check {
+            name: name.to_string(),
+            expected: expected.to_string(),
+            actual: actual.to_string(),
+        }
     }
 
     pub fn passed(&self) -> bool {
@@ -271,14 +335,22 @@ impl Check {
 
 /// What the database must say after a sale of `stock` units that started
 /// from `stock` on hand and whose buyers answered `outcome`.
-pub fn verify_sale(client: &mut Client, sale: &Sale, stock: i64, outcome: &SaleOutcome) -> Result<Vec<Check>, postgres::Error> {
+pub fn verify_sale(
+    client: &mut Client,
+    sale: &Sale,
+    stock: i64,
+    outcome: &SaleOutcome,
+) -> Result<Vec<Check>, postgres::Error> {
     let (p, w) = (sale.product_id, sale.warehouse_id);
     let winners = (stock / sale.quantity).min(sale.buyers as i64);
     let sold = winners * sale.quantity;
     let one = |client: &mut Client, sql: &str| -> Result<i64, postgres::Error> {
         Ok(client.query_one(sql, &[&p, &w])?.get(0))
     };
-    let on_hand = one(client, "SELECT quantity_on_hand FROM wms.inventory WHERE product_id = $1 AND warehouse_id = $2")?;
+    let on_hand = one(
+        client,
+        "SELECT quantity_on_hand FROM wms.inventory WHERE product_id = $1 AND warehouse_id = $2",
+    )?;
     let fulfilled_orders = one(
         client,
         "SELECT count(*) FROM wms.customer_orders o JOIN wms.order_items i USING (order_id) \
@@ -317,17 +389,35 @@ pub fn verify_sale(client: &mut Client, sale: &Sale, stock: i64, outcome: &SaleO
         let ledger: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
         ledger == answered
     };
-    let verify_rows: i64 = client.query_one("SELECT count(*) FROM wms_verify()", &[])?.get(0);
+    let verify_rows: i64 = client
+        .query_one("SELECT count(*) FROM wms_verify()", &[])?
+        .get(0);
     Ok(vec![
         Check::new("Fulfilled answers", winners, outcome.fulfilled().len()),
-        Check::new("Unavailable answers", sale.buyers as i64 - winners, outcome.unavailable()),
+        Check::new(
+            "Unavailable answers",
+            sale.buyers as i64 - winners,
+            outcome.unavailable(),
+        ),
         Check::new("error answers", 0, outcome.errors().len()),
         Check::new("final on hand", stock - sold, on_hand),
-        Check::new("Fulfilled orders in the database", winners, fulfilled_orders),
+        Check::new(
+            "Fulfilled orders in the database",
+            winners,
+            fulfilled_orders,
+        ),
         Check::new("sale ledger rows", winners, sale_rows),
-        Check::new(&format!("sale ledger rows of -{}", sale.quantity), winners, sale_rows_of_quantity),
+        Check::new(
+            &format!("sale ledger rows of -{}", sale.quantity),
+            winners,
+            sale_rows_of_quantity,
+        ),
         Check::new("ledger sum = on hand", stock - sold, ledger_sum),
-        Check::new("ledger rows are exactly the Fulfilled answers", true, ledger_orders_match_answers),
+        Check::new(
+            "ledger rows are exactly the Fulfilled answers",
+            true,
+            ledger_orders_match_answers,
+        ),
         Check::new("negative quantities anywhere", 0, negative_rows),
         Check::new("wms_verify() rows", 0, verify_rows),
     ])

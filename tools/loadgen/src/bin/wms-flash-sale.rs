@@ -45,9 +45,17 @@ fn main() -> ExitCode {
 fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
     let config = Config::from_str(&args.dsn)?;
     let mut client = config.connect(NoTls)?;
-    let product_id: i64 = client.query_one("SELECT wms_add_product($1, $2)", &[&args.sku, &args.product])?.get(0);
+    let product_id: i64 = client
+        .query_one(
+            "SELECT wms_add_product($1, $2)",
+            &[&args.sku, &args.product],
+        )?
+        .get(0);
     let warehouse_id: i64 = client
-        .query_one("SELECT wms_add_warehouse($1, $2)", &[&args.warehouse_code, &args.warehouse])?
+        .query_one(
+            "SELECT wms_add_warehouse($1, $2)",
+            &[&args.warehouse_code, &args.warehouse],
+        )?
         .get(0);
     client.execute(
         "SELECT wms_receive($1, $2, $3, 'Purchase Order', 'flash sale stock')",
@@ -72,7 +80,10 @@ fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
     for check in &checks {
         let mark = if check.passed() { "PASS" } else { "FAIL" };
         all_passed &= check.passed();
-        println!("  {mark}  {:<48} expected {:>6}  actual {:>6}", check.name, check.expected, check.actual);
+        println!(
+            "  {mark}  {:<48} expected {:>6}  actual {:>6}",
+            check.name, check.expected, check.actual
+        );
     }
     for error in outcome.errors().iter().take(5) {
         if let Answer::Error { sqlstate, message } = error {
@@ -80,7 +91,10 @@ fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
         }
     }
     println!("\nperformance");
-    println!("  wall time (gate open to last answer): {:.1} ms", outcome.wall.as_secs_f64() * 1000.0);
+    println!(
+        "  wall time (gate open to last answer): {:.1} ms",
+        outcome.wall.as_secs_f64() * 1000.0
+    );
     println!("  successful orders/s: {:.0}", outcome.orders_per_second());
     if let Some(l) = outcome.latency(|a| matches!(a, Answer::Fulfilled { .. })) {
         println!("  latency, Fulfilled:   {l}");
@@ -88,6 +102,13 @@ fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
     if let Some(l) = outcome.latency(|a| *a == Answer::Unavailable) {
         println!("  latency, Unavailable: {l}");
     }
-    println!("\n{}", if all_passed { "RESULT: PASS" } else { "RESULT: FAIL" });
+    println!(
+        "\n{}",
+        if all_passed {
+            "RESULT: PASS"
+        } else {
+            "RESULT: FAIL"
+        }
+    );
     Ok(all_passed)
 }
