@@ -7,13 +7,13 @@ set -euo pipefail
 "$REPO/scripts/setup.sh"
 cd "$REPO"
 
-if [ "$(id -u)" -eq 0 ]; then
-    # The test cluster runs as "postgres", in a directory it owns.
-    pgdata=$(mktemp -d /tmp/wms-test-pg.XXXXXX)
-    chmod 755 "$pgdata"
-    chown postgres "$pgdata"
-    trap 'rm -rf "$pgdata"' EXIT
-    cargo pgrx test pg$PG_MAJOR --runas postgres --pgdata "$pgdata" "$@"
-else
-    cargo pgrx test pg$PG_MAJOR "$@"
-fi
+# The flash sales open 1000+ client connections from one process.
+[ "$(ulimit -n)" -ge 4096 ] || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+# The test cluster runs as $PG_OS_USER ("postgres" under root), in a fresh
+# directory it owns; with --runas, pgrx installs the extension through sudo.
+pgdata=$(mktemp -d /tmp/wms-test-pg.XXXXXX)
+chmod 755 "$pgdata"
+[ "$(id -u)" -eq 0 ] && chown "$PG_OS_USER" "$pgdata"
+trap 'rm -rf "$pgdata"' EXIT
+cargo pgrx test pg$PG_MAJOR --runas "$PG_OS_USER" --pgdata "$pgdata" "$@"

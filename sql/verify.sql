@@ -39,10 +39,6 @@ FROM wms.inventory i
 LEFT JOIN pending p ON p.product_id = i.product_id AND p.warehouse_id = i.warehouse_id
 WHERE i.quantity_reserved <> COALESCE(p.total, 0)
 UNION ALL
-SELECT 'pending_without_inventory', p.product_id, p.warehouse_id, p.total, NULL
-FROM pending p
-WHERE NOT EXISTS (SELECT 1 FROM wms.inventory i WHERE i.product_id = p.product_id AND i.warehouse_id = p.warehouse_id)
-UNION ALL
 -- 3. no negative quantity, reserved within on hand
 SELECT 'on_hand_nonnegative', product_id, warehouse_id, 0, quantity_on_hand
 FROM wms.inventory WHERE quantity_on_hand < 0

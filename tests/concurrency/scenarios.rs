@@ -43,6 +43,7 @@ pub const ALL: &[(&str, Scenario)] = &[
         "repeatable_read_conflicts_are_40001",
         repeatable_read_conflicts,
     ),
+    ("key_taken_outside_wms_calls", key_taken_outside_wms),
 ];
 
 fn assert_sale(db: &mut Db, sale: &Sale, stock: i64, outcome: &SaleOutcome) {
@@ -571,18 +572,31 @@ fn sqlstates(db: &mut Db) {
 /// wrong answer: not 23505 for its own request, not a stale stock figure.
 fn repeatable_read_conflicts(db: &mut Db) {
     let (p, w) = (db.product("rr"), db.warehouse("rr"));
+    let q = db.product("rr-other");
     db.receive(p, w, 10);
+    db.receive(q, w, 10);
     let mut other = db
         .config
         .connect(postgres::NoTls)
         .expect("second connection");
-    for (key, other_sql) in [
+    // (what the other session commits, what the stale caller then sends)
+    let cases = [
+        // same key, same row: the row lock sees the newer version
         (
-            Some("rr-key"),
             "SELECT * FROM wms_place_order('rr', $1, $2, 1, 'rr-key')",
+            p,
+            Some("rr-key"),
         ),
-        (None, "SELECT * FROM wms_place_order('rr', $1, $2, 1)"),
-    ] {
+        // no key, same row
+        ("SELECT * FROM wms_place_order('rr', $1, $2, 1)", p, None),
+        // same key, another row: the key's insert meets an order it cannot see
+        (
+            "SELECT * FROM wms_place_order('rr', $1, $2, 1, 'rr-key-2')",
+            q,
+            Some("rr-key-2"),
+        ),
+    ];
+    for (other_sql, stale_item, key) in cases {
         let mut tx = db
             .admin
             .build_transaction()
@@ -595,13 +609,13 @@ fn repeatable_read_conflicts(db: &mut Db) {
         let err = tx
             .query_one(
                 "SELECT * FROM wms_place_order('rr', $1, $2, 1, $3)",
-                &[&p, &w, &key],
+                &[&stale_item, &w, &key],
             )
             .expect_err("a stale snapshot cannot place the order");
         assert_eq!(
             err.code(),
             Some(&SqlState::T_R_SERIALIZATION_FAILURE),
-            "{err}"
+            "{other_sql}: {err}"
         );
         tx.rollback().unwrap();
     }
@@ -615,6 +629,71 @@ fn repeatable_read_conflicts(db: &mut Db) {
         .unwrap()
         .get(0);
     assert!(replayed);
-    assert_eq!(db.on_hand(p, w), 8);
+    assert_eq!(db.on_hand(p, w), 7);
+    assert_eq!(db.on_hand(q, w), 10);
+    db.assert_verified();
+}
+
+/// A key taken by a transaction that is not a wms call (and so does not
+/// hold the key's lock) while a wms call is between its key check and its
+/// insert: the call waits for that transaction, then compares requests.
+fn key_taken_outside_wms(db: &mut Db) {
+    let (p, w) = (db.product("direct"), db.warehouse("direct"));
+    db.receive(p, w, 5);
+    let key = format!("direct-{}", db.gate_key());
+    let mut outsider = db
+        .config
+        .connect(postgres::NoTls)
+        .expect("outsider connection");
+    let mut tx = outsider.transaction().unwrap();
+    tx.execute(
+        "INSERT INTO wms.customer_orders (customer_name, order_status, idempotency_key, request) \
+         VALUES ('direct', 'Fulfilled', $1, '{\"operation\": \"other\"}')",
+        &[&key],
+    )
+    .unwrap();
+    let caller = {
+        let (config, key) = (db.config.clone(), key.clone());
+        std::thread::spawn(move || {
+            let mut client = config.connect(postgres::NoTls).unwrap();
+            let pid: i32 = client
+                .query_one("SELECT pg_backend_pid()", &[])
+                .unwrap()
+                .get(0);
+            let result = client.query_one(
+                "SELECT * FROM wms_place_order('c', $1, $2, 1, $3)",
+                &[&p, &w, &key],
+            );
+            (pid, result.map(|_| ()))
+        })
+    };
+    // Wait until the caller is blocked on the outsider's transaction.
+    let mut waited = 0;
+    while db
+        .admin
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'transactionid' \
+               AND query LIKE '%wms_place_order%'",
+            &[],
+        )
+        .unwrap()
+        .get::<_, i64>(0)
+        == 0
+    {
+        waited += 1;
+        assert!(waited < 500, "the caller never waited for the outsider");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    tx.commit().unwrap();
+    let (_, result) = caller.join().unwrap();
+    let err = result.expect_err("the outsider's request differs");
+    assert_eq!(err.code(), Some(&SqlState::UNIQUE_VIOLATION), "{err}");
+    assert_eq!(db.on_hand(p, w), 5, "nothing taken");
+    outsider
+        .execute(
+            "DELETE FROM wms.customer_orders WHERE idempotency_key = $1",
+            &[&key],
+        )
+        .unwrap();
     db.assert_verified();
 }
