@@ -53,17 +53,35 @@ CREATE TABLE wms.customer_orders (
 );
 CREATE INDEX customer_orders_created_at_idx ON wms.customer_orders (created_at);
 
+CREATE INDEX customer_orders_pending_expiry_idx ON wms.customer_orders (expires_at)
+    WHERE order_status = 'Pending';
+
 -- One line per (product, warehouse): lines naming the same item are summed
--- before they are stored.
+-- before they are stored. A line of a Pending order holds its quantity in
+-- inventory.quantity_reserved until the order leaves Pending, or until its
+-- reservation has expired and an order that needs the stock releases it
+-- (released = true).
 CREATE TABLE wms.order_items (
     order_id     bigint NOT NULL REFERENCES wms.customer_orders,
     product_id   bigint NOT NULL,
     warehouse_id bigint NOT NULL,
     quantity     bigint NOT NULL CONSTRAINT order_items_quantity_positive CHECK (quantity > 0),
+    released     boolean NOT NULL DEFAULT false,
     PRIMARY KEY (order_id, product_id, warehouse_id),
     FOREIGN KEY (product_id, warehouse_id) REFERENCES wms.inventory
 );
 CREATE INDEX order_items_product_idx ON wms.order_items (product_id);
+CREATE INDEX order_items_item_idx ON wms.order_items (product_id, warehouse_id);
+
+-- The order state machine: the only status changes there are.
+CREATE TABLE wms.order_transitions (
+    from_status text NOT NULL,
+    to_status   text NOT NULL,
+    PRIMARY KEY (from_status, to_status)
+);
+INSERT INTO wms.order_transitions (from_status, to_status) VALUES
+    ('Pending', 'Fulfilled'),
+    ('Pending', 'Cancelled');
 
 -- The immutable ledger: SUM(quantity_change) per (product, warehouse) is the
 -- quantity on hand, and balance_after is the on hand right after the row.

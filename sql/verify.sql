@@ -7,7 +7,7 @@ WITH ledger AS (
     SELECT oi.product_id, oi.warehouse_id, SUM(oi.quantity)::bigint AS total
     FROM wms.order_items oi
     JOIN wms.customer_orders o ON o.order_id = oi.order_id
-    WHERE o.order_status = 'Pending'
+    WHERE o.order_status = 'Pending' AND NOT oi.released
     GROUP BY oi.product_id, oi.warehouse_id
 ), fulfilled_lines AS (
     SELECT oi.order_id, oi.product_id, oi.warehouse_id, oi.quantity,
@@ -33,7 +33,7 @@ FROM wms.inventory i
 FULL JOIN ledger l ON l.product_id = i.product_id AND l.warehouse_id = i.warehouse_id
 WHERE i.quantity_on_hand IS DISTINCT FROM COALESCE(l.total, 0)
 UNION ALL
--- 2. reserved = sum of the lines of Pending orders
+-- 2. reserved = sum of the unreleased lines of Pending orders
 SELECT 'reserved_matches_pending', i.product_id, i.warehouse_id, COALESCE(p.total, 0), i.quantity_reserved
 FROM wms.inventory i
 LEFT JOIN pending p ON p.product_id = i.product_id AND p.warehouse_id = i.warehouse_id

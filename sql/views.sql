@@ -1,14 +1,15 @@
--- Available to sell per (product, warehouse): on hand minus what Pending
--- orders have allocated. wms_available_to_sell() reads this view, so the
--- function and the view cannot disagree; the allocation equals
--- inventory.quantity_reserved, which orders decide on (wms_verify() checks
--- that the two agree).
+-- Available to sell per (product, warehouse): on hand minus what live
+-- reservations hold (lines of Pending orders not yet expired, nor released).
+-- An expired reservation never counts, swept or not. wms_available_to_sell()
+-- reads this view, and orders decide on the same rule (stock.rs).
 CREATE VIEW wms.available_to_sell AS
 WITH pending_allocations AS (
     SELECT oi.product_id, oi.warehouse_id, SUM(oi.quantity)::bigint AS allocated
     FROM wms.order_items oi
     JOIN wms.customer_orders o ON o.order_id = oi.order_id
     WHERE o.order_status = 'Pending'
+      AND NOT oi.released
+      AND (o.expires_at IS NULL OR o.expires_at > now())
     GROUP BY oi.product_id, oi.warehouse_id
 )
 SELECT i.product_id,
@@ -21,4 +22,4 @@ LEFT JOIN pending_allocations a
        ON a.product_id = i.product_id AND a.warehouse_id = i.warehouse_id;
 
 COMMENT ON VIEW wms.available_to_sell IS
-    'on hand, allocated to Pending orders, and available to sell per (product, warehouse)';
+    'on hand, allocated to live reservations, and available to sell per (product, warehouse)';

@@ -25,6 +25,19 @@ pub enum WmsError {
     UnknownWarehouse {
         warehouse_id: i64,
     },
+    UnknownOrder {
+        order_id: i64,
+    },
+    /// A status change the order_transitions table does not allow.
+    ForbiddenTransition {
+        order_id: i64,
+        from: String,
+        to: String,
+    },
+    /// Fulfilling a reservation after it expired.
+    ReservationExpired {
+        order_id: i64,
+    },
     /// A catalogue key (SKU, warehouse code) that already exists.
     DuplicateKey {
         message: String,
@@ -85,7 +98,7 @@ const FOREIGN_KEY: ErrorKind = ErrorKind {
     code: ERRCODE_FOREIGN_KEY_VIOLATION,
     sqlstate: "23503",
     condition: "foreign_key_violation",
-    when: "unknown product or warehouse",
+    when: "unknown product, warehouse or order",
 };
 const UNIQUE: ErrorKind = ErrorKind {
     code: ERRCODE_UNIQUE_VIOLATION,
@@ -98,6 +111,13 @@ const CHECK: ErrorKind = ErrorKind {
     sqlstate: "23514",
     condition: "check_violation",
     when: "insufficient stock with on_shortage => 'error'",
+};
+const PREREQUISITE: ErrorKind = ErrorKind {
+    code: ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+    sqlstate: "55000",
+    condition: "object_not_in_prerequisite_state",
+    when:
+        "forbidden order transition (e.g. cancel a Fulfilled order); fulfil an expired reservation",
 };
 /// Raised by PostgreSQL itself, not by a [`WmsError`].
 const SERIALIZATION: ErrorKind = ErrorKind {
@@ -116,6 +136,7 @@ impl WmsError {
         FOREIGN_KEY,
         UNIQUE,
         CHECK,
+        PREREQUISITE,
         SERIALIZATION,
     ];
 
@@ -124,7 +145,12 @@ impl WmsError {
             WmsError::NullArgument { .. } => &NULL_VALUE,
             WmsError::InvalidParameter { .. } => &INVALID_PARAMETER,
             WmsError::OutOfRange { .. } => &OUT_OF_RANGE,
-            WmsError::UnknownProduct { .. } | WmsError::UnknownWarehouse { .. } => &FOREIGN_KEY,
+            WmsError::UnknownProduct { .. }
+            | WmsError::UnknownWarehouse { .. }
+            | WmsError::UnknownOrder { .. } => &FOREIGN_KEY,
+            WmsError::ForbiddenTransition { .. } | WmsError::ReservationExpired { .. } => {
+                &PREREQUISITE
+            }
             WmsError::DuplicateKey { .. } | WmsError::IdempotencyKeyReused { .. } => &UNIQUE,
             WmsError::InsufficientStock { .. } => &CHECK,
         }
@@ -143,6 +169,13 @@ impl WmsError {
             }
             WmsError::UnknownWarehouse { warehouse_id } => {
                 format!("warehouse {warehouse_id} does not exist")
+            }
+            WmsError::UnknownOrder { order_id } => format!("order {order_id} does not exist"),
+            WmsError::ForbiddenTransition { order_id, from, to } => {
+                format!("order {order_id} is {from} and cannot become {to}")
+            }
+            WmsError::ReservationExpired { order_id } => {
+                format!("the reservation of order {order_id} has expired")
             }
             WmsError::InsufficientStock { shortages } => {
                 let s = &shortages[0];
@@ -174,6 +207,9 @@ impl WmsError {
         match self {
             WmsError::IdempotencyKeyReused { .. } => {
                 Some("Use a new idempotency key for a new request.")
+            }
+            WmsError::ReservationExpired { .. } => {
+                Some("An expired reservation holds no stock; reserve again or place a new order.")
             }
             WmsError::InsufficientStock { .. } => {
                 Some("Call with on_shortage => 'reject' to get an Unavailable result instead of an error.")
@@ -238,6 +274,64 @@ mod tests {
         (0..5)
             .map(|i| (((packed >> (6 * i)) & 0x3F) as u8 + b'0') as char)
             .collect()
+    }
+
+    /// One of each variant; the match below stops compiling when a variant
+    /// is added and not listed here.
+    fn one_of_each() -> Vec<WmsError> {
+        let all = vec![
+            WmsError::NullArgument { argument: "x" },
+            WmsError::InvalidParameter {
+                message: String::new(),
+            },
+            WmsError::OutOfRange {
+                message: String::new(),
+            },
+            WmsError::UnknownProduct { product_id: 1 },
+            WmsError::UnknownWarehouse { warehouse_id: 1 },
+            WmsError::UnknownOrder { order_id: 1 },
+            WmsError::ForbiddenTransition {
+                order_id: 1,
+                from: String::new(),
+                to: String::new(),
+            },
+            WmsError::ReservationExpired { order_id: 1 },
+            WmsError::DuplicateKey {
+                message: String::new(),
+            },
+            WmsError::InsufficientStock { shortages: vec![] },
+            WmsError::IdempotencyKeyReused { key: String::new() },
+        ];
+        for e in &all {
+            match e {
+                WmsError::NullArgument { .. }
+                | WmsError::InvalidParameter { .. }
+                | WmsError::OutOfRange { .. }
+                | WmsError::UnknownProduct { .. }
+                | WmsError::UnknownWarehouse { .. }
+                | WmsError::UnknownOrder { .. }
+                | WmsError::ForbiddenTransition { .. }
+                | WmsError::ReservationExpired { .. }
+                | WmsError::DuplicateKey { .. }
+                | WmsError::InsufficientStock { .. }
+                | WmsError::IdempotencyKeyReused { .. } => {}
+            }
+        }
+        all
+    }
+
+    #[pg_test]
+    fn test_every_error_is_in_the_catalogue() {
+        for e in one_of_each() {
+            let kind = e.kind();
+            assert!(
+                WmsError::CATALOGUE
+                    .iter()
+                    .any(|k| k.sqlstate == kind.sqlstate),
+                "{e:?} raises {}, which the catalogue (and README) lack",
+                kind.sqlstate
+            );
+        }
     }
 
     /// Each catalogue entry's PostgreSQL error code is the SQLSTATE it documents.

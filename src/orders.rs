@@ -1,6 +1,7 @@
-//! Placing orders: validate, lock, check, write, all in the caller's
-//! transaction. An Unavailable answer writes nothing.
+//! Placing orders and reservations: validate, lock, check, write, all in
+//! the caller's transaction. An Unavailable answer writes nothing.
 
+use pgrx::datum::{Interval, TimestampWithTimeZone};
 use pgrx::pg_sys::BuiltinOid::*;
 use pgrx::prelude::*;
 use pgrx::JsonB;
@@ -36,11 +37,21 @@ impl OnShortage {
     }
 }
 
+/// What an order does with the stock it asks for.
+#[derive(Debug, Clone, Copy)]
+enum Intent {
+    /// Take it now: on hand drops, a Fulfilled order.
+    Take,
+    /// Hold it for `ttl`: reserved rises, a Pending order.
+    Reserve(Interval),
+}
+
 /// What a caller asked for, normalised: identical requests compare equal
 /// however their lines were written.
 struct OrderRequest<'a> {
     customer: &'a str,
     lines: Lines,
+    intent: Intent,
 }
 
 impl OrderRequest<'_> {
@@ -51,20 +62,46 @@ impl OrderRequest<'_> {
             .iter()
             .map(|((p, w), q)| json!([p, w, q]))
             .collect();
-        json!({ "operation": "place_order", "customer": self.customer, "items": items })
+        match self.intent {
+            Intent::Take => {
+                json!({ "operation": "place_order", "customer": self.customer, "items": items })
+            }
+            Intent::Reserve(ttl) => json!({
+                "operation": "reserve",
+                "customer": self.customer,
+                "items": items,
+                "ttl": [ttl.months(), ttl.days(), ttl.micros()],
+            }),
+        }
     }
 }
 
-/// One row of `(order_id, status, detail)`.
+/// The answer to an order or a reservation.
 pub struct Outcome {
     order_id: Option<i64>,
     status: String,
     detail: Value,
+    expires_at: Option<TimestampWithTimeZone>,
 }
 
 impl Outcome {
+    fn unavailable(shortages: Vec<Shortage>) -> Outcome {
+        Outcome {
+            order_id: None,
+            status: "Unavailable".into(),
+            detail: json!({ "short": shortages }),
+            expires_at: None,
+        }
+    }
+
     fn into_row(self) -> TableIterator<'static, (Option<i64>, String, JsonB)> {
         TableIterator::once((self.order_id, self.status, JsonB(self.detail)))
+    }
+
+    fn into_reservation_row(
+        self,
+    ) -> TableIterator<'static, (Option<i64>, String, Option<TimestampWithTimeZone>)> {
+        TableIterator::once((self.order_id, self.status, self.expires_at))
     }
 
     /// The answer for a placed order; a replay is built from the ledger, so
@@ -86,6 +123,7 @@ impl Outcome {
             order_id: Some(order_id),
             status,
             detail: json!({ "lines": lines, "replayed": replayed }),
+            expires_at: None,
         }
     }
 }
@@ -200,7 +238,7 @@ static LOCK_KEY: Statement = Statement {
 
 static FIND_BY_KEY: Statement = Statement {
     sql:
-        "SELECT order_id, order_status, request FROM wms.customer_orders WHERE idempotency_key = $1",
+        "SELECT order_id, order_status, request, expires_at FROM wms.customer_orders WHERE idempotency_key = $1",
     params: &[TEXTOID],
 };
 
@@ -216,10 +254,10 @@ static ORDER_LEDGER: Statement = Statement {
 // (REPEATABLE READ or stricter) into a serialization failure to retry.
 static INSERT_ORDER: Statement = Statement {
     sql: "WITH o AS ( \
-              INSERT INTO wms.customer_orders (customer_name, order_status, idempotency_key, request) \
-              VALUES ($1, $2, $3, $4) \
+              INSERT INTO wms.customer_orders (customer_name, order_status, idempotency_key, request, expires_at) \
+              VALUES ($1, $2, $3, $4, now() + $9) \
               ON CONFLICT (idempotency_key) DO NOTHING \
-              RETURNING order_id, order_status \
+              RETURNING order_id, order_status, expires_at \
           ), items AS ( \
               INSERT INTO wms.order_items (order_id, product_id, warehouse_id, quantity) \
               SELECT o.order_id, l.product_id, l.warehouse_id, l.quantity \
@@ -228,8 +266,18 @@ static INSERT_ORDER: Statement = Statement {
               INSERT INTO wms.order_status_history (order_id, from_status, to_status, reason) \
               SELECT order_id, NULL, order_status, $8 FROM o \
           ) \
-          SELECT order_id FROM o",
-    params: &[TEXTOID, TEXTOID, TEXTOID, JSONBOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TEXTOID],
+          SELECT order_id, expires_at FROM o",
+    params: &[
+        TEXTOID,
+        TEXTOID,
+        TEXTOID,
+        JSONBOID,
+        INT8ARRAYOID,
+        INT8ARRAYOID,
+        INT8ARRAYOID,
+        TEXTOID,
+        INTERVALOID,
+    ],
 };
 
 /// The answer already given for `key`, if an order holds it. The same key
@@ -237,21 +285,23 @@ static INSERT_ORDER: Statement = Statement {
 fn replay(
     client: &mut pgrx::spi::SpiClient<'_>,
     key: &str,
-    request: &Value,
+    request: &OrderRequest<'_>,
 ) -> WmsResult<Option<Outcome>> {
-    let Some((order_id, status, stored)) = plans::run(client, &FIND_BY_KEY, &[key.into()])
-        .next()
-        .map(|row| {
-            (
-                col::<i64>(&row, 1),
-                col::<String>(&row, 2),
-                opt_col::<JsonB>(&row, 3).map(|j| j.0),
-            )
-        })
+    let Some((order_id, status, stored, expires_at)) =
+        plans::run(client, &FIND_BY_KEY, &[key.into()])
+            .next()
+            .map(|row| {
+                (
+                    col::<i64>(&row, 1),
+                    col::<String>(&row, 2),
+                    opt_col::<JsonB>(&row, 3).map(|j| j.0),
+                    opt_col::<TimestampWithTimeZone>(&row, 4),
+                )
+            })
     else {
         return Ok(None);
     };
-    if stored.as_ref() != Some(request) {
+    if stored.as_ref() != Some(&request.fingerprint()) {
         return Err(WmsError::IdempotencyKeyReused {
             key: key.to_string(),
         });
@@ -264,7 +314,9 @@ fn replay(
             on_hand_after: col(&row, 5),
         })
         .collect();
-    Ok(Some(Outcome::placed(order_id, status, &filled, true)))
+    let mut outcome = Outcome::placed(order_id, status, &filled, true);
+    outcome.expires_at = expires_at;
+    Ok(Some(outcome))
 }
 
 fn place_order(
@@ -276,12 +328,18 @@ fn place_order(
     if let Some(key) = key {
         not_blank(key, "idempotency_key")?;
     }
-    let fingerprint = request.fingerprint();
+    if let Intent::Reserve(ttl) = request.intent {
+        if ttl.as_micros() <= 0 || ttl.is_negative() {
+            return Err(WmsError::InvalidParameter {
+                message: "ttl must be a positive interval".into(),
+            });
+        }
+    }
     Spi::connect_mut(|client| {
         // Lock order: the key first, then inventory rows (stock.rs).
         if let Some(key) = key {
             plans::run(client, &LOCK_KEY, &[key.into()]);
-            if let Some(outcome) = replay(client, key, &fingerprint)? {
+            if let Some(outcome) = replay(client, key, &request)? {
                 return Ok(outcome);
             }
         }
@@ -305,50 +363,65 @@ fn place_order(
             .collect();
         if !shortages.is_empty() {
             return match on_shortage {
-                OnShortage::Reject => Ok(Outcome {
-                    order_id: None,
-                    status: "Unavailable".into(),
-                    detail: json!({ "short": shortages }),
-                }),
+                OnShortage::Reject => Ok(Outcome::unavailable(shortages)),
                 OnShortage::Error => Err(WmsError::InsufficientStock { shortages }),
             };
         }
 
+        let (status, ttl) = match request.intent {
+            Intent::Take => ("Fulfilled", None),
+            Intent::Reserve(ttl) => ("Pending", Some(ttl)),
+        };
         let (products, warehouses, quantities) = request.lines.columns();
         let inserted = plans::run(
             client,
             &INSERT_ORDER,
             &[
                 request.customer.into(),
-                "Fulfilled".into(),
+                status.into(),
                 key.into(),
-                key.map(|_| JsonB(fingerprint.clone())).into(),
+                key.map(|_| JsonB(request.fingerprint())).into(),
                 products.into(),
                 warehouses.into(),
                 quantities.into(),
-                "placed".into(),
+                match request.intent {
+                    Intent::Take => "placed",
+                    Intent::Reserve(_) => "reserved",
+                }
+                .into(),
+                ttl.into(),
             ],
         )
         .next()
-        .map(|row| col::<i64>(&row, 1));
-        let Some(order_id) = inserted else {
+        .map(|row| {
+            (
+                col::<i64>(&row, 1),
+                opt_col::<TimestampWithTimeZone>(&row, 2),
+            )
+        });
+        let Some((order_id, expires_at)) = inserted else {
             // Only reachable when the key was inserted outside wms calls
             // (they all hold the key's lock); its order is committed now.
             let key = key.expect("a conflict needs a key");
-            return replay(client, key, &fingerprint)?.ok_or_else(|| {
-                WmsError::IdempotencyKeyReused {
-                    key: key.to_string(),
-                }
+            return replay(client, key, &request)?.ok_or_else(|| WmsError::IdempotencyKeyReused {
+                key: key.to_string(),
             });
         };
 
         let changes: Vec<Change> = request
             .lines
             .iter()
-            .map(|(item, quantity)| Change {
-                item,
-                on_hand: -quantity,
-                reserved: 0,
+            .map(|(item, quantity)| match request.intent {
+                Intent::Take => Change {
+                    item,
+                    on_hand: -quantity,
+                    reserved: 0,
+                },
+                Intent::Reserve(_) => Change {
+                    item,
+                    on_hand: 0,
+                    reserved: quantity,
+                },
             })
             .collect();
         let applied = stock::apply(
@@ -364,21 +437,18 @@ fn place_order(
         let filled: Vec<FilledLine> = applied
             .iter()
             .zip(request.lines.iter())
-            .map(|(a, (_, quantity)): (&Applied, _)| FilledLine {
-                item: a.item,
-                quantity,
-                movement_id: a
-                    .movement_id
-                    .expect("an outbound change writes a ledger row"),
-                on_hand_after: a.on_hand,
+            .filter_map(|(a, (_, quantity)): (&Applied, _)| {
+                Some(FilledLine {
+                    item: a.item,
+                    quantity,
+                    movement_id: a.movement_id?,
+                    on_hand_after: a.on_hand,
+                })
             })
             .collect();
-        Ok(Outcome::placed(
-            order_id,
-            "Fulfilled".into(),
-            &filled,
-            false,
-        ))
+        let mut outcome = Outcome::placed(order_id, status.into(), &filled, false);
+        outcome.expires_at = expires_at;
+        Ok(outcome)
     })
 }
 
@@ -409,6 +479,7 @@ fn wms_place_order(
             let request = OrderRequest {
                 customer,
                 lines: Lines::single(item, quantity),
+                intent: Intent::Take,
             };
             place_order(request, idempotency_key, OnShortage::Reject)
         })
@@ -439,6 +510,7 @@ fn wms_place_order_items(
             let request = OrderRequest {
                 customer,
                 lines: parse_items(&items.0)?,
+                intent: Intent::Take,
             };
             place_order(request, idempotency_key, on_shortage)
         })
@@ -446,20 +518,44 @@ fn wms_place_order_items(
         .into_row()
 }
 
+/// Reserve stock for `ttl`: a Pending order whose lines count against
+/// availability until it is fulfilled, cancelled or expires.
+#[pg_extern(volatile, parallel_unsafe)]
+fn wms_reserve(
+    customer: Option<&str>,
+    items: Option<JsonB>,
+    ttl: default!(Option<Interval>, "'10 minutes'"),
+    idempotency_key: default!(Option<&str>, "NULL"),
+) -> TableIterator<
+    'static,
+    (
+        name!(order_id, Option<i64>),
+        name!(status, String),
+        name!(expires_at, Option<TimestampWithTimeZone>),
+    ),
+> {
+    let customer = required(customer, "customer");
+    let items = required(items, "items");
+    let ttl = required(ttl, "ttl");
+    parse_items(&items.0)
+        .and_then(|lines| {
+            let request = OrderRequest {
+                customer,
+                lines,
+                intent: Intent::Reserve(ttl),
+            };
+            place_order(request, idempotency_key, OnShortage::Reject)
+        })
+        .unwrap_or_else(|e| e.raise())
+        .into_reservation_row()
+}
+
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]
 mod tests {
-    use crate::testing::{assert_sqlstate, count, item, on_hand, place, verify};
+    use crate::testing::{assert_sqlstate, count, item, items, on_hand, place, verify};
     use pgrx::prelude::*;
     use serde_json::json;
-
-    fn items(lines: &[(i64, i64, i64)]) -> String {
-        let v: Vec<_> = lines
-            .iter()
-            .map(|(p, w, q)| json!({"product_id": p, "warehouse_id": w, "quantity": q}))
-            .collect();
-        format!("'{}'::jsonb", serde_json::Value::Array(v))
-    }
 
     fn written() -> [i64; 4] {
         [

@@ -63,11 +63,15 @@ impl Lines {
 pub struct LockedItem {
     pub on_hand: i64,
     pub reserved: i64,
+    /// The part of `reserved` held by reservations that have expired: it
+    /// does not count against availability, and the door releases it when
+    /// a change needs it.
+    pub expired: i64,
 }
 
 impl LockedItem {
     pub fn available(&self) -> i64 {
-        self.on_hand - self.reserved
+        self.on_hand - self.reserved + self.expired
     }
 }
 
@@ -136,13 +140,42 @@ pub fn check_item_exists(
     Ok(())
 }
 
+// Reserved quantity of an item held by expired, unreleased reservations.
+// Stable while the item's row is locked: reserving needs that lock.
+static EXPIRED_HELD: Statement = Statement {
+    sql: "SELECT COALESCE(SUM(oi.quantity), 0)::bigint \
+            FROM wms.order_items oi JOIN wms.customer_orders o ON o.order_id = oi.order_id \
+           WHERE oi.product_id = $1 AND oi.warehouse_id = $2 AND NOT oi.released \
+             AND o.order_status = 'Pending' AND o.expires_at <= now()",
+    params: &[INT8OID, INT8OID],
+};
+
+static RELEASE_EXPIRED: Statement = Statement {
+    sql: "UPDATE wms.order_items oi SET released = true \
+            FROM wms.customer_orders o \
+           WHERE o.order_id = oi.order_id AND oi.product_id = $1 AND oi.warehouse_id = $2 \
+             AND NOT oi.released AND o.order_status = 'Pending' AND o.expires_at <= now() \
+          RETURNING oi.quantity",
+    params: &[INT8OID, INT8OID],
+};
+
 fn lock_row(client: &mut SpiClient<'_>, (p, w): ItemKey) -> Option<LockedItem> {
-    plans::run(client, &LOCK_ROW, &[p.into(), w.into()])
+    let (on_hand, reserved) = plans::run(client, &LOCK_ROW, &[p.into(), w.into()])
         .next()
-        .map(|row| LockedItem {
-            on_hand: col(&row, 1),
-            reserved: col(&row, 2),
-        })
+        .map(|row| (col::<i64>(&row, 1), col::<i64>(&row, 2)))?;
+    let expired = if reserved > 0 {
+        let row = plans::run(client, &EXPIRED_HELD, &[p.into(), w.into()])
+            .next()
+            .expect("SUM returns one row");
+        col::<i64>(&row, 1)
+    } else {
+        0
+    };
+    Some(LockedItem {
+        on_hand,
+        reserved,
+        expired,
+    })
 }
 
 /// Lock the inventory rows of `items` in lock order (see the module doc).
@@ -152,7 +185,7 @@ pub fn lock_items(
     items: impl IntoIterator<Item = ItemKey>,
     missing: Missing,
 ) -> WmsResult<Locked> {
-    plans::prepare(client, &[&LOCK_ROW, &APPLY]);
+    plans::prepare(client, &[&LOCK_ROW, &EXPIRED_HELD, &APPLY]);
     let mut items: Vec<ItemKey> = items.into_iter().collect();
     items.sort_unstable();
     items.dedup();
@@ -257,10 +290,25 @@ pub fn apply(
             .on_hand
             .checked_add(change.on_hand)
             .ok_or_else(out_of_range)?;
-        let reserved = row
+        let mut reserved = row
             .reserved
             .checked_add(change.reserved)
             .ok_or_else(out_of_range)?;
+        let mut reserved_change = change.reserved;
+        if reserved > on_hand && row.expired > 0 {
+            // The change needs stock that expired reservations still hold:
+            // release them (their orders stay Pending until swept or
+            // cancelled, and can no longer be fulfilled).
+            let released: i64 = plans::run(client, &RELEASE_EXPIRED, &[p.into(), w.into()])
+                .map(|r| col::<i64>(&r, 1))
+                .sum();
+            assert_eq!(
+                released, row.expired,
+                "wms: expired reservations changed under the row lock"
+            );
+            reserved -= released;
+            reserved_change -= released;
+        }
         if on_hand < 0 || reserved < 0 || reserved > on_hand {
             // What the change takes from what is available.
             return Err(WmsError::InsufficientStock {
@@ -272,7 +320,7 @@ pub fn apply(
                 }],
             });
         }
-        for (col, v) in cols.iter_mut().zip([p, w, change.on_hand, change.reserved]) {
+        for (col, v) in cols.iter_mut().zip([p, w, change.on_hand, reserved_change]) {
             col.push(v);
         }
     }

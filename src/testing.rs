@@ -45,6 +45,15 @@ pub fn count(sql: &str) -> i64 {
         .unwrap()
 }
 
+/// An items argument: `'[{"product_id": p, "warehouse_id": w, "quantity": q}, ...]'::jsonb`.
+pub fn items(lines: &[(i64, i64, i64)]) -> String {
+    let v: Vec<_> = lines
+        .iter()
+        .map(|(p, w, q)| serde_json::json!({"product_id": p, "warehouse_id": w, "quantity": q}))
+        .collect();
+    format!("'{}'::jsonb", serde_json::Value::Array(v))
+}
+
 /// Run a `wms_place_order(...)` call (the text between the parentheses).
 pub fn place(args: &str) -> (Option<i64>, String, serde_json::Value) {
     Spi::connect(|client| {

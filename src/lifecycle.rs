@@ -1,0 +1,661 @@
+//! The order lifecycle after creation: fulfil, cancel, expire. Which status
+//! changes exist is data (wms.order_transitions); every change is recorded
+//! in wms.order_status_history.
+//!
+//! Lock order, as everywhere: inventory rows in (product_id, warehouse_id)
+//! order (stock.rs), then order rows in order_id order.
+
+use std::collections::BTreeMap;
+
+use pgrx::pg_sys::BuiltinOid::*;
+use pgrx::prelude::*;
+use pgrx::JsonB;
+use serde_json::json;
+
+use crate::errors::{not_blank, required, WmsError, WmsResult};
+use crate::plans::{self, col, Statement};
+use crate::stock::{self, Cause, Change, ItemKey, Locked, Missing};
+
+/// Ledger reason of the rows a fulfilled reservation writes.
+const SALE_REASON: &str = "Sale";
+/// History reason of the sweep's cancellations.
+const EXPIRED_REASON: &str = "expired";
+/// Most orders one wms_expire_reservations() call handles; it is called again.
+const EXPIRY_BATCH: i64 = 1000;
+
+/// A line of an order: item, quantity, and whether it still holds stock.
+struct Line {
+    item: ItemKey,
+    quantity: i64,
+    released: bool,
+}
+
+static ORDER_LINES: Statement = Statement {
+    sql: "SELECT product_id, warehouse_id, quantity, released FROM wms.order_items \
+           WHERE order_id = $1 ORDER BY product_id, warehouse_id",
+    params: &[INT8OID],
+};
+
+static LOCK_ORDER: Statement = Statement {
+    sql: "SELECT order_status, COALESCE(expires_at <= now(), false) FROM wms.customer_orders \
+           WHERE order_id = $1 FOR UPDATE",
+    params: &[INT8OID],
+};
+
+static ORDER_EXISTS: Statement = Statement {
+    sql: "SELECT 1 FROM wms.customer_orders WHERE order_id = $1",
+    params: &[INT8OID],
+};
+
+static TRANSITION_ALLOWED: Statement = Statement {
+    sql: "SELECT EXISTS (SELECT 1 FROM wms.order_transitions WHERE from_status = $1 AND to_status = $2)",
+    params: &[TEXTOID, TEXTOID],
+};
+
+static SET_STATUS: Statement = Statement {
+    sql: "WITH o AS ( \
+              UPDATE wms.customer_orders SET order_status = $2, updated_at = now() \
+               WHERE order_id = ANY($1) RETURNING order_id \
+          ) \
+          INSERT INTO wms.order_status_history (order_id, from_status, to_status, reason) \
+          SELECT order_id, $3, $2, $4 FROM o",
+    params: &[INT8ARRAYOID, TEXTOID, TEXTOID, TEXTOID],
+};
+
+static EXPIRED_ORDERS: Statement = Statement {
+    sql: "SELECT order_id FROM wms.customer_orders \
+           WHERE order_status = 'Pending' AND expires_at <= now() ORDER BY order_id LIMIT $1",
+    params: &[INT8OID],
+};
+
+fn order_lines(client: &mut pgrx::spi::SpiClient<'_>, order_id: i64) -> Vec<Line> {
+    plans::run(client, &ORDER_LINES, &[order_id.into()])
+        .map(|row| Line {
+            item: (col(&row, 1), col(&row, 2)),
+            quantity: col(&row, 3),
+            released: col(&row, 4),
+        })
+        .collect()
+}
+
+/// Lock an order's row (after its inventory rows); its status and whether
+/// its reservation has expired.
+fn lock_order(client: &mut pgrx::spi::SpiClient<'_>, order_id: i64) -> WmsResult<(String, bool)> {
+    plans::run(client, &LOCK_ORDER, &[order_id.into()])
+        .next()
+        .map(|row| (col::<String>(&row, 1), col::<bool>(&row, 2)))
+        .ok_or(WmsError::UnknownOrder { order_id })
+}
+
+fn check_transition(
+    client: &mut pgrx::spi::SpiClient<'_>,
+    order_id: i64,
+    from: &str,
+    to: &str,
+) -> WmsResult<()> {
+    let allowed = plans::run(client, &TRANSITION_ALLOWED, &[from.into(), to.into()])
+        .next()
+        .map(|row| col::<bool>(&row, 1))
+        .unwrap_or(false);
+    if allowed {
+        Ok(())
+    } else {
+        Err(WmsError::ForbiddenTransition {
+            order_id,
+            from: from.into(),
+            to: to.into(),
+        })
+    }
+}
+
+fn set_status(
+    client: &mut pgrx::spi::SpiClient<'_>,
+    orders: &[i64],
+    from: &str,
+    to: &str,
+    reason: Option<&str>,
+) {
+    plans::run(
+        client,
+        &SET_STATUS,
+        &[
+            orders.to_vec().into(),
+            to.into(),
+            from.into(),
+            reason.into(),
+        ],
+    );
+}
+
+/// What leaving Pending does to the stock of each line still holding some.
+fn leave_pending(lines: &[Line], to: &str) -> Vec<Change> {
+    lines
+        .iter()
+        .filter(|l| !l.released)
+        .map(|l| Change {
+            item: l.item,
+            on_hand: if to == "Fulfilled" { -l.quantity } else { 0 },
+            reserved: -l.quantity,
+        })
+        .collect()
+}
+
+/// Move one Pending order to `to` (Fulfilled or Cancelled).
+fn transition(order_id: i64, to: &str, reason: Option<&str>) -> WmsResult<serde_json::Value> {
+    Spi::connect_mut(|client| {
+        // Which rows to lock; read again under the locks, where it is stable.
+        let items: Vec<ItemKey> = order_lines(client, order_id)
+            .iter()
+            .map(|l| l.item)
+            .collect();
+        if items.is_empty()
+            && plans::run(client, &ORDER_EXISTS, &[order_id.into()])
+                .next()
+                .is_none()
+        {
+            return Err(WmsError::UnknownOrder { order_id });
+        }
+        let locked: Locked = stock::lock_items(client, items, Missing::Skip)?;
+        let (from, expired) = lock_order(client, order_id)?;
+        check_transition(client, order_id, &from, to)?;
+        if to == "Fulfilled" && expired {
+            return Err(WmsError::ReservationExpired { order_id });
+        }
+        let lines = order_lines(client, order_id);
+        let applied = stock::apply(
+            client,
+            &locked,
+            &leave_pending(&lines, to),
+            &Cause {
+                reason: SALE_REASON,
+                order_id: Some(order_id),
+                reference: None,
+            },
+        )?;
+        set_status(client, &[order_id], &from, to, reason);
+        let lines: Vec<_> = applied
+            .iter()
+            .map(|a| {
+                json!({
+                    "product_id": a.item.0,
+                    "warehouse_id": a.item.1,
+                    "movement_id": a.movement_id,
+                    "on_hand_after": a.on_hand,
+                })
+            })
+            .collect();
+        Ok(json!({ "from": from, "lines": lines }))
+    })
+}
+
+fn transition_row(
+    order_id: i64,
+    to: &str,
+    reason: Option<&str>,
+) -> TableIterator<'static, (Option<i64>, String, JsonB)> {
+    let detail = transition(order_id, to, reason).unwrap_or_else(|e| e.raise());
+    TableIterator::once((Some(order_id), to.to_string(), JsonB(detail)))
+}
+
+/// Pending -> Fulfilled: the reserved stock leaves on hand, with its ledger rows.
+#[pg_extern(volatile, parallel_unsafe)]
+fn wms_fulfill_order(
+    order_id: Option<i64>,
+) -> TableIterator<
+    'static,
+    (
+        name!(order_id, Option<i64>),
+        name!(status, String),
+        name!(detail, JsonB),
+    ),
+> {
+    transition_row(
+        required(order_id, "order_id"),
+        "Fulfilled",
+        Some("fulfilled"),
+    )
+}
+
+/// Pending -> Cancelled: the reservation is released.
+#[pg_extern(volatile, parallel_unsafe)]
+fn wms_cancel_order(
+    order_id: Option<i64>,
+    reason: Option<&str>,
+) -> TableIterator<
+    'static,
+    (
+        name!(order_id, Option<i64>),
+        name!(status, String),
+        name!(detail, JsonB),
+    ),
+> {
+    let order_id = required(order_id, "order_id");
+    let reason = required(reason, "reason");
+    not_blank(reason, "reason").unwrap_or_else(|e| e.raise());
+    transition_row(order_id, "Cancelled", Some(reason))
+}
+
+/// Cancel every Pending order whose reservation has expired (reason
+/// 'expired'), up to a batch; returns how many it cancelled.
+fn expire_reservations() -> WmsResult<i32> {
+    Spi::connect_mut(|client| {
+        let candidates: Vec<i64> = plans::run(client, &EXPIRED_ORDERS, &[EXPIRY_BATCH.into()])
+            .map(|row| col::<i64>(&row, 1))
+            .collect();
+        if candidates.is_empty() {
+            return Ok(0);
+        }
+        check_transition(client, candidates[0], "Pending", "Cancelled")?;
+        // All their items first, in lock order; then the orders, by id.
+        let mut items: Vec<ItemKey> = Vec::new();
+        for &order_id in &candidates {
+            items.extend(order_lines(client, order_id).iter().map(|l| l.item));
+        }
+        let locked = stock::lock_items(client, items, Missing::Skip)?;
+        let mut expired = Vec::new();
+        let mut release: BTreeMap<ItemKey, i64> = BTreeMap::new();
+        for order_id in candidates {
+            // Fulfilled or cancelled meanwhile: nothing to do.
+            let (status, is_expired) = lock_order(client, order_id)?;
+            if status != "Pending" || !is_expired {
+                continue;
+            }
+            for change in leave_pending(&order_lines(client, order_id), "Cancelled") {
+                *release.entry(change.item).or_insert(0) += change.reserved;
+            }
+            expired.push(order_id);
+        }
+        let changes: Vec<Change> = release
+            .into_iter()
+            .map(|(item, reserved)| Change {
+                item,
+                on_hand: 0,
+                reserved,
+            })
+            .collect();
+        stock::apply(
+            client,
+            &locked,
+            &changes,
+            &Cause {
+                reason: EXPIRED_REASON,
+                order_id: None,
+                reference: None,
+            },
+        )?;
+        set_status(
+            client,
+            &expired,
+            "Pending",
+            "Cancelled",
+            Some(EXPIRED_REASON),
+        );
+        Ok(expired.len() as i32)
+    })
+}
+
+#[pg_extern(volatile, parallel_unsafe)]
+fn wms_expire_reservations() -> i32 {
+    expire_reservations().unwrap_or_else(|e| e.raise())
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use crate::testing::{assert_sqlstate, count, item, on_hand, place, verify};
+    use pgrx::prelude::*;
+
+    fn items(p: i64, w: i64, q: i64) -> String {
+        crate::testing::items(&[(p, w, q)])
+    }
+
+    /// wms_reserve(...) -> (order_id, status)
+    fn reserve(args: &str) -> (Option<i64>, String) {
+        Spi::connect(|client| {
+            let row = client
+                .select(
+                    &format!("SELECT order_id, status FROM wms_reserve({args})"),
+                    None,
+                    &[],
+                )
+                .unwrap()
+                .first();
+            (
+                row.get::<i64>(1).unwrap(),
+                row.get::<String>(2).unwrap().unwrap(),
+            )
+        })
+    }
+
+    fn reserved(p: i64, w: i64) -> i64 {
+        Spi::get_one_with_args::<i64>(
+            "SELECT quantity_reserved FROM wms.inventory WHERE product_id = $1 AND warehouse_id = $2",
+            &[p.into(), w.into()],
+        )
+        .unwrap()
+        .unwrap()
+    }
+
+    fn available(p: i64, w: i64) -> i64 {
+        Spi::get_one_with_args::<i64>(
+            "SELECT wms_available_to_sell($1, $2)",
+            &[p.into(), w.into()],
+        )
+        .unwrap()
+        .unwrap()
+    }
+
+    fn status(order_id: i64) -> String {
+        Spi::get_one_with_args::<String>(
+            "SELECT order_status FROM wms.customer_orders WHERE order_id = $1",
+            &[order_id.into()],
+        )
+        .unwrap()
+        .unwrap()
+    }
+
+    fn expire_now(order_id: i64) {
+        Spi::run(&format!(
+            "UPDATE wms.customer_orders SET expires_at = now() - interval '1 second' WHERE order_id = {order_id}"
+        ))
+        .unwrap();
+    }
+
+    #[pg_test]
+    fn test_reserve_holds_stock() {
+        let (p, w) = item("res", 10);
+        let (id, st) = reserve(&format!("'c', {}", items(p, w, 3)));
+        let id = id.unwrap();
+        assert_eq!(st, "Pending");
+        assert_eq!(
+            (on_hand(p, w), reserved(p, w), available(p, w)),
+            (Some(10), 3, 7)
+        );
+        assert_eq!(
+            count(&format!(
+                "SELECT 1 FROM wms.customer_orders WHERE order_id = {id} AND order_status = 'Pending' \
+                 AND expires_at = now() + interval '10 minutes'"
+            )),
+            1
+        );
+        assert_eq!(
+            count(&format!(
+                "SELECT 1 FROM wms.stock_movements WHERE order_id = {id}"
+            )),
+            0
+        );
+        assert_eq!(
+            count(&format!(
+                "SELECT 1 FROM wms.order_status_history WHERE order_id = {id} AND from_status IS NULL \
+                 AND to_status = 'Pending' AND reason = 'reserved'"
+            )),
+            1
+        );
+        // A placed order cannot take what the reservation holds.
+        let (_, st, detail) = place(&format!("'other', {p}, {w}, 8"));
+        assert_eq!(
+            (st.as_str(), &detail["short"][0]["available"]),
+            ("Unavailable", &serde_json::json!(7))
+        );
+        // Nor can another reservation; Unavailable writes nothing.
+        let before = count("SELECT 1 FROM wms.customer_orders");
+        assert_eq!(
+            reserve(&format!("'other', {}, '1 hour'", items(p, w, 8))),
+            (None, "Unavailable".into())
+        );
+        assert_eq!(count("SELECT 1 FROM wms.customer_orders"), before);
+        assert!(verify().is_empty());
+    }
+
+    #[pg_test]
+    fn test_fulfill_and_cancel() {
+        let (p, w) = item("life", 10);
+        let a = reserve(&format!("'a', {}", items(p, w, 3))).0.unwrap();
+        let b = reserve(&format!("'b', {}", items(p, w, 2))).0.unwrap();
+        Spi::run(&format!("SELECT * FROM wms_fulfill_order({a})")).unwrap();
+        assert_eq!((on_hand(p, w), reserved(p, w)), (Some(7), 2));
+        assert_eq!(
+            count(&format!(
+                "SELECT 1 FROM wms.stock_movements WHERE order_id = {a} AND quantity_change = -3 AND reason = 'Sale'"
+            )),
+            1
+        );
+        Spi::run(&format!(
+            "SELECT * FROM wms_cancel_order({b}, 'customer changed mind')"
+        ))
+        .unwrap();
+        assert_eq!(
+            (on_hand(p, w), reserved(p, w), available(p, w)),
+            (Some(7), 0, 7)
+        );
+        assert_eq!(
+            (status(a), status(b)),
+            ("Fulfilled".into(), "Cancelled".into())
+        );
+        assert_eq!(
+            count(&format!(
+                "SELECT 1 FROM wms.order_status_history WHERE \
+                 (order_id = {a} AND from_status = 'Pending' AND to_status = 'Fulfilled') OR \
+                 (order_id = {b} AND from_status = 'Pending' AND to_status = 'Cancelled' AND reason = 'customer changed mind' \
+                  AND changed_by = session_user)"
+            )),
+            2
+        );
+        assert!(verify().is_empty());
+    }
+
+    #[pg_test]
+    fn test_forbidden_transitions_raise_55000() {
+        let (p, w) = item("forbid", 10);
+        let fulfilled = reserve(&format!("'a', {}", items(p, w, 1))).0.unwrap();
+        Spi::run(&format!("SELECT * FROM wms_fulfill_order({fulfilled})")).unwrap();
+        let cancelled = reserve(&format!("'b', {}", items(p, w, 1))).0.unwrap();
+        Spi::run(&format!("SELECT * FROM wms_cancel_order({cancelled}, 'x')")).unwrap();
+        let placed = place(&format!("'c', {p}, {w}, 1")).0.unwrap();
+        let before = (
+            on_hand(p, w),
+            reserved(p, w),
+            count("SELECT 1 FROM wms.order_status_history"),
+        );
+        for (sql, msg) in [
+            (
+                format!("SELECT * FROM wms_cancel_order({fulfilled}, 'x')"),
+                format!("order {fulfilled} is Fulfilled and cannot become Cancelled"),
+            ),
+            (
+                format!("SELECT * FROM wms_fulfill_order({fulfilled})"),
+                format!("order {fulfilled} is Fulfilled and cannot become Fulfilled"),
+            ),
+            (
+                format!("SELECT * FROM wms_fulfill_order({cancelled})"),
+                format!("order {cancelled} is Cancelled and cannot become Fulfilled"),
+            ),
+            (
+                format!("SELECT * FROM wms_cancel_order({cancelled}, 'x')"),
+                format!("order {cancelled} is Cancelled and cannot become Cancelled"),
+            ),
+            (
+                format!("SELECT * FROM wms_cancel_order({placed}, 'x')"),
+                format!("order {placed} is Fulfilled and cannot become Cancelled"),
+            ),
+        ] {
+            assert_eq!(assert_sqlstate(&sql, "55000"), msg);
+        }
+        assert_eq!(
+            before,
+            (
+                on_hand(p, w),
+                reserved(p, w),
+                count("SELECT 1 FROM wms.order_status_history")
+            )
+        );
+        assert!(verify().is_empty());
+    }
+
+    /// The state machine is the table: without the row, the change is refused.
+    #[pg_test]
+    fn test_transitions_are_data() {
+        let (p, w) = item("data", 5);
+        let id = reserve(&format!("'a', {}", items(p, w, 1))).0.unwrap();
+        Spi::run("DELETE FROM wms.order_transitions WHERE from_status = 'Pending' AND to_status = 'Cancelled'").unwrap();
+        assert_sqlstate(
+            &format!("SELECT * FROM wms_cancel_order({id}, 'x')"),
+            "55000",
+        );
+        assert_eq!(status(id), "Pending");
+    }
+
+    #[pg_test]
+    fn test_lifecycle_bad_input() {
+        let (p, w) = item("bad", 5);
+        let id = reserve(&format!("'a', {}", items(p, w, 1))).0.unwrap();
+        assert_eq!(
+            assert_sqlstate("SELECT * FROM wms_fulfill_order(-5)", "23503"),
+            "order -5 does not exist"
+        );
+        assert_eq!(
+            assert_sqlstate("SELECT * FROM wms_cancel_order(-5, 'x')", "23503"),
+            "order -5 does not exist"
+        );
+        assert_sqlstate("SELECT * FROM wms_fulfill_order(NULL)", "22004");
+        assert_sqlstate("SELECT * FROM wms_cancel_order(NULL, 'x')", "22004");
+        assert_sqlstate(
+            &format!("SELECT * FROM wms_cancel_order({id}, NULL)"),
+            "22004",
+        );
+        assert_sqlstate(
+            &format!("SELECT * FROM wms_cancel_order({id}, ' ')"),
+            "22023",
+        );
+        assert_sqlstate(
+            &format!("SELECT * FROM wms_reserve(NULL, {})", items(p, w, 1)),
+            "22004",
+        );
+        assert_sqlstate("SELECT * FROM wms_reserve('c', NULL)", "22004");
+        assert_sqlstate(
+            &format!("SELECT * FROM wms_reserve('c', {}, NULL)", items(p, w, 1)),
+            "22004",
+        );
+        assert_sqlstate(
+            &format!(
+                "SELECT * FROM wms_reserve('c', {}, '0 seconds')",
+                items(p, w, 1)
+            ),
+            "22023",
+        );
+        assert_sqlstate(
+            &format!(
+                "SELECT * FROM wms_reserve('c', {}, '-1 minute')",
+                items(p, w, 1)
+            ),
+            "22023",
+        );
+        assert_sqlstate("SELECT * FROM wms_reserve('c', '[]'::jsonb)", "22023");
+        assert_sqlstate(
+            &format!("SELECT * FROM wms_reserve('c', {})", items(-1, w, 1)),
+            "23503",
+        );
+        assert_eq!(reserved(p, w), 1);
+    }
+
+    #[pg_test]
+    fn test_reserve_idempotency() {
+        let (p, w) = item("idem", 10);
+        let first = reserve(&format!("'c', {}, '5 minutes', 'res-1'", items(p, w, 2)));
+        let again = reserve(&format!("'c', {}, '5 minutes', 'res-1'", items(p, w, 2)));
+        assert_eq!(first, again);
+        assert_eq!(reserved(p, w), 2);
+        assert_sqlstate(
+            &format!(
+                "SELECT * FROM wms_reserve('c', {}, '6 minutes', 'res-1')",
+                items(p, w, 2)
+            ),
+            "23505",
+        );
+        assert_sqlstate(
+            &format!("SELECT * FROM wms_place_order('c', {p}, {w}, 2, 'res-1')"),
+            "23505",
+        );
+        // The replay reports the order's current status.
+        Spi::run(&format!(
+            "SELECT * FROM wms_fulfill_order({})",
+            first.0.unwrap()
+        ))
+        .unwrap();
+        assert_eq!(
+            reserve(&format!("'c', {}, '5 minutes', 'res-1'", items(p, w, 2))).1,
+            "Fulfilled"
+        );
+        assert!(verify().is_empty());
+    }
+
+    /// An expired reservation stops counting at once, before any sweep; an
+    /// order that needs its stock releases it; the sweep then cancels it.
+    #[pg_test]
+    fn test_expired_reservation_never_counts() {
+        let (p, w) = item("exp", 10);
+        let id = reserve(&format!("'slow', {}", items(p, w, 4))).0.unwrap();
+        assert_eq!(available(p, w), 6);
+        expire_now(id);
+        assert_eq!(available(p, w), 10);
+        assert_eq!(
+            Spi::get_one_with_args::<i64>(
+                "SELECT available FROM wms.available_to_sell WHERE product_id = $1 AND warehouse_id = $2",
+                &[p.into(), w.into()]
+            ),
+            Ok(Some(10))
+        );
+        assert_eq!(
+            assert_sqlstate(&format!("SELECT * FROM wms_fulfill_order({id})"), "55000"),
+            format!("the reservation of order {id} has expired")
+        );
+        // Taking all 10 releases the expired hold.
+        let (_, st, _) = place(&format!("'fast', {p}, {w}, 10"));
+        assert_eq!(st, "Fulfilled");
+        assert_eq!((on_hand(p, w), reserved(p, w)), (Some(0), 0));
+        assert_eq!(
+            count(&format!(
+                "SELECT 1 FROM wms.order_items WHERE order_id = {id} AND released"
+            )),
+            1
+        );
+        assert!(verify().is_empty());
+        // The sweep cancels the order; nothing is left to release.
+        assert_eq!(
+            Spi::get_one::<i32>("SELECT wms_expire_reservations()"),
+            Ok(Some(1))
+        );
+        assert_eq!(status(id), "Cancelled");
+        assert_eq!(count(&format!("SELECT 1 FROM wms.order_status_history WHERE order_id = {id} AND to_status = 'Cancelled' AND reason = 'expired'")), 1);
+        assert_eq!(
+            Spi::get_one::<i32>("SELECT wms_expire_reservations()"),
+            Ok(Some(0))
+        );
+        assert!(verify().is_empty());
+    }
+
+    #[pg_test]
+    fn test_expire_reservations_releases_stock() {
+        let (a, w) = item("sweep-a", 10);
+        let b = Spi::get_one::<i64>("SELECT wms_add_product('sweep-b', 'b')")
+            .unwrap()
+            .unwrap();
+        crate::testing::receive(b, w, 10);
+        let two = crate::testing::items(&[(a, w, 2), (b, w, 3)]);
+        let x = reserve(&format!("'x', {two}")).0.unwrap();
+        let y = reserve(&format!("'y', {}", items(b, w, 1))).0.unwrap();
+        let live = reserve(&format!("'live', {}", items(a, w, 1))).0.unwrap();
+        expire_now(x);
+        expire_now(y);
+        assert_eq!(
+            Spi::get_one::<i32>("SELECT wms_expire_reservations()"),
+            Ok(Some(2))
+        );
+        assert_eq!(
+            (status(x), status(y), status(live)),
+            ("Cancelled".into(), "Cancelled".into(), "Pending".into())
+        );
+        assert_eq!((reserved(a, w), reserved(b, w)), (1, 0));
+        assert!(verify().is_empty());
+    }
+}
