@@ -23,7 +23,8 @@ as_pg() {
 }
 
 # cluster_start DIR PORT [postgres -c settings...]: a throwaway cluster
-# listening on 127.0.0.1:PORT and a socket in DIR, trust auth.
+# listening only on a Unix socket in DIR (PORT names the socket), trust
+# auth. No TCP port, so nothing on the machine can be in its way.
 cluster_start() {
     local dir=$1 port=$2
     shift 2
@@ -31,7 +32,7 @@ cluster_start() {
     [ "$(id -u)" -eq 0 ] && chown "$PG_OS_USER" "$dir"
     as_pg "$PG_BIN/initdb" -D "$dir/data" -U "$PG_OS_USER" -A trust --no-sync >"$dir/initdb.log" 2>&1 ||
         { cat "$dir/initdb.log"; return 1; }
-    local opts="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir"
+    local opts="-c listen_addresses='' -c port=$port -c unix_socket_directories=$dir"
     for setting in "$@"; do opts="$opts -c $setting"; done
     as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w start >/dev/null ||
         { cat "$dir/server.log"; return 1; }

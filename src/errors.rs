@@ -46,6 +46,13 @@ pub enum WmsError {
     InsufficientStock {
         shortages: Vec<Shortage>,
     },
+    /// A cycle count below what live reservations hold.
+    BelowReserved {
+        product_id: i64,
+        warehouse_id: i64,
+        counted: i64,
+        reserved: i64,
+    },
     /// An idempotency key reused with a different request.
     IdempotencyKeyReused {
         key: String,
@@ -110,7 +117,7 @@ const CHECK: ErrorKind = ErrorKind {
     code: ERRCODE_CHECK_VIOLATION,
     sqlstate: "23514",
     condition: "check_violation",
-    when: "insufficient stock with on_shortage => 'error'",
+    when: "insufficient stock with on_shortage => 'error', or for a transfer; a count below what is reserved",
 };
 const PREREQUISITE: ErrorKind = ErrorKind {
     code: ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
@@ -152,7 +159,7 @@ impl WmsError {
                 &PREREQUISITE
             }
             WmsError::DuplicateKey { .. } | WmsError::IdempotencyKeyReused { .. } => &UNIQUE,
-            WmsError::InsufficientStock { .. } => &CHECK,
+            WmsError::InsufficientStock { .. } | WmsError::BelowReserved { .. } => &CHECK,
         }
     }
 
@@ -177,6 +184,14 @@ impl WmsError {
             WmsError::ReservationExpired { order_id } => {
                 format!("the reservation of order {order_id} has expired")
             }
+            WmsError::BelowReserved {
+                product_id,
+                warehouse_id,
+                counted,
+                reserved,
+            } => format!(
+                "counted quantity {counted} of product {product_id} in warehouse {warehouse_id} is below the {reserved} reserved"
+            ),
             WmsError::InsufficientStock { shortages } => {
                 let s = &shortages[0];
                 let more = match shortages.len() {
@@ -210,6 +225,9 @@ impl WmsError {
             }
             WmsError::ReservationExpired { .. } => {
                 Some("An expired reservation holds no stock; reserve again or place a new order.")
+            }
+            WmsError::BelowReserved { .. } => {
+                Some("Cancel or fulfil reservations of the item first.")
             }
             WmsError::InsufficientStock { .. } => {
                 Some("Call with on_shortage => 'reject' to get an Unavailable result instead of an error.")
@@ -300,6 +318,12 @@ mod tests {
                 message: String::new(),
             },
             WmsError::InsufficientStock { shortages: vec![] },
+            WmsError::BelowReserved {
+                product_id: 1,
+                warehouse_id: 1,
+                counted: 0,
+                reserved: 1,
+            },
             WmsError::IdempotencyKeyReused { key: String::new() },
         ];
         for e in &all {
@@ -314,6 +338,7 @@ mod tests {
                 | WmsError::ReservationExpired { .. }
                 | WmsError::DuplicateKey { .. }
                 | WmsError::InsufficientStock { .. }
+                | WmsError::BelowReserved { .. }
                 | WmsError::IdempotencyKeyReused { .. } => {}
             }
         }

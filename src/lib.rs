@@ -13,6 +13,7 @@ mod catalogue;
 mod errors;
 mod inbound;
 mod lifecycle;
+mod operations;
 mod orders;
 mod plans;
 mod stock;
@@ -42,7 +43,7 @@ mod tests {
              WHERE n.nspname = 'public' AND p.proname LIKE 'wms\\_%'",
         );
         // wms_place_order has two forms.
-        assert_eq!(functions, Ok(Some(11)));
+        assert_eq!(functions, Ok(Some(13)));
         assert_eq!(
             Spi::get_one::<bool>("SELECT EXISTS (SELECT 1 FROM pg_views WHERE schemaname = 'wms' AND viewname = 'available_to_sell')"),
             Ok(Some(true))

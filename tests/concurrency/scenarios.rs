@@ -49,6 +49,7 @@ pub const ALL: &[(&str, Scenario)] = &[
         reserve_vs_place_order,
     ),
     ("fulfil_cancel_expire_race", fulfil_cancel_expire_race),
+    ("transfers_in_opposite_directions", opposite_transfers),
 ];
 
 fn assert_sale(db: &mut Db, sale: &Sale, stock: i64, outcome: &SaleOutcome) {
@@ -874,5 +875,40 @@ fn fulfil_cancel_expire_race(db: &mut Db) {
         "every sweep count is an 'expired' cancellation"
     );
     assert_eq!(db.on_hand(p, w), ORDERS as i64 - fulfilled);
+    db.assert_verified();
+}
+
+/// Transfers between two warehouses in both directions from 100 backends at
+/// once: no deadlock, nothing lost, two ledger rows per transfer.
+fn opposite_transfers(db: &mut Db) {
+    let p = db.product("xfer");
+    let (a, b) = (db.warehouse("xfer-a"), db.warehouse("xfer-b"));
+    db.receive(p, a, 500);
+    db.receive(p, b, 500);
+    let key = db.gate_key();
+    let (results, _) = together(&db.config, key, 100, move |n, client| {
+        wait_at_gate(client, key)?;
+        let (from, to) = if n % 2 == 0 { (a, b) } else { (b, a) };
+        for _ in 0..10 {
+            client.query_one(
+                "SELECT * FROM wms_transfer($1, $2, $3, 1)",
+                &[&p, &from, &to],
+            )?;
+        }
+        Ok(())
+    })
+    .expect("run the backends");
+    for r in results {
+        if let Err(e) = r {
+            panic!("a transfer failed: {:?} {e}", e.code());
+        }
+    }
+    assert_eq!((db.on_hand(p, a), db.on_hand(p, b)), (500, 500));
+    let rows: i64 = db
+        .admin
+        .query_one("SELECT count(*) FROM wms.stock_movements WHERE product_id = $1 AND reason = 'Transfer'", &[&p])
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 2 * 100 * 10);
     db.assert_verified();
 }
