@@ -233,6 +233,7 @@ pub struct Cause<'a> {
 pub struct Applied {
     pub item: ItemKey,
     pub on_hand: i64,
+    pub available: i64,
     pub movement_id: Option<i64>,
 }
 
@@ -247,7 +248,7 @@ static APPLY: Statement = Statement {
                      updated_at = now() \
                 FROM change c \
                WHERE i.product_id = c.product_id AND i.warehouse_id = c.warehouse_id \
-              RETURNING i.product_id, i.warehouse_id, i.quantity_on_hand, c.on_hand_change \
+              RETURNING i.product_id, i.warehouse_id, i.quantity_on_hand, i.quantity_reserved, c.on_hand_change \
           ), ledger AS ( \
               INSERT INTO wms.stock_movements \
                      (product_id, warehouse_id, quantity_change, reason, order_id, reference, balance_after) \
@@ -255,7 +256,7 @@ static APPLY: Statement = Statement {
                 FROM updated WHERE on_hand_change <> 0 \
               RETURNING movement_id, product_id, warehouse_id \
           ) \
-          SELECT u.product_id, u.warehouse_id, u.quantity_on_hand, l.movement_id \
+          SELECT u.product_id, u.warehouse_id, u.quantity_on_hand, u.quantity_reserved, l.movement_id \
             FROM updated u LEFT JOIN ledger l \
                  ON l.product_id = u.product_id AND l.warehouse_id = u.warehouse_id \
            ORDER BY u.product_id, u.warehouse_id",
@@ -273,6 +274,8 @@ pub fn apply(
     cause: &Cause<'_>,
 ) -> WmsResult<Vec<Applied>> {
     let mut cols: [Vec<i64>; 4] = Default::default();
+    // Expired holds each row keeps after the change (not counted as reserved).
+    let mut still_expired: BTreeMap<ItemKey, i64> = BTreeMap::new();
     for change in changes {
         let row = locked.get(change.item).unwrap_or_else(|| {
             panic!(
@@ -295,6 +298,7 @@ pub fn apply(
             .checked_add(change.reserved)
             .ok_or_else(out_of_range)?;
         let mut reserved_change = change.reserved;
+        let mut expired = row.expired;
         if reserved > on_hand && row.expired > 0 {
             // The change needs stock that expired reservations still hold:
             // release them (their orders stay Pending until swept or
@@ -308,7 +312,9 @@ pub fn apply(
             );
             reserved -= released;
             reserved_change -= released;
+            expired = 0;
         }
+        still_expired.insert(change.item, expired);
         if on_hand < 0 || reserved < 0 || reserved > on_hand {
             // What the change takes from what is available.
             return Err(WmsError::InsufficientStock {
@@ -338,10 +344,16 @@ pub fn apply(
             cause.reference.into(),
         ],
     )
-    .map(|row| Applied {
-        item: (col(&row, 1), col(&row, 2)),
-        on_hand: col(&row, 3),
-        movement_id: opt_col(&row, 4),
+    .map(|row| {
+        let item = (col(&row, 1), col(&row, 2));
+        let on_hand: i64 = col(&row, 3);
+        let reserved: i64 = col(&row, 4);
+        Applied {
+            item,
+            on_hand,
+            available: on_hand - reserved + still_expired.get(&item).copied().unwrap_or(0),
+            movement_id: opt_col(&row, 5),
+        }
     })
     .collect();
     assert_eq!(
@@ -349,5 +361,32 @@ pub fn apply(
         changes.len(),
         "wms: every locked row is updated exactly once"
     );
+    announce(client, &applied);
     Ok(applied)
+}
+
+static NOTIFY: Statement = Statement {
+    sql: "SELECT pg_notify('wms_stock', payload) FROM unnest($1::text[]) AS payload",
+    params: &[TEXTARRAYOID],
+};
+
+/// `NOTIFY wms_stock` for each changed row. Notifications are delivered at
+/// commit, so a rolled-back change announces nothing.
+fn announce(client: &mut SpiClient<'_>, applied: &[Applied]) {
+    let payloads: Vec<String> = applied
+        .iter()
+        .map(|a| {
+            serde_json::json!({
+                "product_id": a.item.0,
+                "warehouse_id": a.item.1,
+                "on_hand": a.on_hand,
+                "available": a.available,
+                "movement_id": a.movement_id,
+            })
+            .to_string()
+        })
+        .collect();
+    if !payloads.is_empty() {
+        plans::run(client, &NOTIFY, &[payloads.into()]);
+    }
 }
