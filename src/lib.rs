@@ -11,6 +11,7 @@ use pgrx::prelude::*;
 mod availability;
 mod catalogue;
 mod errors;
+mod expiry_worker;
 mod inbound;
 mod lifecycle;
 mod operations;
@@ -22,6 +23,15 @@ mod testing;
 mod verify;
 
 extension_sql_file!("../sql/schema.sql", name = "schema", bootstrap);
+
+#[allow(non_snake_case)]
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    expiry_worker::define_gucs();
+    if unsafe { pg_sys::process_shared_preload_libraries_in_progress } {
+        expiry_worker::register_workers();
+    }
+}
 extension_sql_file!("../sql/views.sql", name = "views", finalize);
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -21,7 +21,7 @@ const SALE_REASON: &str = "Sale";
 /// History reason of the sweep's cancellations.
 const EXPIRED_REASON: &str = "expired";
 /// Most orders one wms_expire_reservations() call handles; it is called again.
-const EXPIRY_BATCH: i64 = 1000;
+pub const EXPIRY_BATCH: i64 = 1000;
 
 /// A line of an order: item, quantity, and whether it still holds stock.
 struct Line {
@@ -237,7 +237,7 @@ fn wms_cancel_order(
 
 /// Cancel every Pending order whose reservation has expired (reason
 /// 'expired'), up to a batch; returns how many it cancelled.
-fn expire_reservations() -> WmsResult<i32> {
+pub fn expire_reservations() -> WmsResult<i32> {
     Spi::connect_mut(|client| {
         let candidates: Vec<i64> = plans::run(client, &EXPIRED_ORDERS, &[EXPIRY_BATCH.into()])
             .map(|row| col::<i64>(&row, 1))

@@ -29,7 +29,14 @@ impl Db {
         pgrx_tests::run_test(
             "test_extension_installed",
             None,
-            vec!["max_connections = 1100"],
+            vec![
+                "max_connections = 1100",
+                // The expiry worker runs in the test database, at a slow
+                // pace until the scenario that tests it speeds it up.
+                "shared_preload_libraries = 'wms'",
+                "wms.expiry_databases = 'pgrx_tests'",
+                "wms.expiry_interval = '1h'",
+            ],
         )
         .expect("start the pgrx test cluster");
         let (mut probe, _) = pgrx_tests::client().expect("connect to the pgrx test cluster");

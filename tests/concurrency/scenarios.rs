@@ -54,6 +54,7 @@ pub const ALL: &[(&str, Scenario)] = &[
         "listen_sees_exactly_the_committed_changes",
         listen_sees_committed_changes,
     ),
+    ("expiry_worker_sweeps_by_itself", expiry_worker_sweeps),
 ];
 
 fn assert_sale(db: &mut Db, sale: &Sale, stock: i64, outcome: &SaleOutcome) {
@@ -1008,5 +1009,75 @@ fn listen_sees_committed_changes(db: &mut Db) {
     );
     let on_hand = db.on_hand(p, w);
     assert_eq!(reservations, vec![(Some(on_hand), Some(on_hand - 2))]);
+    db.assert_verified();
+}
+
+/// With wms in shared_preload_libraries (this cluster has it), the expiry
+/// worker cancels an expired reservation by itself.
+fn expiry_worker_sweeps(db: &mut Db) {
+    let (p, w) = (db.product("worker"), db.warehouse("worker"));
+    db.receive(p, w, 10);
+    // The cluster starts the worker with a 1 h interval; shorten it.
+    db.admin
+        .batch_execute("ALTER SYSTEM SET wms.expiry_interval = '200ms'")
+        .unwrap();
+    db.admin.batch_execute("SELECT pg_reload_conf()").unwrap();
+    let order_id: i64 = db
+        .admin
+        .query_one(
+            "SELECT order_id FROM wms_reserve('worker', $1::text::jsonb, ttl => '300 milliseconds')",
+            &[&items_json(&[(p, w, 3)])],
+        )
+        .unwrap()
+        .get(0);
+    let mut waited = Duration::ZERO;
+    let status = loop {
+        let status: String = db
+            .admin
+            .query_one(
+                "SELECT order_status FROM wms.customer_orders WHERE order_id = $1",
+                &[&order_id],
+            )
+            .unwrap()
+            .get(0);
+        if status != "Pending" || waited > Duration::from_secs(60) {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        waited += Duration::from_millis(100);
+    };
+    db.admin
+        .batch_execute("ALTER SYSTEM RESET wms.expiry_interval")
+        .unwrap();
+    db.admin.batch_execute("SELECT pg_reload_conf()").unwrap();
+    let workers: i64 = db
+        .admin
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'wms expiry worker' AND datname = current_database()",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    println!("    reservation cancelled by the worker after {waited:?}");
+    assert_eq!(workers, 1, "one expiry worker in this database");
+    assert_eq!(
+        status, "Cancelled",
+        "the worker did not sweep within a minute"
+    );
+    let reason: String = db
+        .admin
+        .query_one(
+            "SELECT reason FROM wms.order_status_history WHERE order_id = $1 AND to_status = 'Cancelled'",
+            &[&order_id],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(reason, "expired");
+    let reserved: i64 = db
+        .admin
+        .query_one("SELECT quantity_reserved FROM wms.inventory WHERE product_id = $1 AND warehouse_id = $2", &[&p, &w])
+        .unwrap()
+        .get(0);
+    assert_eq!(reserved, 0);
     db.assert_verified();
 }
