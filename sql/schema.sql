@@ -57,21 +57,22 @@ CREATE INDEX customer_orders_pending_expiry_idx ON wms.customer_orders (expires_
     WHERE order_status = 'Pending';
 
 -- One line per (product, warehouse): lines naming the same item are summed
--- before they are stored. A line of a Pending order holds its quantity in
--- inventory.quantity_reserved until the order leaves Pending, or until its
--- reservation has expired and an order that needs the stock releases it
--- (released = true).
+-- before they are stored. A reservation's line holds its quantity in
+-- inventory.quantity_reserved (holding = true) until its order leaves
+-- Pending, or until the reservation has expired and an order that needs the
+-- stock takes it back. Lines of placed orders never hold.
 CREATE TABLE wms.order_items (
     order_id     bigint NOT NULL REFERENCES wms.customer_orders,
     product_id   bigint NOT NULL,
     warehouse_id bigint NOT NULL,
     quantity     bigint NOT NULL CONSTRAINT order_items_quantity_positive CHECK (quantity > 0),
-    released     boolean NOT NULL DEFAULT false,
+    holding      boolean NOT NULL DEFAULT false,
     PRIMARY KEY (order_id, product_id, warehouse_id),
     FOREIGN KEY (product_id, warehouse_id) REFERENCES wms.inventory
 );
 CREATE INDEX order_items_product_idx ON wms.order_items (product_id);
-CREATE INDEX order_items_item_idx ON wms.order_items (product_id, warehouse_id);
+-- Only the lines that hold stock: what a row lock's expiry check reads.
+CREATE INDEX order_items_holding_idx ON wms.order_items (product_id, warehouse_id) WHERE holding;
 
 -- The order state machine: the only status changes there are.
 CREATE TABLE wms.order_transitions (

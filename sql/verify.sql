@@ -6,8 +6,7 @@ WITH ledger AS (
 ), pending AS (
     SELECT oi.product_id, oi.warehouse_id, SUM(oi.quantity)::bigint AS total
     FROM wms.order_items oi
-    JOIN wms.customer_orders o ON o.order_id = oi.order_id
-    WHERE o.order_status = 'Pending' AND NOT oi.released
+    WHERE oi.holding
     GROUP BY oi.product_id, oi.warehouse_id
 ), fulfilled_lines AS (
     SELECT oi.order_id, oi.product_id, oi.warehouse_id, oi.quantity,
@@ -33,11 +32,16 @@ FROM wms.inventory i
 FULL JOIN ledger l ON l.product_id = i.product_id AND l.warehouse_id = i.warehouse_id
 WHERE i.quantity_on_hand IS DISTINCT FROM COALESCE(l.total, 0)
 UNION ALL
--- 2. reserved = sum of the unreleased lines of Pending orders
+-- 2. reserved = sum of the lines that hold stock, and only lines of Pending orders hold
 SELECT 'reserved_matches_pending', i.product_id, i.warehouse_id, COALESCE(p.total, 0), i.quantity_reserved
 FROM wms.inventory i
 LEFT JOIN pending p ON p.product_id = i.product_id AND p.warehouse_id = i.warehouse_id
 WHERE i.quantity_reserved <> COALESCE(p.total, 0)
+UNION ALL
+SELECT 'holding_line_of_settled_order', oi.product_id, oi.warehouse_id, 0, oi.quantity
+FROM wms.order_items oi
+JOIN wms.customer_orders o ON o.order_id = oi.order_id
+WHERE oi.holding AND o.order_status <> 'Pending'
 UNION ALL
 -- 3. no negative quantity, reserved within on hand
 SELECT 'on_hand_nonnegative', product_id, warehouse_id, 0, quantity_on_hand

@@ -1,5 +1,5 @@
 -- Available to sell per (product, warehouse): on hand minus what live
--- reservations hold (lines of Pending orders not yet expired, nor released).
+-- reservations hold (lines holding stock whose reservation has not expired).
 -- An expired reservation never counts, swept or not. wms_available_to_sell()
 -- reads this view, and orders decide on the same rule (stock.rs).
 CREATE VIEW wms.available_to_sell AS
@@ -8,7 +8,7 @@ WITH pending_allocations AS (
     FROM wms.order_items oi
     JOIN wms.customer_orders o ON o.order_id = oi.order_id
     WHERE o.order_status = 'Pending'
-      AND NOT oi.released
+      AND oi.holding
       AND (o.expires_at IS NULL OR o.expires_at > now())
     GROUP BY oi.product_id, oi.warehouse_id
 )

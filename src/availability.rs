@@ -108,7 +108,7 @@ mod tests {
         // since nothing in the API creates one yet.
         Spi::run(&format!(
             "WITH o AS (INSERT INTO wms.customer_orders (customer_name, order_status) VALUES ('held', 'Pending') RETURNING order_id) \
-             INSERT INTO wms.order_items (order_id, product_id, warehouse_id, quantity) SELECT order_id, {p}, {w}, 3 FROM o; \
+             INSERT INTO wms.order_items (order_id, product_id, warehouse_id, quantity, holding) SELECT order_id, {p}, {w}, 3, true FROM o; \
              UPDATE wms.inventory SET quantity_reserved = 3 WHERE product_id = {p} AND warehouse_id = {w}"
         ))
         .unwrap();

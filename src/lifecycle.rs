@@ -27,11 +27,11 @@ pub const EXPIRY_BATCH: i64 = 1000;
 struct Line {
     item: ItemKey,
     quantity: i64,
-    released: bool,
+    holding: bool,
 }
 
 static ORDER_LINES: Statement = Statement {
-    sql: "SELECT product_id, warehouse_id, quantity, released FROM wms.order_items \
+    sql: "SELECT product_id, warehouse_id, quantity, holding FROM wms.order_items \
            WHERE order_id = $1 ORDER BY product_id, warehouse_id",
     params: &[INT8OID],
 };
@@ -56,6 +56,8 @@ static SET_STATUS: Statement = Statement {
     sql: "WITH o AS ( \
               UPDATE wms.customer_orders SET order_status = $2, updated_at = now() \
                WHERE order_id = ANY($1) RETURNING order_id \
+          ), settled AS ( \
+              UPDATE wms.order_items SET holding = false WHERE order_id = ANY($1) AND holding \
           ) \
           INSERT INTO wms.order_status_history (order_id, from_status, to_status, reason) \
           SELECT order_id, $3, $2, $4 FROM o",
@@ -73,7 +75,7 @@ fn order_lines(client: &mut pgrx::spi::SpiClient<'_>, order_id: i64) -> Vec<Line
         .map(|row| Line {
             item: (col(&row, 1), col(&row, 2)),
             quantity: col(&row, 3),
-            released: col(&row, 4),
+            holding: col(&row, 4),
         })
         .collect()
 }
@@ -131,7 +133,7 @@ fn set_status(
 fn leave_pending(lines: &[Line], to: &str) -> Vec<Change> {
     lines
         .iter()
-        .filter(|l| !l.released)
+        .filter(|l| l.holding)
         .map(|l| Change {
             item: l.item,
             on_hand: if to == "Fulfilled" { -l.quantity } else { 0 },
@@ -143,25 +145,26 @@ fn leave_pending(lines: &[Line], to: &str) -> Vec<Change> {
 /// Move one Pending order to `to` (Fulfilled or Cancelled).
 fn transition(order_id: i64, to: &str, reason: Option<&str>) -> WmsResult<serde_json::Value> {
     Spi::connect_mut(|client| {
+        if plans::run(client, &ORDER_EXISTS, &[order_id.into()])
+            .next()
+            .is_none()
+        {
+            return Err(WmsError::UnknownOrder { order_id });
+        }
         // Which rows to lock; read again under the locks, where it is stable.
         let items: Vec<ItemKey> = order_lines(client, order_id)
             .iter()
             .map(|l| l.item)
             .collect();
-        if items.is_empty()
-            && plans::run(client, &ORDER_EXISTS, &[order_id.into()])
-                .next()
-                .is_none()
-        {
-            return Err(WmsError::UnknownOrder { order_id });
-        }
         let locked: Locked = stock::lock_items(client, items, Missing::Skip)?;
         let (from, expired) = lock_order(client, order_id)?;
         check_transition(client, order_id, &from, to)?;
-        if to == "Fulfilled" && expired {
+        let lines = order_lines(client, order_id);
+        // A line that no longer holds was taken back after its reservation
+        // expired (perhaps judged by a later clock than this transaction's).
+        if to == "Fulfilled" && (expired || lines.iter().any(|l| !l.holding)) {
             return Err(WmsError::ReservationExpired { order_id });
         }
-        let lines = order_lines(client, order_id);
         let applied = stock::apply(
             client,
             &locked,
@@ -550,6 +553,13 @@ mod tests {
             ),
             "22023",
         );
+        assert_sqlstate(
+            &format!(
+                "SELECT * FROM wms_reserve('c', {}, '300000 years')",
+                items(p, w, 1)
+            ),
+            "22023",
+        );
         assert_sqlstate("SELECT * FROM wms_reserve('c', '[]'::jsonb)", "22023");
         assert_sqlstate(
             &format!("SELECT * FROM wms_reserve('c', {})", items(-1, w, 1)),
@@ -615,7 +625,7 @@ mod tests {
         assert_eq!((on_hand(p, w), reserved(p, w)), (Some(0), 0));
         assert_eq!(
             count(&format!(
-                "SELECT 1 FROM wms.order_items WHERE order_id = {id} AND released"
+                "SELECT 1 FROM wms.order_items WHERE order_id = {id} AND NOT holding"
             )),
             1
         );
@@ -631,6 +641,28 @@ mod tests {
             Spi::get_one::<i32>("SELECT wms_expire_reservations()"),
             Ok(Some(0))
         );
+        assert!(verify().is_empty());
+    }
+
+    /// A reservation whose stock was taken back after it expired cannot be
+    /// fulfilled even by a transaction whose clock says it has not expired.
+    #[pg_test]
+    fn test_taken_back_reservation_cannot_be_fulfilled() {
+        let (p, w) = item("back", 10);
+        let id = reserve(&format!("'slow', {}", items(p, w, 4))).0.unwrap();
+        expire_now(id);
+        let (_, st, _) = place(&format!("'fast', {p}, {w}, 10"));
+        assert_eq!(st, "Fulfilled");
+        // As a fulfil that started before expiry would see it.
+        Spi::run(&format!("UPDATE wms.customer_orders SET expires_at = now() + interval '1 hour' WHERE order_id = {id}")).unwrap();
+        assert_eq!(
+            assert_sqlstate(&format!("SELECT * FROM wms_fulfill_order({id})"), "55000"),
+            format!("the reservation of order {id} has expired")
+        );
+        assert_eq!((on_hand(p, w), reserved(p, w)), (Some(0), 0));
+        // Cancelling it is still allowed and releases nothing more.
+        Spi::run(&format!("SELECT * FROM wms_cancel_order({id}, 'gave up')")).unwrap();
+        assert_eq!(reserved(p, w), 0);
         assert!(verify().is_empty());
     }
 

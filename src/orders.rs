@@ -14,6 +14,9 @@ use crate::stock::{self, Applied, Cause, Change, ItemKey, Lines, Missing};
 /// More lines than this in one order is refused (22023).
 pub const MAX_ORDER_LINES: usize = 1000;
 
+/// A reservation may last at most 100 years (so expires_at always fits).
+const MAX_TTL_MICROS: i128 = 100 * 365 * 86_400 * 1_000_000;
+
 /// Ledger reason of the rows an order writes.
 const SALE_REASON: &str = "Sale";
 
@@ -259,8 +262,8 @@ static INSERT_ORDER: Statement = Statement {
               ON CONFLICT (idempotency_key) DO NOTHING \
               RETURNING order_id, order_status, expires_at \
           ), items AS ( \
-              INSERT INTO wms.order_items (order_id, product_id, warehouse_id, quantity) \
-              SELECT o.order_id, l.product_id, l.warehouse_id, l.quantity \
+              INSERT INTO wms.order_items (order_id, product_id, warehouse_id, quantity, holding) \
+              SELECT o.order_id, l.product_id, l.warehouse_id, l.quantity, o.order_status = 'Pending' \
                 FROM o, unnest($5::bigint[], $6::bigint[], $7::bigint[]) AS l(product_id, warehouse_id, quantity) \
           ), history AS ( \
               INSERT INTO wms.order_status_history (order_id, from_status, to_status, reason) \
@@ -329,9 +332,9 @@ fn place_order(
         not_blank(key, "idempotency_key")?;
     }
     if let Intent::Reserve(ttl) = request.intent {
-        if ttl.as_micros() <= 0 || ttl.is_negative() {
+        if ttl.as_micros() <= 0 || ttl.is_negative() || ttl.as_micros() > MAX_TTL_MICROS {
             return Err(WmsError::InvalidParameter {
-                message: "ttl must be a positive interval".into(),
+                message: "ttl must be a positive interval of at most 100 years".into(),
             });
         }
     }

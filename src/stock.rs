@@ -145,16 +145,16 @@ pub fn check_item_exists(
 static EXPIRED_HELD: Statement = Statement {
     sql: "SELECT COALESCE(SUM(oi.quantity), 0)::bigint \
             FROM wms.order_items oi JOIN wms.customer_orders o ON o.order_id = oi.order_id \
-           WHERE oi.product_id = $1 AND oi.warehouse_id = $2 AND NOT oi.released \
+           WHERE oi.product_id = $1 AND oi.warehouse_id = $2 AND oi.holding \
              AND o.order_status = 'Pending' AND o.expires_at <= now()",
     params: &[INT8OID, INT8OID],
 };
 
 static RELEASE_EXPIRED: Statement = Statement {
-    sql: "UPDATE wms.order_items oi SET released = true \
+    sql: "UPDATE wms.order_items oi SET holding = false \
             FROM wms.customer_orders o \
            WHERE o.order_id = oi.order_id AND oi.product_id = $1 AND oi.warehouse_id = $2 \
-             AND NOT oi.released AND o.order_status = 'Pending' AND o.expires_at <= now() \
+             AND oi.holding AND o.order_status = 'Pending' AND o.expires_at <= now() \
           RETURNING oi.quantity",
     params: &[INT8OID, INT8OID],
 };

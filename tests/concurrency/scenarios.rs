@@ -762,10 +762,12 @@ fn reserve_vs_place_order(db: &mut Db) {
 }
 
 /// For each of 60 reservations, a fulfil, a cancel and an expiry sweep at
-/// once, with the reservations expiring while they run: each order leaves
-/// Pending exactly once, the losers get 55000 or do nothing.
+/// once, with the reservations expiring while they run and 20 buyers taking
+/// back expired holds: each order leaves Pending exactly once, the losers
+/// get 55000 or do nothing, a Fulfilled reservation has all its ledger rows.
 fn fulfil_cancel_expire_race(db: &mut Db) {
     const ORDERS: usize = 60;
+    const PLACERS: usize = 20;
     let (p, w) = (db.product("fce"), db.warehouse("fce"));
     db.receive(p, w, ORDERS as i64);
     let items = items_json(&[(p, w, 1)]);
@@ -787,7 +789,21 @@ fn fulfil_cancel_expire_race(db: &mut Db) {
     let workers = {
         let config = db.config.clone();
         std::thread::spawn(move || {
-            wms_loadgen::on_connections(&config, 0..3 * ORDERS, move |n, client| {
+            wms_loadgen::on_connections(&config, 0..3 * ORDERS + PLACERS, move |n, client| {
+                if n >= 3 * ORDERS {
+                    // A buyer who can only get stock that expired reservations give back.
+                    wait_at_gate(client, key)?;
+                    let mut placed = 0;
+                    for _ in 0..5 {
+                        let row = client.query_one(
+                            "SELECT status FROM wms_place_order('fce-buyer', $1::bigint, $2::bigint)",
+                            &[&p, &w],
+                        )?;
+                        placed += i64::from(row.get::<_, String>(0) == "Fulfilled");
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    return Ok(Ok(format!("placed {placed}")));
+                }
                 let order_id = ids[n / 3];
                 wait_at_gate(client, key)?;
                 let answer = match n % 3 {
@@ -813,25 +829,26 @@ fn fulfil_cancel_expire_race(db: &mut Db) {
         })
     };
     let mut gate = gate;
-    while (gate.waiting().unwrap() as usize) < 3 * ORDERS {
+    while (gate.waiting().unwrap() as usize) < 3 * ORDERS + PLACERS {
         std::thread::sleep(Duration::from_millis(20));
     }
-    // With everyone queued, expiry spread over the next 0.2 s, so the sweeps,
+    // With everyone queued, expiry spread over the next second, so the sweeps,
     // fulfils and cancels meet each reservation at a different point.
     db.admin
         .execute(
-            "UPDATE wms.customer_orders SET expires_at = clock_timestamp() + (order_id % 40) * interval '5 milliseconds' \
+            "UPDATE wms.customer_orders SET expires_at = clock_timestamp() + (order_id % 40) * interval '25 milliseconds' \
               WHERE order_id = ANY($1)",
             &[&orders],
         )
         .unwrap();
-    gate.open_when_waiting(3 * ORDERS, Duration::from_secs(60))
+    gate.open_when_waiting(3 * ORDERS + PLACERS, Duration::from_secs(60))
         .expect("open the gate");
     let results = workers.join().expect("workers");
-    let mut swept = 0;
+    let (mut swept, mut placed) = (0, 0);
     for (n, r) in results.into_iter().enumerate() {
         match r.expect("backend connected") {
             Ok(s) if s.starts_with("swept ") => swept += s[6..].parse::<i64>().unwrap(),
+            Ok(s) if s.starts_with("placed ") => placed += s[7..].parse::<i64>().unwrap(),
             Ok(_) => {}
             Err(code) => assert_eq!(
                 code,
@@ -843,7 +860,7 @@ fn fulfil_cancel_expire_race(db: &mut Db) {
         }
     }
     // Whatever the sweeps left behind is expired by now.
-    std::thread::sleep(Duration::from_millis(500));
+    std::thread::sleep(Duration::from_millis(1100));
     swept += db
         .admin
         .query_one("SELECT wms_expire_reservations()", &[])
@@ -868,7 +885,9 @@ fn fulfil_cancel_expire_race(db: &mut Db) {
         .query_one("SELECT count(*) FROM wms.order_status_history WHERE order_id = ANY($1) AND reason = 'expired'", &[&orders])
         .unwrap()
         .get(0);
-    println!("    {fulfilled} fulfilled, {cancelled} cancelled ({swept} by the sweep)");
+    println!(
+        "    {fulfilled} fulfilled, {cancelled} cancelled ({swept} by the sweep); {placed} sold from expired holds"
+    );
     assert_eq!(pending, 0);
     assert_eq!(fulfilled + cancelled, ORDERS as i64);
     assert_eq!(
@@ -879,7 +898,11 @@ fn fulfil_cancel_expire_race(db: &mut Db) {
         expired_reason, swept,
         "every sweep count is an 'expired' cancellation"
     );
-    assert_eq!(db.on_hand(p, w), ORDERS as i64 - fulfilled);
+    assert_eq!(db.on_hand(p, w), ORDERS as i64 - fulfilled - placed);
+    assert!(
+        fulfilled + placed <= ORDERS as i64,
+        "never more sold than there was"
+    );
     db.assert_verified();
 }
 
