@@ -54,6 +54,10 @@ pub const ALL: &[(&str, Scenario)] = &[
         "listen_sees_exactly_the_committed_changes",
         listen_sees_committed_changes,
     ),
+    (
+        "same_idempotency_key_reservations",
+        reserve_idempotency_race,
+    ),
     ("expiry_worker_sweeps_by_itself", expiry_worker_sweeps),
 ];
 
@@ -1102,5 +1106,48 @@ fn expiry_worker_sweeps(db: &mut Db) {
         .unwrap()
         .get(0);
     assert_eq!(reserved, 0);
+    db.assert_verified();
+}
+
+/// 200 backends reserve with the same key and request at once: one
+/// reservation, one hold, the same answer for all.
+fn reserve_idempotency_race(db: &mut Db) {
+    let (p, w) = (db.product("ridem"), db.warehouse("ridem"));
+    db.receive(p, w, 10);
+    let idem_key = format!("ridem-{}", db.gate_key());
+    let key = db.gate_key();
+    let (k, items) = (idem_key.clone(), items_json(&[(p, w, 4)]));
+    let (results, _) = together(&db.config, key, 200, move |_, client| {
+        wait_at_gate(client, key)?;
+        let row = client.query_one(
+            "SELECT order_id, status, expires_at::text FROM wms_reserve('ridem', $1::text::jsonb, idempotency_key => $2)",
+            &[&items, &k],
+        )?;
+        Ok((row.get::<_, i64>(0), row.get::<_, String>(1), row.get::<_, String>(2)))
+    })
+    .expect("run the backends");
+    let answers: BTreeSet<(i64, String, String)> = results
+        .into_iter()
+        .map(|r| r.expect("no backend fails"))
+        .collect();
+    assert_eq!(
+        answers.len(),
+        1,
+        "every caller gets the same reservation: {answers:?}"
+    );
+    let orders: i64 = db
+        .admin
+        .query_one(
+            "SELECT count(*) FROM wms.customer_orders WHERE idempotency_key = $1",
+            &[&idem_key],
+        )
+        .unwrap()
+        .get(0);
+    let reserved: i64 = db
+        .admin
+        .query_one("SELECT quantity_reserved FROM wms.inventory WHERE product_id = $1 AND warehouse_id = $2", &[&p, &w])
+        .unwrap()
+        .get(0);
+    assert_eq!((orders, reserved), (1, 4), "one reservation, held once");
     db.assert_verified();
 }
