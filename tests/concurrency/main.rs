@@ -105,6 +105,16 @@ impl Db {
             .get(0)
     }
 
+    pub fn reserved(&mut self, product_id: i64, warehouse_id: i64) -> i64 {
+        self.admin
+            .query_one(
+                "SELECT quantity_reserved FROM wms.inventory WHERE product_id = $1 AND warehouse_id = $2",
+                &[&product_id, &warehouse_id],
+            )
+            .expect("read reserved")
+            .get(0)
+    }
+
     /// wms_verify() must come back empty.
     pub fn assert_verified(&mut self) {
         let rows = self

@@ -1100,11 +1100,7 @@ fn expiry_worker_sweeps(db: &mut Db) {
         .unwrap()
         .get(0);
     assert_eq!(reason, "expired");
-    let reserved: i64 = db
-        .admin
-        .query_one("SELECT quantity_reserved FROM wms.inventory WHERE product_id = $1 AND warehouse_id = $2", &[&p, &w])
-        .unwrap()
-        .get(0);
+    let reserved = db.reserved(p, w);
     assert_eq!(reserved, 0);
     db.assert_verified();
 }
@@ -1143,11 +1139,7 @@ fn reserve_idempotency_race(db: &mut Db) {
         )
         .unwrap()
         .get(0);
-    let reserved: i64 = db
-        .admin
-        .query_one("SELECT quantity_reserved FROM wms.inventory WHERE product_id = $1 AND warehouse_id = $2", &[&p, &w])
-        .unwrap()
-        .get(0);
+    let reserved = db.reserved(p, w);
     assert_eq!((orders, reserved), (1, 4), "one reservation, held once");
     db.assert_verified();
 }
