@@ -126,6 +126,13 @@ const PREREQUISITE: ErrorKind = ErrorKind {
     when:
         "forbidden order transition (e.g. cancel a Fulfilled order); fulfil an expired reservation",
 };
+/// Raised by PostgreSQL itself (its lock_timeout, set from wms.lock_timeout).
+const LOCK_NOT_AVAILABLE: ErrorKind = ErrorKind {
+    code: ERRCODE_LOCK_NOT_AVAILABLE,
+    sqlstate: "55P03",
+    condition: "lock_not_available",
+    when: "waited longer than wms.lock_timeout for an inventory row or an idempotency key (server busy: retry)",
+};
 /// Raised by PostgreSQL itself, not by a [`WmsError`].
 const SERIALIZATION: ErrorKind = ErrorKind {
     code: ERRCODE_T_R_SERIALIZATION_FAILURE,
@@ -144,6 +151,7 @@ impl WmsError {
         UNIQUE,
         CHECK,
         PREREQUISITE,
+        LOCK_NOT_AVAILABLE,
         SERIALIZATION,
     ];
 

@@ -27,6 +27,7 @@ extension_sql_file!("../sql/schema.sql", name = "schema", bootstrap);
 #[allow(non_snake_case)]
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
+    stock::define_guc();
     expiry_worker::define_gucs();
     if unsafe { pg_sys::process_shared_preload_libraries_in_progress } {
         expiry_worker::register_workers();

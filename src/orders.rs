@@ -341,7 +341,9 @@ fn place_order(
     Spi::connect_mut(|client| {
         // Lock order: the key first, then inventory rows (stock.rs).
         if let Some(key) = key {
-            plans::run(client, &LOCK_KEY, &[key.into()]);
+            stock::bounded_wait(client, |client| {
+                plans::run(client, &LOCK_KEY, &[key.into()]);
+            });
             if let Some(outcome) = replay(client, key, &request)? {
                 return Ok(outcome);
             }

@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
 use pgrx::pg_sys::BuiltinOid::*;
 use pgrx::spi::SpiClient;
 
@@ -101,6 +102,50 @@ impl Locked {
     }
 }
 
+/// `wms.lock_timeout`: how long a wms call waits for a lock (0: no limit).
+static LOCK_TIMEOUT_MS: GucSetting<i32> = GucSetting::<i32>::new(0);
+
+pub fn define_guc() {
+    GucRegistry::define_int_guc(
+        c"wms.lock_timeout",
+        c"How long a wms call waits for an inventory row or an idempotency key.",
+        c"Past it the call fails with 55P03 (lock_not_available) and writes nothing; 0 waits without limit.",
+        &LOCK_TIMEOUT_MS,
+        0,
+        i32::MAX,
+        GucContext::Userset,
+        GucFlags::UNIT_MS,
+    );
+}
+
+static GET_LOCK_TIMEOUT: Statement = Statement {
+    sql: "SELECT current_setting('lock_timeout')",
+    params: &[],
+};
+
+static SET_LOCK_TIMEOUT: Statement = Statement {
+    sql: "SELECT set_config('lock_timeout', $1, true)",
+    params: &[TEXTOID],
+};
+
+/// Run `f` with PostgreSQL's lock_timeout set to `wms.lock_timeout` (when
+/// that is set), then put the caller's setting back. A wait past it raises
+/// 55P03, which aborts the call with nothing written.
+pub fn bounded_wait<R>(client: &mut SpiClient<'_>, f: impl FnOnce(&mut SpiClient<'_>) -> R) -> R {
+    let ms = LOCK_TIMEOUT_MS.get();
+    if ms <= 0 {
+        return f(client);
+    }
+    let caller: String = plans::run(client, &GET_LOCK_TIMEOUT, &[])
+        .next()
+        .map(|row| col(&row, 1))
+        .expect("current_setting returns a row");
+    plans::run(client, &SET_LOCK_TIMEOUT, &[format!("{ms}ms").into()]);
+    let result = f(client);
+    plans::run(client, &SET_LOCK_TIMEOUT, &[caller.into()]);
+    result
+}
+
 static LOCK_ROW: Statement = Statement {
     sql: "SELECT quantity_on_hand, quantity_reserved FROM wms.inventory \
           WHERE product_id = $1 AND warehouse_id = $2 FOR NO KEY UPDATE",
@@ -189,6 +234,14 @@ pub fn lock_items(
     let mut items: Vec<ItemKey> = items.into_iter().collect();
     items.sort_unstable();
     items.dedup();
+    bounded_wait(client, |client| lock_sorted(client, items, missing))
+}
+
+fn lock_sorted(
+    client: &mut SpiClient<'_>,
+    items: Vec<ItemKey>,
+    missing: Missing,
+) -> WmsResult<Locked> {
     let mut rows = BTreeMap::new();
     for item in items {
         let row = match lock_row(client, item) {
