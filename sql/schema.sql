@@ -117,3 +117,34 @@ CREATE TABLE wms.order_status_history (
     reason      text
 );
 CREATE INDEX order_status_history_order_idx ON wms.order_status_history (order_id);
+
+-- The ledger and the status history are append-only, for everyone: a
+-- trigger refuses UPDATE, DELETE and TRUNCATE, and fires in every
+-- session_replication_role (ENABLE ALWAYS). Restores load with INSERT/COPY.
+CREATE FUNCTION wms.refuse_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'wms.% is append-only: % is not allowed', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'insufficient_privilege',
+              HINT = 'Correct stock with a new movement (wms_adjust, wms_receive).';
+END
+$$;
+
+CREATE TRIGGER stock_movements_append_only
+    BEFORE UPDATE OR DELETE ON wms.stock_movements
+    FOR EACH ROW EXECUTE FUNCTION wms.refuse_change();
+CREATE TRIGGER stock_movements_no_truncate
+    BEFORE TRUNCATE ON wms.stock_movements
+    FOR EACH STATEMENT EXECUTE FUNCTION wms.refuse_change();
+CREATE TRIGGER order_status_history_append_only
+    BEFORE UPDATE OR DELETE ON wms.order_status_history
+    FOR EACH ROW EXECUTE FUNCTION wms.refuse_change();
+CREATE TRIGGER order_status_history_no_truncate
+    BEFORE TRUNCATE ON wms.order_status_history
+    FOR EACH STATEMENT EXECUTE FUNCTION wms.refuse_change();
+ALTER TABLE wms.stock_movements
+    ENABLE ALWAYS TRIGGER stock_movements_append_only,
+    ENABLE ALWAYS TRIGGER stock_movements_no_truncate;
+ALTER TABLE wms.order_status_history
+    ENABLE ALWAYS TRIGGER order_status_history_append_only,
+    ENABLE ALWAYS TRIGGER order_status_history_no_truncate;

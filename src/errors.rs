@@ -126,6 +126,13 @@ const PREREQUISITE: ErrorKind = ErrorKind {
     when:
         "forbidden order transition (e.g. cancel a Fulfilled order); fulfil an expired reservation",
 };
+/// Raised by the append-only triggers (sql/schema.sql).
+const APPEND_ONLY: ErrorKind = ErrorKind {
+    code: ERRCODE_INSUFFICIENT_PRIVILEGE,
+    sqlstate: "42501",
+    condition: "insufficient_privilege",
+    when: "UPDATE, DELETE or TRUNCATE of the ledger (stock_movements) or the order status history, by anyone",
+};
 /// Raised by PostgreSQL itself (its lock_timeout, set from wms.lock_timeout).
 const LOCK_NOT_AVAILABLE: ErrorKind = ErrorKind {
     code: ERRCODE_LOCK_NOT_AVAILABLE,
@@ -151,6 +158,7 @@ impl WmsError {
         UNIQUE,
         CHECK,
         PREREQUISITE,
+        APPEND_ONLY,
         LOCK_NOT_AVAILABLE,
         SERIALIZATION,
     ];

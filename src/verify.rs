@@ -45,11 +45,48 @@ mod tests {
     use crate::testing::{item, verify};
     use pgrx::prelude::*;
 
+    /// Change the append-only ledger the only way left: as its owner, with
+    /// its triggers disabled (rolled back with the test).
+    fn tamper_with_ledger(sql: &str) {
+        Spi::run("ALTER TABLE wms.stock_movements DISABLE TRIGGER stock_movements_append_only")
+            .unwrap();
+        Spi::run(sql).unwrap();
+    }
+
     fn checks() -> Vec<(String, Option<i64>, Option<i64>)> {
         verify()
             .into_iter()
             .map(|(name, _, _, expected, actual)| (name, expected, actual))
             .collect()
+    }
+
+    /// The ledger and the status history refuse UPDATE, DELETE and TRUNCATE,
+    /// also from a superuser in replica mode.
+    #[pg_test]
+    fn test_ledger_and_history_are_append_only() {
+        let (p, w) = item("v", 5);
+        Spi::run(&format!("SELECT * FROM wms_place_order('c', {p}, {w}, 2)")).unwrap();
+        for table in ["stock_movements", "order_status_history"] {
+            for sql in [
+                format!("UPDATE wms.{table} SET reason = 'x'"),
+                format!("DELETE FROM wms.{table}"),
+                format!("TRUNCATE wms.{table} CASCADE"),
+            ] {
+                let msg = crate::testing::assert_sqlstate(&sql, "42501");
+                assert!(
+                    msg.starts_with(&format!("wms.{table} is append-only")),
+                    "{msg}"
+                );
+            }
+        }
+        Spi::run("SET LOCAL session_replication_role = replica").unwrap();
+        crate::testing::assert_sqlstate("DELETE FROM wms.stock_movements", "42501");
+        Spi::run("SET LOCAL session_replication_role = origin").unwrap();
+        assert_eq!(
+            crate::testing::count("SELECT 1 FROM wms.stock_movements"),
+            2
+        );
+        assert_eq!(checks(), vec![]);
     }
 
     #[pg_test]
@@ -91,7 +128,7 @@ mod tests {
         let (p, w) = item("v", 5);
         Spi::run(&format!("SELECT * FROM wms_place_order('c', {p}, {w}, 2)")).unwrap();
         // Remove the sale's ledger row and put the stock back by hand.
-        Spi::run("DELETE FROM wms.stock_movements WHERE order_id IS NOT NULL").unwrap();
+        tamper_with_ledger("DELETE FROM wms.stock_movements WHERE order_id IS NOT NULL");
         Spi::run(&format!("UPDATE wms.inventory SET quantity_on_hand = 5 WHERE product_id = {p} AND warehouse_id = {w}")).unwrap();
         assert_eq!(
             checks(),
@@ -103,8 +140,9 @@ mod tests {
     fn test_verify_reports_a_wrong_balance_after() {
         let (p, w) = item("v", 5);
         crate::testing::receive(p, w, 1);
-        Spi::run("UPDATE wms.stock_movements SET balance_after = 99 WHERE quantity_change = 1")
-            .unwrap();
+        tamper_with_ledger(
+            "UPDATE wms.stock_movements SET balance_after = 99 WHERE quantity_change = 1",
+        );
         assert_eq!(
             checks(),
             vec![("ledger_balance_after".into(), Some(6), Some(99))]
