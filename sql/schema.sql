@@ -148,3 +148,21 @@ ALTER TABLE wms.stock_movements
 ALTER TABLE wms.order_status_history
     ENABLE ALWAYS TRIGGER order_status_history_append_only,
     ENABLE ALWAYS TRIGGER order_status_history_no_truncate;
+
+-- pg_dump leaves extension tables out unless they are registered: every
+-- table's rows and every sequence's position are dumped and restored.
+SELECT pg_catalog.pg_extension_config_dump('wms.products', '');
+SELECT pg_catalog.pg_extension_config_dump('wms.warehouses', '');
+SELECT pg_catalog.pg_extension_config_dump('wms.inventory', '');
+SELECT pg_catalog.pg_extension_config_dump('wms.customer_orders', '');
+SELECT pg_catalog.pg_extension_config_dump('wms.order_items', '');
+SELECT pg_catalog.pg_extension_config_dump('wms.stock_movements', '');
+SELECT pg_catalog.pg_extension_config_dump('wms.order_status_history', '');
+-- The script creates the two standard transitions; only others are dumped.
+SELECT pg_catalog.pg_extension_config_dump('wms.order_transitions',
+    $$WHERE (from_status, to_status) NOT IN (('Pending', 'Fulfilled'), ('Pending', 'Cancelled'))$$);
+SELECT pg_catalog.pg_extension_config_dump('wms.products_product_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('wms.warehouses_warehouse_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('wms.customer_orders_order_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('wms.stock_movements_movement_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('wms.order_status_history_history_id_seq', '');
