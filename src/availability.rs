@@ -6,7 +6,8 @@ use pgrx::prelude::*;
 
 use crate::errors::{required, WmsError};
 
-#[pg_extern(stable, parallel_safe)]
+#[pg_extern(stable, parallel_safe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn wms_available_to_sell(
     product_id: Option<i64>,
     warehouse_id: default!(Option<i64>, "NULL"),

@@ -37,7 +37,8 @@ fn add(
 }
 
 /// Register a product; returns its product_id.
-#[pg_extern(volatile, parallel_unsafe)]
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn wms_add_product(sku: Option<&str>, name: Option<&str>) -> i64 {
     let sku = required(sku, "sku");
     let name = required(name, "name");
@@ -47,7 +48,8 @@ fn wms_add_product(sku: Option<&str>, name: Option<&str>) -> i64 {
 }
 
 /// Register a warehouse; returns its warehouse_id.
-#[pg_extern(volatile, parallel_unsafe)]
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn wms_add_warehouse(code: Option<&str>, name: Option<&str>) -> i64 {
     let code = required(code, "code");
     let name = required(name, "name");

@@ -38,7 +38,8 @@ fn receive(
 /// Receive `quantity` units into a warehouse; returns the new quantity on
 /// hand. Creates the inventory row if absent; the inventory update and its
 /// ledger row are one statement.
-#[pg_extern(volatile, parallel_unsafe)]
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn wms_receive(
     product_id: Option<i64>,
     warehouse_id: Option<i64>,

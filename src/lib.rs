@@ -33,7 +33,8 @@ pub extern "C-unwind" fn _PG_init() {
         expiry_worker::register_workers();
     }
 }
-extension_sql_file!("../sql/views.sql", name = "views", finalize);
+extension_sql_file!("../sql/views.sql", name = "views", requires = ["schema"]);
+extension_sql_file!("../sql/privileges.sql", name = "privileges", finalize);
 
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]

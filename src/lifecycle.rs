@@ -201,7 +201,8 @@ fn transition_row(
 }
 
 /// Pending -> Fulfilled: the reserved stock leaves on hand, with its ledger rows.
-#[pg_extern(volatile, parallel_unsafe)]
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn wms_fulfill_order(
     order_id: Option<i64>,
 ) -> TableIterator<
@@ -220,7 +221,8 @@ fn wms_fulfill_order(
 }
 
 /// Pending -> Cancelled: the reservation is released.
-#[pg_extern(volatile, parallel_unsafe)]
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn wms_cancel_order(
     order_id: Option<i64>,
     reason: Option<&str>,
@@ -297,7 +299,8 @@ pub fn expire_reservations() -> WmsResult<i32> {
     })
 }
 
-#[pg_extern(volatile, parallel_unsafe)]
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn wms_expire_reservations() -> i32 {
     expire_reservations().unwrap_or_else(|e| e.raise())
 }

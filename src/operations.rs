@@ -51,7 +51,8 @@ fn adjust(product_id: i64, warehouse_id: i64, counted: i64, reason: &str) -> Wms
 /// Cycle count: set on hand to what was counted, writing the difference as
 /// a ledger row; returns the difference. Refuses to count below what live
 /// reservations hold (23514).
-#[pg_extern(volatile, parallel_unsafe)]
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn wms_adjust(
     product_id: Option<i64>,
     warehouse_id: Option<i64>,
@@ -127,7 +128,8 @@ fn transfer(
 }
 
 /// Move stock between warehouses: two ledger rows, one transaction.
-#[pg_extern(volatile, parallel_unsafe)]
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn wms_transfer(
     product_id: Option<i64>,
     from_warehouse: Option<i64>,

@@ -458,7 +458,8 @@ fn place_order(
 }
 
 /// Order `quantity` units of one product from one warehouse.
-#[pg_extern(volatile, parallel_unsafe)]
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn wms_place_order(
     customer: Option<&str>,
     product_id: Option<i64>,
@@ -493,7 +494,8 @@ fn wms_place_order(
 }
 
 /// Order several lines at once, all or nothing.
-#[pg_extern(name = "wms_place_order", volatile, parallel_unsafe)]
+#[pg_extern(name = "wms_place_order", volatile, parallel_unsafe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn wms_place_order_items(
     customer: Option<&str>,
     items: Option<JsonB>,
@@ -525,7 +527,8 @@ fn wms_place_order_items(
 
 /// Reserve stock for `ttl`: a Pending order whose lines count against
 /// availability until it is fulfilled, cancelled or expires.
-#[pg_extern(volatile, parallel_unsafe)]
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn wms_reserve(
     customer: Option<&str>,
     items: Option<JsonB>,

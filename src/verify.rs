@@ -7,7 +7,8 @@ const VERIFY_SQL: &str = include_str!("../sql/verify.sql");
 
 // pgrx needs the full TableIterator type spelled out here.
 #[allow(clippy::type_complexity)]
-#[pg_extern(stable, parallel_safe)]
+#[pg_extern(stable, parallel_safe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn wms_verify() -> TableIterator<
     'static,
     (
