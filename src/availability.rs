@@ -44,17 +44,8 @@ fn wms_available_to_sell(
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]
 mod tests {
-    use crate::testing::{assert_sqlstate, item, receive};
+    use crate::testing::{assert_sqlstate, available, item, receive};
     use pgrx::prelude::*;
-
-    fn function(p: i64, w: Option<i64>) -> i64 {
-        Spi::get_one_with_args::<i64>(
-            "SELECT wms_available_to_sell($1, $2)",
-            &[p.into(), w.into()],
-        )
-        .unwrap()
-        .unwrap()
-    }
 
     fn view(p: i64, w: Option<i64>) -> i64 {
         Spi::get_one_with_args::<i64>(
@@ -76,14 +67,14 @@ mod tests {
         Spi::run(&format!("SELECT * FROM wms_place_order('c', {p}, {w2}, 3)")).unwrap();
         assert_eq!(
             (
-                function(p, Some(w1)),
-                function(p, Some(w2)),
-                function(p, None)
+                available(p, Some(w1)),
+                available(p, Some(w2)),
+                available(p, None)
             ),
             (7, 1, 8)
         );
         for w in [Some(w1), Some(w2), None] {
-            assert_eq!(function(p, w), view(p, w));
+            assert_eq!(available(p, w), view(p, w));
         }
         // The one-argument call sums over all warehouses.
         assert_eq!(
@@ -114,7 +105,7 @@ mod tests {
         ))
         .unwrap();
         assert!(crate::testing::verify().is_empty());
-        assert_eq!((function(p, Some(w)), view(p, Some(w))), (7, 7));
+        assert_eq!((available(p, Some(w)), view(p, Some(w))), (7, 7));
         let (_, status, detail) = crate::testing::place(&format!("'c', {p}, {w}, 8"));
         assert_eq!(
             (status.as_str(), &detail["short"][0]["available"]),
@@ -122,14 +113,14 @@ mod tests {
         );
         let (_, status, _) = crate::testing::place(&format!("'c', {p}, {w}, 7"));
         assert_eq!(status, "Fulfilled");
-        assert_eq!((function(p, Some(w)), view(p, Some(w))), (0, 0));
+        assert_eq!((available(p, Some(w)), view(p, Some(w))), (0, 0));
     }
 
     #[pg_test]
     fn test_unknown_and_empty() {
         let (p, w) = item("none", 0);
-        assert_eq!(function(p, Some(w)), 0);
-        assert_eq!(function(p, None), 0);
+        assert_eq!(available(p, Some(w)), 0);
+        assert_eq!(available(p, None), 0);
         assert_eq!(
             assert_sqlstate("SELECT wms_available_to_sell(-1)", "23503"),
             "product -1 does not exist"

@@ -308,7 +308,7 @@ fn wms_expire_reservations() -> i32 {
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]
 mod tests {
-    use crate::testing::{assert_sqlstate, count, item, on_hand, place, verify};
+    use crate::testing::{assert_sqlstate, available, count, item, on_hand, place, verify};
     use pgrx::prelude::*;
 
     fn items(p: i64, w: i64, q: i64) -> String {
@@ -342,15 +342,6 @@ mod tests {
         .unwrap()
     }
 
-    fn available(p: i64, w: i64) -> i64 {
-        Spi::get_one_with_args::<i64>(
-            "SELECT wms_available_to_sell($1, $2)",
-            &[p.into(), w.into()],
-        )
-        .unwrap()
-        .unwrap()
-    }
-
     fn status(order_id: i64) -> String {
         Spi::get_one_with_args::<String>(
             "SELECT order_status FROM wms.customer_orders WHERE order_id = $1",
@@ -374,7 +365,7 @@ mod tests {
         let id = id.unwrap();
         assert_eq!(st, "Pending");
         assert_eq!(
-            (on_hand(p, w), reserved(p, w), available(p, w)),
+            (on_hand(p, w), reserved(p, w), available(p, Some(w))),
             (Some(10), 3, 7)
         );
         assert_eq!(
@@ -431,7 +422,7 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(
-            (on_hand(p, w), reserved(p, w), available(p, w)),
+            (on_hand(p, w), reserved(p, w), available(p, Some(w))),
             (Some(7), 0, 7)
         );
         assert_eq!(
@@ -608,9 +599,9 @@ mod tests {
     fn test_expired_reservation_never_counts() {
         let (p, w) = item("exp", 10);
         let id = reserve(&format!("'slow', {}", items(p, w, 4))).0.unwrap();
-        assert_eq!(available(p, w), 6);
+        assert_eq!(available(p, Some(w)), 6);
         expire_now(id);
-        assert_eq!(available(p, w), 10);
+        assert_eq!(available(p, Some(w)), 10);
         assert_eq!(
             Spi::get_one_with_args::<i64>(
                 "SELECT available FROM wms.available_to_sell WHERE product_id = $1 AND warehouse_id = $2",

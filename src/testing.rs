@@ -38,6 +38,16 @@ pub fn on_hand(product_id: i64, warehouse_id: i64) -> Option<i64> {
     .unwrap()
 }
 
+/// wms_available_to_sell(product, warehouse).
+pub fn available(product_id: i64, warehouse_id: Option<i64>) -> i64 {
+    Spi::get_one_with_args::<i64>(
+        "SELECT wms_available_to_sell($1, $2)",
+        &[product_id.into(), warehouse_id.into()],
+    )
+    .unwrap()
+    .unwrap()
+}
+
 /// `SELECT count(*)` of a query.
 pub fn count(sql: &str) -> i64 {
     Spi::get_one::<i64>(&format!("SELECT count(*) FROM ({sql}) q"))

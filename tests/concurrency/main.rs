@@ -86,6 +86,13 @@ impl Db {
             .get(0)
     }
 
+    /// A new product and warehouse named after the scenario, with `stock` received.
+    pub fn item(&mut self, name: &str, stock: i64) -> (i64, i64) {
+        let (product_id, warehouse_id) = (self.product(name), self.warehouse(name));
+        self.receive(product_id, warehouse_id, stock);
+        (product_id, warehouse_id)
+    }
+
     pub fn receive(&mut self, product_id: i64, warehouse_id: i64, quantity: i64) {
         self.admin
             .execute(

@@ -86,8 +86,7 @@ fn assert_sale(db: &mut Db, sale: &Sale, stock: i64, outcome: &SaleOutcome) {
 }
 
 fn flash_sale_scenario(db: &mut Db, name: &str, buyers: usize, stock: i64) {
-    let (p, w) = (db.product(name), db.warehouse(name));
-    db.receive(p, w, stock);
+    let (p, w) = db.item(name, stock);
     let sale = Sale {
         product_id: p,
         warehouse_id: w,
@@ -171,8 +170,7 @@ fn flash_sale_four_processes(db: &mut Db) {
     const PROCESSES: usize = 4;
     const PER_PROCESS: usize = 250;
     let stock = 100;
-    let (p, w) = (db.product("procs"), db.warehouse("procs"));
-    db.receive(p, w, stock);
+    let (p, w) = db.item("procs", stock);
     let key = db.gate_key();
     let gate = Gate::close(&db.config, key).expect("close the gate");
     let exe = std::env::current_exe().expect("own executable");
@@ -394,8 +392,7 @@ fn keyed_order(
 
 /// 300 backends send the same request with the same key at once: one order.
 fn idempotency_race(db: &mut Db) {
-    let (p, w) = (db.product("idem"), db.warehouse("idem"));
-    db.receive(p, w, 50);
+    let (p, w) = db.item("idem", 50);
     let idem_key = format!("idem-race-{}", db.gate_key());
     let key = db.gate_key();
     let k = idem_key.clone();
@@ -432,8 +429,7 @@ fn idempotency_race(db: &mut Db) {
 /// The same key with two different requests at once: one order; callers
 /// with the winning request get it back, the others get 23505.
 fn idempotency_conflict_race(db: &mut Db) {
-    let (p, w) = (db.product("idem2"), db.warehouse("idem2"));
-    db.receive(p, w, 50);
+    let (p, w) = db.item("idem2", 50);
     let idem_key = format!("idem-conflict-{}", db.gate_key());
     let key = db.gate_key();
     let k = idem_key.clone();
@@ -493,8 +489,7 @@ fn table_counts(client: &mut Client) -> Vec<i64> {
 /// Every documented error, branched on by SQLSTATE from a client, with
 /// nothing written by the failed call.
 fn sqlstates(db: &mut Db) {
-    let (p, w) = (db.product("err"), db.warehouse("err"));
-    db.receive(p, w, 2);
+    let (p, w) = db.item("err", 2);
     let sku = format!("err-dup-{}", db.gate_key());
     db.admin
         .execute("SELECT wms_add_product($1, 'first')", &[&sku])
@@ -659,8 +654,7 @@ fn repeatable_read_conflicts(db: &mut Db) {
 /// hold the key's lock) while a wms call is between its key check and its
 /// insert: the call waits for that transaction, then compares requests.
 fn key_taken_outside_wms(db: &mut Db) {
-    let (p, w) = (db.product("direct"), db.warehouse("direct"));
-    db.receive(p, w, 5);
+    let (p, w) = db.item("direct", 5);
     let key = format!("direct-{}", db.gate_key());
     let mut outsider = db
         .config
@@ -721,8 +715,7 @@ fn key_taken_outside_wms(db: &mut Db) {
 
 /// Reservations and placed orders race for the last units of one item.
 fn reserve_vs_place_order(db: &mut Db) {
-    let (p, w) = (db.product("rvp"), db.warehouse("rvp"));
-    db.receive(p, w, 100);
+    let (p, w) = db.item("rvp", 100);
     let key = db.gate_key();
     let items = items_json(&[(p, w, 1)]);
     let (results, _) = together(&db.config, key, 200, move |n, client| {
@@ -778,8 +771,7 @@ fn reserve_vs_place_order(db: &mut Db) {
 fn fulfil_cancel_expire_race(db: &mut Db) {
     const ORDERS: usize = 60;
     const PLACERS: usize = 20;
-    let (p, w) = (db.product("fce"), db.warehouse("fce"));
-    db.receive(p, w, ORDERS as i64);
+    let (p, w) = db.item("fce", ORDERS as i64);
     let items = items_json(&[(p, w, 1)]);
     let mut orders = Vec::new();
     for _ in 0..ORDERS {
@@ -955,8 +947,7 @@ fn opposite_transfers(db: &mut Db) {
 /// written by a committed transaction, none from rolled-back ones.
 fn listen_sees_committed_changes(db: &mut Db) {
     use postgres::fallible_iterator::FallibleIterator;
-    let (p, w) = (db.product("listen"), db.warehouse("listen"));
-    db.receive(p, w, 100);
+    let (p, w) = db.item("listen", 100);
     let mut listener = db.config.connect(postgres::NoTls).expect("listener");
     listener.batch_execute("LISTEN wms_stock").unwrap();
     let key = db.gate_key();
@@ -1048,8 +1039,7 @@ fn listen_sees_committed_changes(db: &mut Db) {
 /// With wms in shared_preload_libraries (this cluster has it), the expiry
 /// worker cancels an expired reservation by itself.
 fn expiry_worker_sweeps(db: &mut Db) {
-    let (p, w) = (db.product("worker"), db.warehouse("worker"));
-    db.receive(p, w, 10);
+    let (p, w) = db.item("worker", 10);
     // The cluster starts the worker with a 1 h interval; shorten it.
     db.admin
         .batch_execute("ALTER SYSTEM SET wms.expiry_interval = '200ms'")
@@ -1114,8 +1104,7 @@ fn expiry_worker_sweeps(db: &mut Db) {
 /// 200 backends reserve with the same key and request at once: one
 /// reservation, one hold, the same answer for all.
 fn reserve_idempotency_race(db: &mut Db) {
-    let (p, w) = (db.product("ridem"), db.warehouse("ridem"));
-    db.receive(p, w, 10);
+    let (p, w) = db.item("ridem", 10);
     let idem_key = format!("ridem-{}", db.gate_key());
     let key = db.gate_key();
     let (k, items) = (idem_key.clone(), items_json(&[(p, w, 4)]));
@@ -1154,8 +1143,7 @@ fn reserve_idempotency_race(db: &mut Db) {
 /// 55P03 ("busy, retry", not "sold out"), writes nothing, and the caller's
 /// own lock_timeout is left as it was.
 fn lock_timeout(db: &mut Db) {
-    let (p, w) = (db.product("busy"), db.warehouse("busy"));
-    db.receive(p, w, 5);
+    let (p, w) = db.item("busy", 5);
     let mut holder = db.config.connect(postgres::NoTls).expect("holder");
     let mut tx = holder.transaction().unwrap();
     tx.query_one(
@@ -1238,8 +1226,7 @@ fn holder_key_call(db: &mut Db, w: i64) -> postgres::Client {
 /// kept, `wms_verify()` empty, sequences past their maximum, new orders work.
 fn dump_and_restore_while_orders_run(db: &mut Db) {
     use std::sync::atomic::{AtomicBool, Ordering};
-    let (p, w) = (db.product("dump"), db.warehouse("dump"));
-    db.receive(p, w, 1_000_000);
+    let (p, w) = db.item("dump", 1_000_000);
     let stop = Arc::new(AtomicBool::new(false));
     let buyer = {
         let (config, stop) = (db.config.clone(), stop.clone());
@@ -1419,8 +1406,7 @@ fn dump_and_restore_while_orders_run(db: &mut Db) {
 /// else; a hostile search_path (its own schema with look-alike functions,
 /// operators and tables, and temp tables) changes nothing a call does.
 fn application_role(db: &mut Db) {
-    let (p, w) = (db.product("app"), db.warehouse("app"));
-    db.receive(p, w, 10);
+    let (p, w) = db.item("app", 10);
     let readme = include_str!("../../README.md");
     let grants = readme
         .split("```sql\nCREATE ROLE shop_app LOGIN;")
