@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every test: the #[pg_test]s and the multi-backend scenarios, through
-# `cargo pgrx test` (which builds, installs and starts its own cluster).
-# Arguments are passed on as a test-name filter.
+# `cargo pgrx test` (which builds, installs and starts its own cluster),
+# then the suites run by PostgreSQL's own drivers against the installed
+# extension (scripts/pg-suites.sh). Arguments are passed on to cargo pgrx
+# test as a test-name filter, and then the suites are skipped.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 "$REPO/scripts/setup.sh"
@@ -17,3 +19,9 @@ chmod 755 "$pgdata"
 [ "$(id -u)" -eq 0 ] && chown "$PG_OS_USER" "$pgdata"
 trap 'rm -rf "$pgdata"' EXIT
 cargo pgrx test pg$PG_MAJOR --runas "$PG_OS_USER" --pgdata "$pgdata" "$@"
+[ $# -eq 0 ] || exit 0
+
+install_flags=(--release --pg-config "$PG_CONFIG")
+[ -n "$SUDO" ] && install_flags+=(--sudo)
+cargo pgrx install "${install_flags[@]}" >/dev/null
+"$REPO/scripts/pg-suites.sh" regress

@@ -3,7 +3,7 @@
 use pgrx::pg_sys::BuiltinOid::*;
 use pgrx::prelude::*;
 
-use crate::errors::{not_blank, required, WmsError, WmsResult};
+use crate::errors::{not_blank, required, writable, WmsError, WmsResult};
 use crate::plans::{self, col, Statement};
 
 static ADD_PRODUCT: Statement = Statement {
@@ -40,6 +40,7 @@ fn add(
 #[pg_extern(volatile, parallel_unsafe, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_add_product(sku: Option<&str>, name: Option<&str>) -> i64 {
+    writable("wms_add_product");
     let sku = required(sku, "sku");
     let name = required(name, "name");
     not_blank(sku, "sku")
@@ -51,6 +52,7 @@ fn wms_add_product(sku: Option<&str>, name: Option<&str>) -> i64 {
 #[pg_extern(volatile, parallel_unsafe, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_add_warehouse(code: Option<&str>, name: Option<&str>) -> i64 {
+    writable("wms_add_warehouse");
     let code = required(code, "code");
     let name = required(name, "name");
     not_blank(code, "code")

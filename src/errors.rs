@@ -57,6 +57,11 @@ pub enum WmsError {
     IdempotencyKeyReused {
         key: String,
     },
+    /// A function that writes, called in a read-only transaction (or on a
+    /// standby).
+    ReadOnlyTransaction {
+        function: &'static str,
+    },
 }
 
 /// One order line that cannot be served.
@@ -126,6 +131,12 @@ const PREREQUISITE: ErrorKind = ErrorKind {
     when:
         "forbidden order transition (e.g. cancel a Fulfilled order); fulfil an expired reservation",
 };
+const READ_ONLY: ErrorKind = ErrorKind {
+    code: ERRCODE_READ_ONLY_SQL_TRANSACTION,
+    sqlstate: "25006",
+    condition: "read_only_sql_transaction",
+    when: "a function that writes, called in a READ ONLY transaction or on a standby",
+};
 /// Raised by the append-only triggers (sql/schema.sql).
 const APPEND_ONLY: ErrorKind = ErrorKind {
     code: ERRCODE_INSUFFICIENT_PRIVILEGE,
@@ -158,6 +169,7 @@ impl WmsError {
         UNIQUE,
         CHECK,
         PREREQUISITE,
+        READ_ONLY,
         APPEND_ONLY,
         LOCK_NOT_AVAILABLE,
         SERIALIZATION,
@@ -176,6 +188,7 @@ impl WmsError {
             }
             WmsError::DuplicateKey { .. } | WmsError::IdempotencyKeyReused { .. } => &UNIQUE,
             WmsError::InsufficientStock { .. } | WmsError::BelowReserved { .. } => &CHECK,
+            WmsError::ReadOnlyTransaction { .. } => &READ_ONLY,
         }
     }
 
@@ -221,6 +234,9 @@ impl WmsError {
             }
             WmsError::IdempotencyKeyReused { key } => {
                 format!("idempotency key \"{key}\" was already used with a different request")
+            }
+            WmsError::ReadOnlyTransaction { function } => {
+                format!("{function} writes and cannot run in a read-only transaction")
             }
         }
     }
@@ -272,6 +288,16 @@ pub type WmsResult<T> = Result<T, WmsError>;
 /// Unwrap a required argument or raise 22004.
 pub fn required<T>(value: Option<T>, argument: &'static str) -> T {
     value.unwrap_or_else(|| WmsError::NullArgument { argument }.raise())
+}
+
+/// Raise 25006 before a function that writes does anything in a read-only
+/// transaction (PostgreSQL would refuse its first lock or write anyway, but
+/// deep inside the call).
+pub fn writable(function: &'static str) {
+    // SAFETY: a backend-global flag, read on the backend's own thread.
+    if unsafe { pgrx::pg_sys::XactReadOnly } {
+        WmsError::ReadOnlyTransaction { function }.raise()
+    }
 }
 
 /// A quantity that must be > 0.

@@ -2,7 +2,7 @@
 
 use pgrx::prelude::*;
 
-use crate::errors::{not_blank, positive_quantity, required, WmsResult};
+use crate::errors::{not_blank, positive_quantity, required, writable, WmsResult};
 use crate::stock::{self, Cause, Change, Missing};
 
 fn receive(
@@ -47,6 +47,7 @@ fn wms_receive(
     reason: default!(Option<&str>, "'Purchase Order'"),
     reference: default!(Option<&str>, "NULL"),
 ) -> i64 {
+    writable("wms_receive");
     receive(
         required(product_id, "product_id"),
         required(warehouse_id, "warehouse_id"),

@@ -12,7 +12,7 @@ use pgrx::prelude::*;
 use pgrx::JsonB;
 use serde_json::json;
 
-use crate::errors::{not_blank, required, WmsError, WmsResult};
+use crate::errors::{not_blank, required, writable, WmsError, WmsResult};
 use crate::plans::{self, col, Statement};
 use crate::stock::{self, Cause, Change, ItemKey, Locked, Missing};
 
@@ -213,6 +213,7 @@ fn wms_fulfill_order(
         name!(detail, JsonB),
     ),
 > {
+    writable("wms_fulfill_order");
     transition_row(
         required(order_id, "order_id"),
         "Fulfilled",
@@ -234,6 +235,7 @@ fn wms_cancel_order(
         name!(detail, JsonB),
     ),
 > {
+    writable("wms_cancel_order");
     let order_id = required(order_id, "order_id");
     let reason = required(reason, "reason");
     not_blank(reason, "reason").unwrap_or_else(|e| e.raise());
@@ -302,6 +304,7 @@ pub fn expire_reservations() -> WmsResult<i32> {
 #[pg_extern(volatile, parallel_unsafe, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_expire_reservations() -> i32 {
+    writable("wms_expire_reservations");
     expire_reservations().unwrap_or_else(|e| e.raise())
 }
 

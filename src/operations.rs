@@ -3,7 +3,9 @@
 
 use pgrx::prelude::*;
 
-use crate::errors::{not_blank, positive_quantity, required, Shortage, WmsError, WmsResult};
+use crate::errors::{
+    not_blank, positive_quantity, required, writable, Shortage, WmsError, WmsResult,
+};
 use crate::stock::{self, Cause, Change, Missing};
 
 fn adjust(product_id: i64, warehouse_id: i64, counted: i64, reason: &str) -> WmsResult<i64> {
@@ -59,6 +61,7 @@ fn wms_adjust(
     counted_quantity: Option<i64>,
     reason: Option<&str>,
 ) -> i64 {
+    writable("wms_adjust");
     adjust(
         required(product_id, "product_id"),
         required(warehouse_id, "warehouse_id"),
@@ -137,6 +140,7 @@ fn wms_transfer(
     quantity: Option<i64>,
     reason: default!(Option<&str>, "'Transfer'"),
 ) -> TableIterator<'static, (name!(from_on_hand, i64), name!(to_on_hand, i64))> {
+    writable("wms_transfer");
     let moved = transfer(
         required(product_id, "product_id"),
         required(from_warehouse, "from_warehouse"),

@@ -7,15 +7,19 @@ use pgrx::prelude::*;
 use pgrx::JsonB;
 use serde_json::{json, Map, Value};
 
-use crate::errors::{not_blank, positive_quantity, required, Shortage, WmsError, WmsResult};
+use crate::errors::{
+    not_blank, positive_quantity, required, writable, Shortage, WmsError, WmsResult,
+};
 use crate::plans::{self, col, opt_col, Statement};
 use crate::stock::{self, Applied, Cause, Change, ItemKey, Lines, Missing};
 
 /// More lines than this in one order is refused (22023).
 pub const MAX_ORDER_LINES: usize = 1000;
 
-/// A reservation may last at most 100 years (so expires_at always fits).
-const MAX_TTL_MICROS: i128 = 100 * 365 * 86_400 * 1_000_000;
+/// A reservation may last at most 100 years (so expires_at always fits),
+/// measured as PostgreSQL compares intervals: a month is 30 days, so this
+/// is `interval '100 years'`.
+const MAX_TTL_MICROS: i128 = 100 * 12 * 30 * 86_400 * 1_000_000;
 
 /// Ledger reason of the rows an order writes.
 const SALE_REASON: &str = "Sale";
@@ -474,6 +478,7 @@ fn wms_place_order(
         name!(detail, JsonB),
     ),
 > {
+    writable("wms_place_order");
     let customer = required(customer, "customer");
     let item = (
         required(product_id, "product_id"),
@@ -509,6 +514,7 @@ fn wms_place_order_items(
         name!(detail, JsonB),
     ),
 > {
+    writable("wms_place_order");
     let customer = required(customer, "customer");
     let items = required(items, "items");
     let on_shortage = required(on_shortage, "on_shortage");
@@ -542,6 +548,7 @@ fn wms_reserve(
         name!(expires_at, Option<TimestampWithTimeZone>),
     ),
 > {
+    writable("wms_reserve");
     let customer = required(customer, "customer");
     let items = required(items, "items");
     let ttl = required(ttl, "ttl");

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The suites that run against the installed extension in a throwaway
+# cluster, with PostgreSQL's own drivers:
+#   regress    tests/pg_regress  (pg_regress: bad input, exact output)
+#   isolation  tests/isolation   (pg_isolation_regress: interleavings)
+#   crash      wms-crash-cycles  (kill -9 and immediate stops under load)
+# Called by scripts/test.sh after it installs the extension; arguments name
+# the suites to run (default: all three).
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$REPO"
+
+PGXS=$("$PG_CONFIG" --pkglibdir)/pgxs
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] || suites=(regress isolation crash)
+
+work=$(mktemp -d /tmp/wms-suites.XXXXXX)
+chmod 755 "$work"
+trap 'cluster_stop "$work/cluster"; cluster_stop "$work/crash"; rm -rf "$work"' EXIT
+
+# pg_regress and pg_isolation_regress compare against the committed
+# expected files; on a difference they leave regression.diffs, printed here.
+run_driver() {
+    local name=$1 driver=$2 inputdir=$3 port=$4
+    shift 4
+    local out="$work/$name"
+    mkdir -p "$out"
+    echo "== $name: $driver"
+    if ! "$driver" --host="$work/cluster" --port="$port" --user="$PG_OS_USER" \
+        --inputdir="$inputdir" --outputdir="$out" --dbname="wms_$name" "$@"; then
+        cat "$out/regression.diffs" 2>/dev/null || true
+        return 1
+    fi
+}
+
+status=0
+for suite in "${suites[@]}"; do
+    case $suite in
+    regress | isolation)
+        [ -f "$work/cluster/data/postmaster.pid" ] || cluster_start "$work/cluster" 54331
+        if [ "$suite" = regress ]; then
+            mapfile -t tests < <(ls tests/pg_regress/sql | sed -n 's/\.sql$//p' | grep -vx setup)
+            run_driver regress "$PGXS/src/test/regress/pg_regress" tests/pg_regress 54331 \
+                setup "${tests[@]}" || status=1
+        else
+            mapfile -t specs < <(ls tests/isolation/specs | sed -n 's/\.spec$//p')
+            run_driver isolation "$PGXS/src/test/isolation/pg_isolation_regress" tests/isolation 54331 \
+                "${specs[@]}" || status=1
+        fi
+        ;;
+    crash)
+        cargo build --release -q -p wms-loadgen
+        echo "== crash: wms-crash-cycles"
+        "$REPO/target/release/wms-crash-cycles" --dir "$work/crash" --pg-bin "$PG_BIN" \
+            --os-user "$PG_OS_USER" --cycles "${CRASH_CYCLES:-20}" || status=1
+        ;;
+    *)
+        echo "unknown suite: $suite (regress, isolation or crash)" >&2
+        exit 2
+        ;;
+    esac
+done
+exit $status
