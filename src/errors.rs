@@ -367,6 +367,7 @@ mod tests {
                 reserved: 1,
             },
             WmsError::IdempotencyKeyReused { key: String::new() },
+            WmsError::ReadOnlyTransaction { function: "f" },
         ];
         for e in &all {
             match e {
@@ -381,7 +382,8 @@ mod tests {
                 | WmsError::DuplicateKey { .. }
                 | WmsError::InsufficientStock { .. }
                 | WmsError::BelowReserved { .. }
-                | WmsError::IdempotencyKeyReused { .. } => {}
+                | WmsError::IdempotencyKeyReused { .. }
+                | WmsError::ReadOnlyTransaction { .. } => {}
             }
         }
         all
