@@ -1,0 +1,194 @@
+//! Crash cycles: many clients, each on its own connection, place orders,
+//! reserve, fulfil, cancel, receive and transfer stock while the server is
+//! crashed, by `kill -9` of a backend inside wms_place_order (odd cycles)
+//! or by `pg_ctl stop -m immediate` (even cycles), and restarted.
+//!
+//! Every call is recorded before it is sent and marked acknowledged when
+//! its answer arrives; a call whose connection broke first is in doubt.
+//! After every restart this proves, against what the clients were told:
+//! - every acknowledged order and reservation is there under its key and
+//!   order id, with its lines, its current status (that of its last
+//!   acknowledged change) and, once Fulfilled, its ledger rows; an
+//!   Unavailable answer left no order;
+//! - every acknowledged receipt has its one ledger row and every
+//!   acknowledged transfer its two; a refused transfer left none;
+//! - every call in doubt took effect fully or not at all;
+//! - the orders and ledger rows in the database are exactly those verified
+//!   after this and every earlier restart: nothing lost, nothing unexplained;
+//! - `wms_verify()` is empty and no on hand is negative.
+
+// The parts of this binary, next to it (not in src/bin/, where every file
+// would be a binary of its own).
+#[path = "wms-crash-cycles/calls.rs"]
+mod calls;
+#[path = "wms-crash-cycles/clients.rs"]
+mod clients;
+#[path = "wms-crash-cycles/cluster.rs"]
+mod cluster;
+#[path = "wms-crash-cycles/report.rs"]
+mod report;
+#[path = "wms-crash-cycles/verify.rs"]
+mod verify;
+
+use std::error::Error;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use clap::Parser;
+use postgres::Client;
+
+use calls::{create_fixture, Fixture, Request, INITIAL_STOCK, PRODUCTS, WAREHOUSES};
+use clients::{ClientRun, Load, Rng};
+use cluster::Cluster;
+use report::{Crashed, CycleReport, Summary};
+use verify::{verify_cycle, Known};
+
+#[derive(Parser)]
+#[command(
+    about = "Crash the server under concurrent load (kill -9 inside wms_place_order, \
+             immediate stops), restart it and verify every answer the clients got"
+)]
+struct Args {
+    /// Directory for the throwaway cluster and its socket; must not exist or be empty
+    #[arg(long)]
+    dir: PathBuf,
+    /// Directory of initdb and pg_ctl
+    #[arg(long)]
+    pg_bin: PathBuf,
+    /// OS user the server runs as, also the database superuser
+    #[arg(long)]
+    os_user: String,
+    /// Crash cycles; odd ones kill -9 a backend, even ones stop the server immediately
+    #[arg(long, default_value_t = 20)]
+    cycles: u32,
+    /// Concurrent clients, each on its own connection
+    #[arg(long, default_value_t = 16)]
+    clients: usize,
+    /// Port number of the Unix socket (no TCP listener is opened)
+    #[arg(long, default_value_t = 54333)]
+    port: u16,
+    /// Seed of the clients' choices (default: from the clock)
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+type Fallible<T> = Result<T, Box<dyn Error>>;
+
+/// The database the cycles run in.
+const DATABASE: &str = "wms_crash";
+/// The load runs this long (ms, inclusive range) before the crash.
+const LOAD_MS: (i64, i64) = (200, 800);
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("wms-crash-cycles: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// All cycles; true when every check passed.
+fn run(args: &Args) -> Fallible<bool> {
+    let seed = args.seed.unwrap_or_else(seed_from_clock);
+    let mut rng = Rng(seed);
+    // Dropped on every way out of this function: the server is stopped.
+    let cluster = Cluster::create(args)?;
+    cluster.start()?;
+    let fixture = Arc::new(create_fixture(&cluster)?);
+    let mut known = Known::everything_in(&mut cluster.connect(DATABASE)?)?;
+    println!(
+        "crash cycles: {} cycles, {} clients, {} products x {} warehouses with {} units each, seed {seed}",
+        args.cycles, args.clients, PRODUCTS, WAREHOUSES, INITIAL_STOCK
+    );
+    let mut summary = Summary::default();
+    for cycle in 1..=args.cycles {
+        let report = run_cycle(&cluster, &fixture, cycle, args, &mut rng, &mut known)
+            .map_err(|e| format!("cycle {cycle}: {e}"))?;
+        report.print(cycle, args.cycles);
+        summary.add(&report);
+    }
+    summary.print(args.cycles);
+    Ok(summary.passed())
+}
+
+fn seed_from_clock() -> u64 {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    nanos ^ (u64::from(std::process::id()) << 32)
+}
+
+/// Load, crash (odd cycles kill -9 a backend, even ones stop the server
+/// immediately), restart, verify; then cancel the reservations the crash
+/// left Pending so that their stock is free for the next cycle.
+fn run_cycle(
+    cluster: &Cluster,
+    fixture: &Arc<Fixture>,
+    cycle: u32,
+    args: &Args,
+    rng: &mut Rng,
+    known: &mut Known,
+) -> Fallible<CycleReport> {
+    let started = Instant::now();
+    let load = Load::start(cluster, fixture, cycle, args.clients, rng);
+    thread::sleep(Duration::from_millis(
+        rng.between(LOAD_MS.0, LOAD_MS.1) as u64
+    ));
+    let killed = if cycle % 2 == 1 {
+        Some(cluster.kill_inside_place_order()?)
+    } else {
+        cluster.stop("immediate")?;
+        cluster.start()?;
+        None
+    };
+    let mut db = cluster.connect(DATABASE)?;
+    let runs = load.finish()?;
+    let verification = verify_cycle(&mut db, cycle, &runs, known)?;
+    cancel_pending(&mut db)?;
+    Ok(CycleReport {
+        crashed: match killed {
+            Some((pid, polls)) => Crashed::Killed {
+                pid,
+                polls,
+                lost_call: lost_place_order_call(&runs, pid),
+            },
+            None => Crashed::Stopped,
+        },
+        verification,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Whether the client on backend `pid` was left with a wms_place_order call
+/// in doubt: the kill landed while that call was under way.
+fn lost_place_order_call(runs: &[ClientRun], pid: i32) -> bool {
+    runs.iter()
+        .filter(|run| run.backend_pid == pid)
+        .filter_map(|run| run.calls.last())
+        .any(|call| {
+            call.answer.is_none()
+                && matches!(call.request, Request::PlaceOne(_) | Request::PlaceItems(_))
+        })
+}
+
+/// Cancel the reservations left Pending (held stock) by the crash.
+fn cancel_pending(db: &mut Client) -> Result<(), postgres::Error> {
+    for row in db.query(
+        "SELECT order_id FROM wms.customer_orders WHERE order_status = 'Pending'",
+        &[],
+    )? {
+        let order_id: i64 = row.get(0);
+        db.execute(
+            "SELECT * FROM wms_cancel_order($1, 'left Pending by a crash')",
+            &[&order_id],
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,238 @@
+//! The throwaway cluster: initdb, start, stop, and kill -9 of a backend.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use postgres::{Client, Config, NoTls};
+
+use crate::{Args, Fallible, DATABASE};
+
+/// Longest wait for the server to accept connections or to reset.
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// Polls of pg_stat_activity (1 ms apart) for a backend inside wms_place_order.
+const KILL_POLLS: u32 = 5000;
+
+/// The cluster in --dir, listening only on a Unix socket there. Dropping it
+/// stops the server (fast) if it runs; the directory stays for the caller.
+pub struct Cluster {
+    dir: PathBuf,
+    pg_bin: PathBuf,
+    os_user: String,
+    port: u16,
+    max_connections: usize,
+    /// Server programs run through `runuser` (as root for another user).
+    runuser: bool,
+}
+
+impl Cluster {
+    /// Create --dir (mode 755, owned by the OS user) and initdb in DIR/data.
+    pub fn create(args: &Args) -> Fallible<Cluster> {
+        let runuser = needs_runuser(&args.os_user)?;
+        prepare_dir(&args.dir, runuser.then_some(args.os_user.as_str()))?;
+        let cluster = Cluster {
+            dir: fs::canonicalize(&args.dir)?,
+            pg_bin: args.pg_bin.clone(),
+            os_user: args.os_user.clone(),
+            port: args.port,
+            // The clients, a monitor, a verifier, and room to spare.
+            max_connections: args.clients + 10,
+            runuser,
+        };
+        // --no-sync only skips initdb's final flush to disk; the server
+        // runs with fsync and synchronous_commit on, their defaults.
+        run_command(cluster.pg("initdb").arg("-D").arg(cluster.data()).args([
+            "-U",
+            &cluster.os_user,
+            "-A",
+            "trust",
+            "--no-sync",
+        ]))?;
+        Ok(cluster)
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.join("data")
+    }
+
+    fn log(&self) -> PathBuf {
+        self.dir.join("server.log")
+    }
+
+    /// A program of --pg-bin, run as the OS user.
+    fn pg(&self, program: &str) -> Command {
+        let path = self.pg_bin.join(program);
+        if self.runuser {
+            let mut command = Command::new("runuser");
+            command.args(["-u", &self.os_user, "--"]).arg(path);
+            command
+        } else {
+            Command::new(path)
+        }
+    }
+
+    /// Start the server and wait until it accepts connections.
+    pub fn start(&self) -> Fallible<()> {
+        let options = format!(
+            "-c listen_addresses='' -c port={} -c unix_socket_directories='{}' \
+             -c max_connections={} -c restart_after_crash=on",
+            self.port,
+            self.dir.display(),
+            self.max_connections
+        );
+        run_command(
+            self.pg("pg_ctl")
+                .arg("-D")
+                .arg(self.data())
+                .arg("-l")
+                .arg(self.log())
+                .args(["-o", &options, "-w", "-t", "60", "start"]),
+        )
+        .map_err(|e| {
+            format!(
+                "{e}\nend of {}:\n{}",
+                self.log().display(),
+                log_tail(&self.log())
+            )
+            .into()
+        })
+    }
+
+    /// Stop the server in `mode` (fast, immediate) and wait until it is gone.
+    pub fn stop(&self, mode: &str) -> Fallible<()> {
+        run_command(
+            self.pg("pg_ctl")
+                .arg("-D")
+                .arg(self.data())
+                .args(["-m", mode, "-w", "-t", "60", "stop"]),
+        )
+    }
+
+    pub fn config(&self, dbname: &str) -> Config {
+        let mut config = Config::new();
+        config
+            .host_path(&self.dir)
+            .port(self.port)
+            .user(&self.os_user)
+            .dbname(dbname)
+            .connect_timeout(Duration::from_secs(10));
+        config
+    }
+
+    /// A connection as soon as the server takes one (it may be recovering).
+    pub fn connect(&self, dbname: &str) -> Fallible<Client> {
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            match self.config(dbname).connect(NoTls) {
+                Ok(client) => return Ok(client),
+                Err(e) if Instant::now() > deadline => {
+                    return Err(format!("no connection within {READY_TIMEOUT:?}: {e}").into())
+                }
+                Err(_) => thread::sleep(Duration::from_millis(50)),
+            }
+        }
+    }
+
+    /// Find a backend executing wms_place_order and kill -9 it; then wait
+    /// until the postmaster has ended every session (the monitor's too) to
+    /// recover. Returns the pid and the poll that found it.
+    pub fn kill_inside_place_order(&self) -> Fallible<(i32, u32)> {
+        let mut monitor = self.connect(DATABASE)?;
+        let active = monitor.prepare(
+            "SELECT pid FROM pg_stat_activity WHERE state = 'active' \
+                AND query LIKE '%wms_place_order%' AND pid <> pg_backend_pid()",
+        )?;
+        for polls in 1..=KILL_POLLS {
+            if let Some(row) = monitor.query(&active, &[])?.first() {
+                let pid: i32 = row.get(0);
+                run_command(Command::new("kill").args(["-KILL", &pid.to_string()]))?;
+                wait_for_reset(&mut monitor)?;
+                return Ok((pid, polls));
+            }
+            thread::sleep(Duration::from_millis(1));
+        }
+        Err(format!("no backend was seen inside wms_place_order in {KILL_POLLS} polls").into())
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        if self.data().join("postmaster.pid").exists() {
+            if let Err(e) = self.stop("fast") {
+                eprintln!("wms-crash-cycles: stopping the server: {e}");
+            }
+        }
+    }
+}
+
+/// Whether server programs need `runuser`: not when this process runs as
+/// the OS user, yes when it runs as root; nobody else can run them.
+fn needs_runuser(os_user: &str) -> Fallible<bool> {
+    let me = command_output(Command::new("id").arg("-un"))?;
+    if me == os_user {
+        return Ok(false);
+    }
+    if command_output(Command::new("id").arg("-u"))? == "0" {
+        Ok(true)
+    } else {
+        Err(format!("run as root or as {os_user}, not as {me}").into())
+    }
+}
+
+/// --dir must not exist or be empty; it becomes mode 755, owned by `owner`.
+fn prepare_dir(dir: &Path, owner: Option<&str>) -> Fallible<()> {
+    if dir.exists() && fs::read_dir(dir)?.next().is_some() {
+        return Err(format!("{} is not empty", dir.display()).into());
+    }
+    fs::create_dir_all(dir)?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o755))?;
+    if let Some(owner) = owner {
+        run_command(Command::new("chown").arg(owner).arg(dir))?;
+    }
+    Ok(())
+}
+
+/// Run a command to its end; when it fails, its output is the error.
+fn run_command(command: &mut Command) -> Fallible<()> {
+    command_output(command).map(drop)
+}
+
+/// A command's standard output, trimmed, if it succeeds.
+fn command_output(command: &mut Command) -> Fallible<String> {
+    let out = command
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("{command:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{command:?} failed ({}):\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn log_tail(path: &Path) -> String {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(20)..].join("\n")
+}
+
+/// A backend's crash makes the postmaster end every session: once this one
+/// is ended, new connections reach the recovered server only.
+fn wait_for_reset(monitor: &mut Client) -> Fallible<()> {
+    let deadline = Instant::now() + READY_TIMEOUT;
+    while monitor.simple_query("SELECT 1").is_ok() {
+        if Instant::now() > deadline {
+            return Err("the server did not reset after kill -9 of a backend".into());
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+    Ok(())
+}
