@@ -24,4 +24,4 @@ cargo pgrx test pg$PG_MAJOR --runas "$PG_OS_USER" --pgdata "$pgdata" "$@"
 install_flags=(--release --pg-config "$PG_CONFIG")
 [ -n "$SUDO" ] && install_flags+=(--sudo)
 cargo pgrx install "${install_flags[@]}" >/dev/null
-"$REPO/scripts/pg-suites.sh" regress isolation
+"$REPO/scripts/pg-suites.sh"

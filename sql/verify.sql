@@ -55,6 +55,16 @@ SELECT 'fulfilled_order_ledger', product_id, warehouse_id, -quantity, taken
 FROM fulfilled_lines
 WHERE outbound_rows <> 1 OR taken <> -quantity
 UNION ALL
+-- and every ledger row of an order belongs to a line of that order, which is Fulfilled
+SELECT 'order_ledger_without_line', m.product_id, m.warehouse_id, 0, m.quantity_change
+FROM wms.stock_movements m
+WHERE m.order_id IS NOT NULL
+  AND NOT EXISTS (
+      SELECT 1
+      FROM wms.order_items oi
+      JOIN wms.customer_orders o ON o.order_id = oi.order_id AND o.order_status = 'Fulfilled'
+      WHERE oi.order_id = m.order_id AND oi.product_id = m.product_id AND oi.warehouse_id = m.warehouse_id)
+UNION ALL
 -- 5. balance_after is the running sum of the item's ledger
 SELECT 'ledger_balance_after', product_id, warehouse_id, running_total, balance_after
 FROM running

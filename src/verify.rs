@@ -138,6 +138,17 @@ mod tests {
     }
 
     #[pg_test]
+    fn test_verify_reports_a_sale_without_its_order_line() {
+        let (p, w) = item("v", 5);
+        Spi::run(&format!("SELECT * FROM wms_place_order('c', {p}, {w}, 2)")).unwrap();
+        Spi::run("DELETE FROM wms.order_items").unwrap();
+        assert_eq!(
+            checks(),
+            vec![("order_ledger_without_line".into(), Some(0), Some(-2))]
+        );
+    }
+
+    #[pg_test]
     fn test_verify_reports_a_wrong_balance_after() {
         let (p, w) = item("v", 5);
         crate::testing::receive(p, w, 1);
