@@ -18,6 +18,8 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.wms_adjust(bigint, bigint, bigint, text),
     @extschema@.wms_transfer(bigint, bigint, bigint, bigint, text),
     @extschema@.wms_available_to_sell(bigint, bigint),
-    @extschema@.wms_verify()
+    @extschema@.wms_verify(),
+    @extschema@.wms_stock_as_of(bigint, bigint, timestamptz),
+    @extschema@.wms_sales_rolling_average(bigint, integer, bigint, date)
 FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION wms.refuse_change() FROM PUBLIC;

@@ -94,7 +94,10 @@ CREATE TABLE wms.stock_movements (
     reason          text NOT NULL CONSTRAINT stock_movements_reason_not_blank CHECK (btrim(reason) <> ''),
     order_id        bigint REFERENCES wms.customer_orders,
     reference       text,
-    movement_time   timestamptz NOT NULL DEFAULT now(),
+    -- The clock time of the write, taken under the item's row lock: an
+    -- item's rows are in the same order by time as by movement_id, and
+    -- balance_after is the on hand from that instant on.
+    movement_time   timestamptz NOT NULL DEFAULT clock_timestamp(),
     actor           text NOT NULL DEFAULT session_user,
     balance_after   bigint NOT NULL CONSTRAINT stock_movements_balance_nonnegative CHECK (balance_after >= 0),
     FOREIGN KEY (product_id, warehouse_id) REFERENCES wms.inventory

@@ -2,6 +2,7 @@
 
 use pgrx::pg_sys::BuiltinOid::*;
 use pgrx::prelude::*;
+use pgrx::spi::SpiClient;
 
 use crate::errors::{not_blank, required, writable, WmsError, WmsResult};
 use crate::plans::{self, col, Statement};
@@ -17,6 +18,29 @@ static ADD_WAREHOUSE: Statement = Statement {
           ON CONFLICT (code) DO NOTHING RETURNING warehouse_id",
     params: &[TEXTOID, TEXTOID],
 };
+
+/// 23503 unless the product, and the warehouse when one is given, exist.
+pub fn ensure_known(
+    client: &SpiClient<'_>,
+    product_id: i64,
+    warehouse_id: Option<i64>,
+) -> WmsResult<()> {
+    let row = client
+        .select(
+            "SELECT EXISTS (SELECT 1 FROM wms.products WHERE product_id = $1), \
+                    $2::bigint IS NULL OR EXISTS (SELECT 1 FROM wms.warehouses WHERE warehouse_id = $2)",
+            Some(1),
+            &[product_id.into(), warehouse_id.into()],
+        )
+        .unwrap_or_else(|e| panic!("wms: catalogue lookup failed: {e}"))
+        .first();
+    let exists = |i| row.get::<bool>(i).ok().flatten() == Some(true);
+    match (exists(1), exists(2), warehouse_id) {
+        (false, _, _) => Err(WmsError::UnknownProduct { product_id }),
+        (true, false, Some(warehouse_id)) => Err(WmsError::UnknownWarehouse { warehouse_id }),
+        _ => Ok(()),
+    }
+}
 
 /// Insert a catalogue row; an existing key raises 23505 naming it.
 fn add(

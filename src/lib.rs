@@ -8,6 +8,7 @@ use pgrx::prelude::*;
 
 ::pgrx::pg_module_magic!(name, version);
 
+mod analytics;
 mod availability;
 mod catalogue;
 mod errors;
@@ -55,7 +56,7 @@ mod tests {
              WHERE n.nspname = 'public' AND p.proname LIKE 'wms\\_%'",
         );
         // wms_place_order has two forms.
-        assert_eq!(functions, Ok(Some(13)));
+        assert_eq!(functions, Ok(Some(15)));
         assert_eq!(
             Spi::get_one::<bool>("SELECT EXISTS (SELECT 1 FROM pg_views WHERE schemaname = 'wms' AND viewname = 'available_to_sell')"),
             Ok(Some(true))

@@ -1,0 +1,229 @@
+//! Analytics over the ledger, each one statement on one snapshot: stock at
+//! a past instant and daily sales with their rolling average. They read
+//! only and take no locks.
+
+use pgrx::datum::{Date, TimestampWithTimeZone};
+use pgrx::prelude::*;
+use pgrx::AnyNumeric;
+
+use crate::catalogue::ensure_known;
+use crate::errors::{required, WmsError};
+
+const STOCK_AS_OF_SQL: &str = include_str!("../sql/stock_as_of.sql");
+const SALES_ROLLING_AVERAGE_SQL: &str = include_str!("../sql/sales_rolling_average.sql");
+
+/// A rolling average spans 1 day to 10 years.
+const MAX_DAYS: i32 = 3660;
+
+/// The quantity on hand of an item at instant `at`, from the ledger.
+#[pg_extern(stable, parallel_safe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn wms_stock_as_of(
+    product_id: Option<i64>,
+    warehouse_id: Option<i64>,
+    at: Option<TimestampWithTimeZone>,
+) -> i64 {
+    let product_id = required(product_id, "product_id");
+    let warehouse_id = required(warehouse_id, "warehouse_id");
+    let at = required(at, "at");
+    Spi::connect(|client| {
+        ensure_known(client, product_id, Some(warehouse_id))?;
+        Ok(client
+            .select(
+                STOCK_AS_OF_SQL,
+                Some(1),
+                &[product_id.into(), warehouse_id.into(), at.into()],
+            )
+            .unwrap_or_else(|e| panic!("wms: stock as of query failed: {e}"))
+            .first()
+            .get::<i64>(1)
+            .ok()
+            .flatten()
+            .expect("the balance is coalesced"))
+    })
+    .unwrap_or_else(|e: WmsError| e.raise())
+}
+
+/// Units sold per day over the `days` days ending `until`, with the
+/// average of the `days` days ending each day; for one warehouse or all.
+#[allow(clippy::type_complexity)]
+#[pg_extern(stable, parallel_safe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn wms_sales_rolling_average(
+    product_id: Option<i64>,
+    days: default!(Option<i32>, 30),
+    warehouse_id: default!(Option<i64>, "NULL"),
+    until: default!(Option<Date>, "CURRENT_DATE"),
+) -> TableIterator<
+    'static,
+    (
+        name!(day, Date),
+        name!(units_sold, i64),
+        name!(rolling_avg, AnyNumeric),
+    ),
+> {
+    let product_id = required(product_id, "product_id");
+    let days = required(days, "days");
+    let until = required(until, "until");
+    if !(1..=MAX_DAYS).contains(&days) {
+        WmsError::InvalidParameter {
+            message: format!("days must be between 1 and {MAX_DAYS}, got {days}"),
+        }
+        .raise();
+    }
+    let rows = Spi::connect(|client| {
+        ensure_known(client, product_id, warehouse_id)?;
+        Ok(client
+            .select(
+                SALES_ROLLING_AVERAGE_SQL,
+                None,
+                &[
+                    product_id.into(),
+                    days.into(),
+                    warehouse_id.into(),
+                    until.into(),
+                ],
+            )
+            .unwrap_or_else(|e| panic!("wms: sales rolling average query failed: {e}"))
+            .map(|row| {
+                (
+                    row.get::<Date>(1).ok().flatten().expect("a day"),
+                    row.get::<i64>(2).ok().flatten().expect("units, coalesced"),
+                    row.get::<AnyNumeric>(3)
+                        .ok()
+                        .flatten()
+                        .expect("an average over at least one day"),
+                )
+            })
+            .collect::<Vec<_>>())
+    })
+    .unwrap_or_else(|e: WmsError| e.raise());
+    TableIterator::new(rows)
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use crate::testing::{assert_sqlstate, item, receive};
+    use pgrx::prelude::*;
+
+    fn stock_as_of(p: i64, w: i64, at: &str) -> i64 {
+        Spi::get_one::<i64>(&format!("SELECT wms_stock_as_of({p}, {w}, {at})"))
+            .unwrap()
+            .unwrap()
+    }
+
+    fn now() -> String {
+        let t = Spi::get_one::<String>("SELECT clock_timestamp()::text")
+            .unwrap()
+            .unwrap();
+        format!("'{t}'::timestamptz")
+    }
+
+    /// `days_ago:units_sold:rolling_avg` for each row, rolling_avg to 4 places.
+    fn sales(args: &str) -> String {
+        Spi::get_one::<String>(&format!(
+            "SELECT string_agg(format('%s:%s:%s', current_date - day, units_sold, round(rolling_avg, 4)), ' ' ORDER BY day) \
+               FROM wms_sales_rolling_average({args})"
+        ))
+        .unwrap()
+        .unwrap()
+    }
+
+    #[pg_test]
+    fn test_stock_as_of_follows_the_ledger() {
+        let before = now();
+        let (p, w) = item("asof", 10);
+        let received = now();
+        Spi::run(&format!("SELECT * FROM wms_place_order('c', {p}, {w}, 3)")).unwrap();
+        let sold = now();
+        receive(p, w, 5);
+        assert_eq!(stock_as_of(p, w, &before), 0);
+        assert_eq!(stock_as_of(p, w, &received), 10);
+        assert_eq!(stock_as_of(p, w, &sold), 7);
+        assert_eq!(stock_as_of(p, w, "'infinity'"), 12);
+        assert_eq!(stock_as_of(p, w, "'-infinity'"), 0);
+    }
+
+    #[pg_test]
+    fn test_sales_rolling_average_counts_fulfilled_sales_per_day() {
+        let (p, w) = item("roll", 20);
+        let w2 = Spi::get_one::<i64>("SELECT wms_add_warehouse('roll-2', 'second')")
+            .unwrap()
+            .unwrap();
+        receive(p, w2, 5);
+        let line = |w: i64, q: i64| crate::testing::items(&[(p, w, q)]);
+        Spi::run(&format!("SELECT * FROM wms_place_order('c', {p}, {w}, 3)")).unwrap();
+        Spi::run(&format!("SELECT * FROM wms_place_order('c', {p}, {w2}, 2)")).unwrap();
+        // A fulfilled reservation counts; a cancelled or pending one does not.
+        for (then, quantity) in [("fulfil", 1), ("cancel", 4), ("keep", 6)] {
+            let id = Spi::get_one::<i64>(&format!(
+                "SELECT order_id FROM wms_reserve('c', {})",
+                line(w, quantity)
+            ))
+            .unwrap()
+            .unwrap();
+            match then {
+                "fulfil" => Spi::run(&format!("SELECT * FROM wms_fulfill_order({id})")).unwrap(),
+                "cancel" => {
+                    Spi::run(&format!("SELECT * FROM wms_cancel_order({id}, 'no')")).unwrap()
+                }
+                _ => {}
+            }
+        }
+        // The last 3 days: nothing two days ago and yesterday, 6 units today.
+        assert_eq!(
+            sales(&format!("{p}, 3")),
+            "2:0:0.0000 1:0:0.0000 0:6:2.0000"
+        );
+        // One warehouse.
+        assert_eq!(
+            sales(&format!("{p}, 3, {w}")),
+            "2:0:0.0000 1:0:0.0000 0:4:1.3333"
+        );
+        // Days after today count as zero sales; the window slides over them.
+        assert_eq!(
+            sales(&format!("{p}, 2, until => current_date + 2")),
+            "-1:0:3.0000 -2:0:0.0000"
+        );
+        // The default is 30 days ending today.
+        assert_eq!(
+            crate::testing::count(&format!("SELECT * FROM wms_sales_rolling_average({p})")),
+            30
+        );
+    }
+
+    #[pg_test]
+    fn test_analytics_bad_input() {
+        let (p, w) = item("abad", 1);
+        assert_sqlstate(
+            &format!("SELECT wms_stock_as_of(NULL, {w}, now())"),
+            "22004",
+        );
+        assert_sqlstate(
+            &format!("SELECT wms_stock_as_of({p}, NULL, now())"),
+            "22004",
+        );
+        assert_sqlstate(&format!("SELECT wms_stock_as_of({p}, {w}, NULL)"), "22004");
+        assert_sqlstate(&format!("SELECT wms_stock_as_of(-1, {w}, now())"), "23503");
+        assert_sqlstate(&format!("SELECT wms_stock_as_of({p}, -1, now())"), "23503");
+        assert_sqlstate("SELECT * FROM wms_sales_rolling_average(NULL)", "22004");
+        assert_sqlstate(
+            &format!("SELECT * FROM wms_sales_rolling_average({p}, NULL)"),
+            "22004",
+        );
+        assert_sqlstate(
+            &format!("SELECT * FROM wms_sales_rolling_average({p}, 0)"),
+            "22023",
+        );
+        assert_sqlstate(
+            &format!("SELECT * FROM wms_sales_rolling_average({p}, 3661)"),
+            "22023",
+        );
+        assert_sqlstate("SELECT * FROM wms_sales_rolling_average(-1)", "23503");
+        assert_sqlstate(
+            &format!("SELECT * FROM wms_sales_rolling_average({p}, 30, -1)"),
+            "23503",
+        );
+    }
+}
