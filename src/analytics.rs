@@ -26,22 +26,13 @@ fn wms_stock_as_of(
     let product_id = required(product_id, "product_id");
     let warehouse_id = required(warehouse_id, "warehouse_id");
     let at = required(at, "at");
-    Spi::connect(|client| {
-        ensure_known(client, product_id, Some(warehouse_id))?;
-        Ok(client
-            .select(
-                STOCK_AS_OF_SQL,
-                Some(1),
-                &[product_id.into(), warehouse_id.into(), at.into()],
-            )
-            .unwrap_or_else(|e| panic!("wms: stock as of query failed: {e}"))
-            .first()
-            .get::<i64>(1)
-            .ok()
-            .flatten()
-            .expect("the balance is coalesced"))
-    })
-    .unwrap_or_else(|e: WmsError| e.raise())
+    ensure_known(product_id, Some(warehouse_id)).unwrap_or_else(|e| e.raise());
+    Spi::get_one_with_args::<i64>(
+        STOCK_AS_OF_SQL,
+        &[product_id.into(), warehouse_id.into(), at.into()],
+    )
+    .unwrap_or_else(|e| panic!("wms: stock as of query failed: {e}"))
+    .expect("the balance is coalesced")
 }
 
 /// Units sold per day over the `days` days ending `until`, with the
@@ -71,9 +62,9 @@ fn wms_sales_rolling_average(
         }
         .raise();
     }
+    ensure_known(product_id, warehouse_id).unwrap_or_else(|e| e.raise());
     let rows = Spi::connect(|client| {
-        ensure_known(client, product_id, warehouse_id)?;
-        Ok(client
+        client
             .select(
                 SALES_ROLLING_AVERAGE_SQL,
                 None,
@@ -95,16 +86,15 @@ fn wms_sales_rolling_average(
                         .expect("an average over at least one day"),
                 )
             })
-            .collect::<Vec<_>>())
-    })
-    .unwrap_or_else(|e: WmsError| e.raise());
+            .collect::<Vec<_>>()
+    });
     TableIterator::new(rows)
 }
 
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]
 mod tests {
-    use crate::testing::{assert_sqlstate, item, receive};
+    use crate::testing::{assert_sqlstate, item, receive, reserve};
     use pgrx::prelude::*;
 
     fn stock_as_of(p: i64, w: i64, at: &str) -> i64 {
@@ -157,12 +147,7 @@ mod tests {
         Spi::run(&format!("SELECT * FROM wms_place_order('c', {p}, {w2}, 2)")).unwrap();
         // A fulfilled reservation counts; a cancelled or pending one does not.
         for (then, quantity) in [("fulfil", 1), ("cancel", 4), ("keep", 6)] {
-            let id = Spi::get_one::<i64>(&format!(
-                "SELECT order_id FROM wms_reserve('c', {})",
-                line(w, quantity)
-            ))
-            .unwrap()
-            .unwrap();
+            let id = reserve(&format!("'c', {}", line(w, quantity))).0.unwrap();
             match then {
                 "fulfil" => Spi::run(&format!("SELECT * FROM wms_fulfill_order({id})")).unwrap(),
                 "cancel" => {

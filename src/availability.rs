@@ -5,7 +5,7 @@
 use pgrx::prelude::*;
 
 use crate::catalogue::ensure_known;
-use crate::errors::{required, WmsError};
+use crate::errors::required;
 
 #[pg_extern(stable, parallel_safe, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
@@ -14,23 +14,14 @@ fn wms_available_to_sell(
     warehouse_id: default!(Option<i64>, "NULL"),
 ) -> i64 {
     let product_id = required(product_id, "product_id");
-    Spi::connect(|client| {
-        ensure_known(client, product_id, warehouse_id)?;
-        Ok(client
-            .select(
-                "SELECT COALESCE(SUM(available), 0)::bigint FROM wms.available_to_sell \
-                  WHERE product_id = $1 AND ($2::bigint IS NULL OR warehouse_id = $2)",
-                Some(1),
-                &[product_id.into(), warehouse_id.into()],
-            )
-            .unwrap_or_else(|e| panic!("wms: availability query failed: {e}"))
-            .first()
-            .get::<i64>(1)
-            .ok()
-            .flatten()
-            .expect("SUM is coalesced"))
-    })
-    .unwrap_or_else(|e: WmsError| e.raise())
+    ensure_known(product_id, warehouse_id).unwrap_or_else(|e| e.raise());
+    Spi::get_one_with_args::<i64>(
+        "SELECT COALESCE(SUM(available), 0)::bigint FROM wms.available_to_sell \
+          WHERE product_id = $1 AND ($2::bigint IS NULL OR warehouse_id = $2)",
+        &[product_id.into(), warehouse_id.into()],
+    )
+    .unwrap_or_else(|e| panic!("wms: availability query failed: {e}"))
+    .expect("SUM is coalesced")
 }
 
 #[cfg(any(test, feature = "pg_test"))]
@@ -92,21 +83,19 @@ mod tests {
         let (p2, w2) = item("every-2", 6);
         receive(p1, w2, 4);
         receive(p2, w1, 9);
-        let line = |p: i64, w: i64, q: i64| crate::testing::items(&[(p, w, q)]);
-        let reserve = |items: String| {
-            Spi::get_one::<i64>(&format!("SELECT order_id FROM wms_reserve('c', {items})"))
-                .unwrap()
-                .unwrap()
+        let reserve = |p: i64, w: i64, q: i64| {
+            let items = crate::testing::items(&[(p, w, q)]);
+            crate::testing::reserve(&format!("'c', {items}")).0.unwrap()
         };
-        reserve(line(p1, w1, 3));
-        let expired = reserve(line(p1, w2, 2));
+        reserve(p1, w1, 3);
+        let expired = reserve(p1, w2, 2);
         Spi::run(&format!(
             "UPDATE wms.customer_orders SET expires_at = now() - interval '1 second' WHERE order_id = {expired}"
         ))
         .unwrap();
-        let fulfilled = reserve(line(p2, w1, 4));
+        let fulfilled = reserve(p2, w1, 4);
         Spi::run(&format!("SELECT * FROM wms_fulfill_order({fulfilled})")).unwrap();
-        let cancelled = reserve(line(p2, w2, 5));
+        let cancelled = reserve(p2, w2, 5);
         Spi::run(&format!(
             "SELECT * FROM wms_cancel_order({cancelled}, 'no')"
         ))

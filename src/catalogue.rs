@@ -2,7 +2,7 @@
 
 use pgrx::pg_sys::BuiltinOid::*;
 use pgrx::prelude::*;
-use pgrx::spi::SpiClient;
+use pgrx::spi::SpiHeapTupleData;
 
 use crate::errors::{not_blank, required, writable, WmsError, WmsResult};
 use crate::plans::{self, col, Statement};
@@ -19,27 +19,43 @@ static ADD_WAREHOUSE: Statement = Statement {
     params: &[TEXTOID, TEXTOID],
 };
 
-/// 23503 unless the product, and the warehouse when one is given, exist.
-pub fn ensure_known(
-    client: &SpiClient<'_>,
+/// Whether the product ($1), and the warehouse ($2) unless NULL, exist.
+/// The stock door runs it as a kept plan on a fresh snapshot (after a lock
+/// wait, stock.rs); the functions that only read run it in their snapshot
+/// ([`ensure_known`]). Either way [`known`] reads the answer.
+pub static KNOWN: Statement = Statement {
+    sql: "SELECT EXISTS (SELECT 1 FROM wms.products WHERE product_id = $1), \
+                 $2::bigint IS NULL OR EXISTS (SELECT 1 FROM wms.warehouses WHERE warehouse_id = $2)",
+    params: &[INT8OID, INT8OID],
+};
+
+/// 23503 unless both columns of a [`KNOWN`] row are true.
+pub fn known(
+    row: &SpiHeapTupleData<'_>,
     product_id: i64,
     warehouse_id: Option<i64>,
 ) -> WmsResult<()> {
-    let row = client
-        .select(
-            "SELECT EXISTS (SELECT 1 FROM wms.products WHERE product_id = $1), \
-                    $2::bigint IS NULL OR EXISTS (SELECT 1 FROM wms.warehouses WHERE warehouse_id = $2)",
-            Some(1),
-            &[product_id.into(), warehouse_id.into()],
-        )
-        .unwrap_or_else(|e| panic!("wms: catalogue lookup failed: {e}"))
-        .first();
-    let exists = |i| row.get::<bool>(i).ok().flatten() == Some(true);
-    match (exists(1), exists(2), warehouse_id) {
+    match (col::<bool>(row, 1), col::<bool>(row, 2), warehouse_id) {
         (false, _, _) => Err(WmsError::UnknownProduct { product_id }),
         (true, false, Some(warehouse_id)) => Err(WmsError::UnknownWarehouse { warehouse_id }),
         _ => Ok(()),
     }
+}
+
+/// [`KNOWN`] for a function that only reads, in its own snapshot.
+pub fn ensure_known(product_id: i64, warehouse_id: Option<i64>) -> WmsResult<()> {
+    Spi::connect(|client| {
+        let row = client
+            .select(
+                KNOWN.sql,
+                Some(1),
+                &[product_id.into(), warehouse_id.into()],
+            )
+            .unwrap_or_else(|e| panic!("wms: catalogue lookup failed: {e}"))
+            .next()
+            .expect("EXISTS returns one row");
+        known(&row, product_id, warehouse_id)
+    })
 }
 
 /// Insert a catalogue row; an existing key raises 23505 naming it.

@@ -13,6 +13,7 @@ use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
 use pgrx::pg_sys::BuiltinOid::*;
 use pgrx::spi::SpiClient;
 
+use crate::catalogue;
 use crate::errors::{WmsError, WmsResult};
 use crate::plans::{self, col, opt_col, Statement};
 
@@ -158,31 +159,20 @@ static CREATE_ROW: Statement = Statement {
     params: &[INT8OID, INT8OID],
 };
 
-static ITEM_EXISTS: Statement = Statement {
-    sql: "SELECT EXISTS (SELECT 1 FROM wms.products WHERE product_id = $1), \
-                 EXISTS (SELECT 1 FROM wms.warehouses WHERE warehouse_id = $2)",
-    params: &[INT8OID, INT8OID],
-};
-
-/// Raise 23503 unless both the product and the warehouse exist.
+/// Raise 23503 unless both the product and the warehouse exist, on a fresh
+/// snapshot (what a waiter that found no row needs).
 pub fn check_item_exists(
     client: &mut SpiClient<'_>,
     (product_id, warehouse_id): ItemKey,
 ) -> WmsResult<()> {
     let row = plans::run(
         client,
-        &ITEM_EXISTS,
+        &catalogue::KNOWN,
         &[product_id.into(), warehouse_id.into()],
     )
     .next()
     .expect("EXISTS returns one row");
-    if !col::<bool>(&row, 1) {
-        return Err(WmsError::UnknownProduct { product_id });
-    }
-    if !col::<bool>(&row, 2) {
-        return Err(WmsError::UnknownWarehouse { warehouse_id });
-    }
-    Ok(())
+    catalogue::known(&row, product_id, Some(warehouse_id))
 }
 
 // Reserved quantity of an item held by expired, unreleased reservations.
