@@ -311,29 +311,13 @@ fn wms_expire_reservations() -> i32 {
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]
 mod tests {
-    use crate::testing::{assert_sqlstate, available, count, item, on_hand, place, verify};
+    use crate::testing::{
+        assert_sqlstate, available, count, item, on_hand, place, reserve, verify,
+    };
     use pgrx::prelude::*;
 
     fn items(p: i64, w: i64, q: i64) -> String {
         crate::testing::items(&[(p, w, q)])
-    }
-
-    /// wms_reserve(...) -> (order_id, status)
-    fn reserve(args: &str) -> (Option<i64>, String) {
-        Spi::connect(|client| {
-            let row = client
-                .select(
-                    &format!("SELECT order_id, status FROM wms_reserve({args})"),
-                    None,
-                    &[],
-                )
-                .unwrap()
-                .first();
-            (
-                row.get::<i64>(1).unwrap(),
-                row.get::<String>(2).unwrap().unwrap(),
-            )
-        })
     }
 
     fn reserved(p: i64, w: i64) -> i64 {

@@ -64,23 +64,37 @@ pub fn items(lines: &[(i64, i64, i64)]) -> String {
     format!("'{}'::jsonb", serde_json::Value::Array(v))
 }
 
-/// Run a `wms_place_order(...)` call (the text between the parentheses).
-pub fn place(args: &str) -> (Option<i64>, String, serde_json::Value) {
+/// The first row of `sql`, a query of (order_id, status, detail).
+fn answer(sql: &str) -> (Option<i64>, String, Option<serde_json::Value>) {
     Spi::connect(|client| {
-        let row = client
-            .select(
-                &format!("SELECT order_id, status, detail FROM wms_place_order({args})"),
-                None,
-                &[],
-            )
-            .unwrap()
-            .first();
+        let row = client.select(sql, None, &[]).unwrap().first();
         (
             row.get::<i64>(1).unwrap(),
             row.get::<String>(2).unwrap().unwrap(),
-            row.get::<JsonB>(3).unwrap().unwrap().0,
+            row.get::<JsonB>(3).unwrap().map(|detail| detail.0),
         )
     })
+}
+
+/// Run a `wms_place_order(...)` call (the text between the parentheses).
+pub fn place(args: &str) -> (Option<i64>, String, serde_json::Value) {
+    let (order_id, status, detail) = answer(&format!(
+        "SELECT order_id, status, detail FROM wms_place_order({args})"
+    ));
+    (
+        order_id,
+        status,
+        detail.expect("an order's answer has a detail"),
+    )
+}
+
+/// Run a `wms_reserve(...)` call (the text between the parentheses):
+/// (order_id, status).
+pub fn reserve(args: &str) -> (Option<i64>, String) {
+    let (order_id, status, _) = answer(&format!(
+        "SELECT order_id, status, NULL::jsonb FROM wms_reserve({args})"
+    ));
+    (order_id, status)
 }
 
 /// The SQLSTATE and message `sql` fails with, or None if it succeeds. The
