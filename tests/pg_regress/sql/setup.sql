@@ -36,6 +36,21 @@ BEGIN
 END
 $$;
 
+-- The tables whose rows differ from those in the temp table "before"
+-- (taken from regress_contents() at the start of the file): none, when
+-- the file's calls changed nothing.
+CREATE FUNCTION regress_changes()
+RETURNS TABLE (table_name name, rows_before bigint, rows_after bigint)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    SELECT table_name, b.row_count, a.row_count
+      FROM pg_temp.before b FULL JOIN regress_contents() a USING (table_name)
+     WHERE a.digest IS DISTINCT FROM b.digest;
+END
+$$;
+
 -- The tables and the fixture's rows in them.
 SELECT table_name, row_count FROM regress_contents();
 SELECT product_id, warehouse_id, quantity_on_hand, quantity_reserved
