@@ -7,7 +7,9 @@
 //! gate works the same for threads of one process and for several
 //! processes.
 
+use std::error::Error;
 use std::ops::Range;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -421,4 +423,18 @@ pub fn verify_sale(
         Check::new("negative quantities anywhere", 0, negative_rows),
         Check::new("wms_verify() rows", 0, verify_rows),
     ])
+}
+
+/// The exit code of a tool whose run checks something: 0 when every check
+/// passed, 1 when one failed, 2 (with the error on stderr) when it could
+/// not run.
+pub fn exit_code(tool: &str, result: Result<bool, Box<dyn Error>>) -> ExitCode {
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("{tool}: {e}");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -83,15 +83,7 @@ const DATABASE: &str = "wms_crash";
 const LOAD_MS: (i64, i64) = (200, 800);
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    match run(&args) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("wms-crash-cycles: {e}");
-            ExitCode::from(2)
-        }
-    }
+    wms_loadgen::exit_code("wms-crash-cycles", run(&Args::parse()))
 }
 
 /// All cycles; true when every check passed.

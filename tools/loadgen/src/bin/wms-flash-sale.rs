@@ -31,15 +31,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    match run(&args) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("wms-flash-sale: {e}");
-            ExitCode::from(2)
-        }
-    }
+    wms_loadgen::exit_code("wms-flash-sale", run(&Args::parse()))
 }
 
 fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
