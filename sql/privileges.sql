@@ -20,6 +20,12 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.wms_available_to_sell(bigint, bigint),
     @extschema@.wms_verify(),
     @extschema@.wms_stock_as_of(bigint, bigint, timestamptz),
-    @extschema@.wms_sales_rolling_average(bigint, integer, bigint, date)
+    @extschema@.wms_sales_rolling_average(bigint, integer, bigint, date),
+    @extschema@.wms_set_reorder_policy(bigint, bigint, bigint, bigint),
+    @extschema@.wms_reorder_hints(bigint, bigint),
+    @extschema@.wms_stock_by_warehouse(bigint),
+    @extschema@.wms_movements(timestamptz, timestamptz, text, bigint, bigint, bigint, integer),
+    @extschema@.wms_movement_summary(timestamptz, timestamptz, bigint, bigint),
+    @extschema@.wms_orders(timestamptz, timestamptz, text, bigint, integer)
 FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION wms.refuse_change() FROM PUBLIC;

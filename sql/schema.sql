@@ -32,6 +32,13 @@ CREATE TABLE wms.inventory (
                       CONSTRAINT inventory_reserved_within_on_hand
                       CHECK (quantity_reserved >= 0 AND quantity_reserved <= quantity_on_hand),
     updated_at        timestamptz NOT NULL DEFAULT now(),
+    -- Reorder policy (wms_set_reorder_policy, read by wms_reorder_hints):
+    -- reorder when available falls to reorder_point; keep safety_stock
+    -- on top of the expected demand.
+    reorder_point     bigint NOT NULL DEFAULT 0
+                      CONSTRAINT inventory_reorder_point_nonnegative CHECK (reorder_point >= 0),
+    safety_stock      bigint NOT NULL DEFAULT 0
+                      CONSTRAINT inventory_safety_stock_nonnegative CHECK (safety_stock >= 0),
     PRIMARY KEY (product_id, warehouse_id)
 );
 CREATE INDEX inventory_warehouse_idx ON wms.inventory (warehouse_id);

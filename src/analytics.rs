@@ -26,7 +26,7 @@ fn wms_stock_as_of(
     let product_id = required(product_id, "product_id");
     let warehouse_id = required(warehouse_id, "warehouse_id");
     let at = required(at, "at");
-    ensure_known(product_id, Some(warehouse_id)).unwrap_or_else(|e| e.raise());
+    ensure_known(Some(product_id), Some(warehouse_id)).unwrap_or_else(|e| e.raise());
     Spi::get_one_with_args::<i64>(
         STOCK_AS_OF_SQL,
         &[product_id.into(), warehouse_id.into(), at.into()],
@@ -62,7 +62,7 @@ fn wms_sales_rolling_average(
         }
         .raise();
     }
-    ensure_known(product_id, warehouse_id).unwrap_or_else(|e| e.raise());
+    ensure_known(Some(product_id), warehouse_id).unwrap_or_else(|e| e.raise());
     let rows = Spi::connect(|client| {
         client
             .select(

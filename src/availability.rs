@@ -14,7 +14,7 @@ fn wms_available_to_sell(
     warehouse_id: default!(Option<i64>, "NULL"),
 ) -> i64 {
     let product_id = required(product_id, "product_id");
-    ensure_known(product_id, warehouse_id).unwrap_or_else(|e| e.raise());
+    ensure_known(Some(product_id), warehouse_id).unwrap_or_else(|e| e.raise());
     Spi::get_one_with_args::<i64>(
         "SELECT COALESCE(SUM(available), 0)::bigint FROM wms.available_to_sell \
           WHERE product_id = $1 AND ($2::bigint IS NULL OR warehouse_id = $2)",

@@ -19,12 +19,12 @@ static ADD_WAREHOUSE: Statement = Statement {
     params: &[TEXTOID, TEXTOID],
 };
 
-/// Whether the product ($1), and the warehouse ($2) unless NULL, exist.
+/// Whether the product ($1) and the warehouse ($2) exist; NULL names none.
 /// The stock door runs it as a kept plan on a fresh snapshot (after a lock
 /// wait, stock.rs); the functions that only read run it in their snapshot
 /// ([`ensure_known`]). Either way [`known`] reads the answer.
 pub static KNOWN: Statement = Statement {
-    sql: "SELECT EXISTS (SELECT 1 FROM wms.products WHERE product_id = $1), \
+    sql: "SELECT $1::bigint IS NULL OR EXISTS (SELECT 1 FROM wms.products WHERE product_id = $1), \
                  $2::bigint IS NULL OR EXISTS (SELECT 1 FROM wms.warehouses WHERE warehouse_id = $2)",
     params: &[INT8OID, INT8OID],
 };
@@ -32,18 +32,22 @@ pub static KNOWN: Statement = Statement {
 /// 23503 unless both columns of a [`KNOWN`] row are true.
 pub fn known(
     row: &SpiHeapTupleData<'_>,
-    product_id: i64,
+    product_id: Option<i64>,
     warehouse_id: Option<i64>,
 ) -> WmsResult<()> {
-    match (col::<bool>(row, 1), col::<bool>(row, 2), warehouse_id) {
-        (false, _, _) => Err(WmsError::UnknownProduct { product_id }),
-        (true, false, Some(warehouse_id)) => Err(WmsError::UnknownWarehouse { warehouse_id }),
-        _ => Ok(()),
+    match (col::<bool>(row, 1), col::<bool>(row, 2)) {
+        (false, _) => Err(WmsError::UnknownProduct {
+            product_id: product_id.expect("only a named product can be missing"),
+        }),
+        (true, false) => Err(WmsError::UnknownWarehouse {
+            warehouse_id: warehouse_id.expect("only a named warehouse can be missing"),
+        }),
+        (true, true) => Ok(()),
     }
 }
 
 /// [`KNOWN`] for a function that only reads, in its own snapshot.
-pub fn ensure_known(product_id: i64, warehouse_id: Option<i64>) -> WmsResult<()> {
+pub fn ensure_known(product_id: Option<i64>, warehouse_id: Option<i64>) -> WmsResult<()> {
     Spi::connect(|client| {
         let row = client
             .select(

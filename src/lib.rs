@@ -18,6 +18,8 @@ mod lifecycle;
 mod operations;
 mod orders;
 mod plans;
+mod reorder;
+mod reports;
 mod stock;
 #[cfg(any(test, feature = "pg_test"))]
 mod testing;
@@ -56,7 +58,7 @@ mod tests {
              WHERE n.nspname = 'public' AND p.proname LIKE 'wms\\_%'",
         );
         // wms_place_order has two forms.
-        assert_eq!(functions, Ok(Some(15)));
+        assert_eq!(functions, Ok(Some(21)));
         assert_eq!(
             Spi::get_one::<bool>("SELECT EXISTS (SELECT 1 FROM pg_views WHERE schemaname = 'wms' AND viewname = 'available_to_sell')"),
             Ok(Some(true))

@@ -172,7 +172,7 @@ pub fn check_item_exists(
     )
     .next()
     .expect("EXISTS returns one row");
-    catalogue::known(&row, product_id, Some(warehouse_id))
+    catalogue::known(&row, Some(product_id), Some(warehouse_id))
 }
 
 // Reserved quantity of an item held by expired, unreleased reservations.

@@ -1,0 +1,479 @@
+//! Reports a store manager asks for: stock by warehouse, the ledger by date
+//! range and reason, and orders by date range and status. Each is one
+//! statement on the caller's snapshot; the lists page by key, not OFFSET.
+
+use pgrx::datum::TimestampWithTimeZone;
+use pgrx::prelude::*;
+use pgrx::AnyNumeric;
+
+use crate::errors::{required, WmsError};
+use crate::plans::{col, opt_col};
+
+const STOCK_BY_WAREHOUSE_SQL: &str = include_str!("../sql/stock_by_warehouse.sql");
+const MOVEMENTS_SQL: &str = include_str!("../sql/movements.sql");
+const MOVEMENT_SUMMARY_SQL: &str = include_str!("../sql/movement_summary.sql");
+const ORDERS_SQL: &str = include_str!("../sql/orders_page.sql");
+
+/// A page holds 1 to 10,000 rows.
+const MAX_PAGE: i32 = 10_000;
+
+const STATUSES: [&str; 3] = ["Pending", "Fulfilled", "Cancelled"];
+
+fn invalid(message: String) -> ! {
+    WmsError::InvalidParameter { message }.raise()
+}
+
+/// The [from, to) range of a report, both required, from not after to.
+fn range(
+    from: Option<TimestampWithTimeZone>,
+    to: Option<TimestampWithTimeZone>,
+) -> (TimestampWithTimeZone, TimestampWithTimeZone) {
+    let (from, to) = (required(from, "from_time"), required(to, "to_time"));
+    if from > to {
+        invalid(format!("from_time {from} is after to_time {to}"));
+    }
+    (from, to)
+}
+
+fn page_size(size: Option<i32>) -> i64 {
+    let size = required(size, "page_size");
+    if !(1..=MAX_PAGE).contains(&size) {
+        invalid(format!(
+            "page_size must be between 1 and {MAX_PAGE}, got {size}"
+        ));
+    }
+    i64::from(size)
+}
+
+/// Run a read-only report statement and turn each row into `T`.
+fn rows<T>(
+    sql: &str,
+    args: &[pgrx::datum::DatumWithOid<'_>],
+    what: &str,
+    row: impl Fn(&pgrx::spi::SpiHeapTupleData<'_>) -> T,
+) -> Vec<T> {
+    Spi::connect(|client| {
+        client
+            .select(sql, None, args)
+            .unwrap_or_else(|e| panic!("wms: {what} query failed: {e}"))
+            .map(|r| row(&r))
+            .collect()
+    })
+}
+
+/// The key (time, id) of the row a page continues after, read with `sql`;
+/// `None` for the first page.
+fn cursor(
+    sql: &str,
+    id: Option<i64>,
+    missing: impl FnOnce(i64) -> WmsError,
+) -> (Option<TimestampWithTimeZone>, Option<i64>) {
+    let Some(id) = id else {
+        return (None, None);
+    };
+    let at = rows(sql, &[id.into()], "cursor", |r| {
+        col::<TimestampWithTimeZone>(r, 1)
+    })
+    .pop()
+    .unwrap_or_else(|| missing(id).raise());
+    (Some(at), Some(id))
+}
+
+/// Per warehouse (or one): products in stock and the units on hand,
+/// allocated and available.
+#[allow(clippy::type_complexity)]
+#[pg_extern(stable, parallel_safe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn wms_stock_by_warehouse(
+    warehouse_id: default!(Option<i64>, "NULL"),
+) -> TableIterator<
+    'static,
+    (
+        name!(warehouse_id, i64),
+        name!(code, String),
+        name!(name, String),
+        name!(products_in_stock, i64),
+        name!(on_hand, AnyNumeric),
+        name!(allocated, AnyNumeric),
+        name!(available, AnyNumeric),
+    ),
+> {
+    if let Some(w) = warehouse_id {
+        crate::catalogue::ensure_known(None, Some(w)).unwrap_or_else(|e| e.raise());
+    }
+    TableIterator::new(rows(
+        STOCK_BY_WAREHOUSE_SQL,
+        &[warehouse_id.into()],
+        "stock by warehouse",
+        |r| {
+            (
+                col(r, 1),
+                col(r, 2),
+                col(r, 3),
+                col(r, 4),
+                col(r, 5),
+                col(r, 6),
+                col(r, 7),
+            )
+        },
+    ))
+}
+
+/// The ledger rows recorded in [from_time, to_time), oldest first, one
+/// page at a time: pass the last movement_id of a page as
+/// `after_movement_id` for the next.
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
+#[pg_extern(stable, parallel_safe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn wms_movements(
+    from_time: Option<TimestampWithTimeZone>,
+    to_time: Option<TimestampWithTimeZone>,
+    reason: default!(Option<&str>, "NULL"),
+    product_id: default!(Option<i64>, "NULL"),
+    warehouse_id: default!(Option<i64>, "NULL"),
+    after_movement_id: default!(Option<i64>, "NULL"),
+    page_size: default!(Option<i32>, 100),
+) -> TableIterator<
+    'static,
+    (
+        name!(movement_id, i64),
+        name!(movement_time, TimestampWithTimeZone),
+        name!(product_id, i64),
+        name!(warehouse_id, i64),
+        name!(quantity_change, i64),
+        name!(balance_after, i64),
+        name!(reason, String),
+        name!(order_id, Option<i64>),
+        name!(reference, Option<String>),
+        name!(actor, String),
+    ),
+> {
+    let (from, to) = range(from_time, to_time);
+    let limit = self::page_size(page_size);
+    let (after_time, after_id) = cursor(
+        "SELECT movement_time FROM wms.stock_movements WHERE movement_id = $1",
+        after_movement_id,
+        |id| WmsError::InvalidParameter {
+            message: format!("after_movement_id {id} is not a ledger row"),
+        },
+    );
+    TableIterator::new(rows(
+        MOVEMENTS_SQL,
+        &[
+            from.into(),
+            to.into(),
+            reason.into(),
+            product_id.into(),
+            warehouse_id.into(),
+            after_time.into(),
+            after_id.into(),
+            limit.into(),
+        ],
+        "movements",
+        |r| {
+            (
+                col(r, 1),
+                col(r, 2),
+                col(r, 3),
+                col(r, 4),
+                col(r, 5),
+                col(r, 6),
+                col(r, 7),
+                opt_col(r, 8),
+                opt_col(r, 9),
+                col(r, 10),
+            )
+        },
+    ))
+}
+
+/// Per reason, the ledger rows recorded in [from_time, to_time) and the
+/// units they brought in and took out.
+#[allow(clippy::type_complexity)]
+#[pg_extern(stable, parallel_safe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn wms_movement_summary(
+    from_time: Option<TimestampWithTimeZone>,
+    to_time: Option<TimestampWithTimeZone>,
+    product_id: default!(Option<i64>, "NULL"),
+    warehouse_id: default!(Option<i64>, "NULL"),
+) -> TableIterator<
+    'static,
+    (
+        name!(reason, String),
+        name!(movements, i64),
+        name!(units_in, AnyNumeric),
+        name!(units_out, AnyNumeric),
+    ),
+> {
+    let (from, to) = range(from_time, to_time);
+    TableIterator::new(rows(
+        MOVEMENT_SUMMARY_SQL,
+        &[
+            from.into(),
+            to.into(),
+            product_id.into(),
+            warehouse_id.into(),
+        ],
+        "movement summary",
+        |r| (col(r, 1), col(r, 2), col(r, 3), col(r, 4)),
+    ))
+}
+
+/// The orders created in [from_time, to_time), of one status or all,
+/// oldest first, one page at a time: pass the last order_id of a page as
+/// `after_order_id` for the next.
+#[allow(clippy::type_complexity)]
+#[pg_extern(stable, parallel_safe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn wms_orders(
+    from_time: Option<TimestampWithTimeZone>,
+    to_time: Option<TimestampWithTimeZone>,
+    status: default!(Option<&str>, "NULL"),
+    after_order_id: default!(Option<i64>, "NULL"),
+    page_size: default!(Option<i32>, 100),
+) -> TableIterator<
+    'static,
+    (
+        name!(order_id, i64),
+        name!(customer_name, String),
+        name!(order_status, String),
+        name!(created_at, TimestampWithTimeZone),
+        name!(updated_at, TimestampWithTimeZone),
+        name!(expires_at, Option<TimestampWithTimeZone>),
+        name!(lines, i64),
+        name!(units, AnyNumeric),
+    ),
+> {
+    let (from, to) = range(from_time, to_time);
+    if let Some(status) = status {
+        if !STATUSES.contains(&status) {
+            invalid(format!(
+                "status must be one of {}, got \"{status}\"",
+                STATUSES.join(", ")
+            ));
+        }
+    }
+    let limit = self::page_size(page_size);
+    let (after_time, after_id) = cursor(
+        "SELECT created_at FROM wms.customer_orders WHERE order_id = $1",
+        after_order_id,
+        |order_id| WmsError::UnknownOrder { order_id },
+    );
+    TableIterator::new(rows(
+        ORDERS_SQL,
+        &[
+            from.into(),
+            to.into(),
+            status.into(),
+            after_time.into(),
+            after_id.into(),
+            limit.into(),
+        ],
+        "orders",
+        |r| {
+            (
+                col(r, 1),
+                col(r, 2),
+                col(r, 3),
+                col(r, 4),
+                col(r, 5),
+                opt_col(r, 6),
+                col(r, 7),
+                col(r, 8),
+            )
+        },
+    ))
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use crate::testing::{assert_sqlstate, count, item, items, receive, reserve};
+    use pgrx::prelude::*;
+
+    /// The ids a paged report returns, page by page: `call` is the report
+    /// call with `%after` where the cursor goes and `%size` for the page size.
+    fn pages(call: &str, page_size: i32) -> Vec<Vec<i64>> {
+        let mut pages = Vec::new();
+        let mut after = "NULL".to_string();
+        loop {
+            let sql = call
+                .replace("%after", &after)
+                .replace("%size", &page_size.to_string());
+            let page: Vec<i64> = Spi::connect(|c| {
+                c.select(&sql, None, &[])
+                    .unwrap()
+                    .map(|r| r.get::<i64>(1).unwrap().unwrap())
+                    .collect()
+            });
+            let Some(last) = page.last() else { break };
+            after = last.to_string();
+            pages.push(page);
+        }
+        pages
+    }
+
+    #[pg_test]
+    fn test_orders_page_by_key_through_ties() {
+        let (p, w) = item("rep-orders", 100);
+        // Orders of one transaction share created_at: the key breaks the tie.
+        for i in 0..7 {
+            Spi::run(&format!(
+                "SELECT * FROM wms_place_order('c{i}', {p}, {w}, 1)"
+            ))
+            .unwrap();
+        }
+        let cancelled = reserve(&format!("'c', {}", items(&[(p, w, 2)]))).0.unwrap();
+        Spi::run(&format!(
+            "SELECT * FROM wms_cancel_order({cancelled}, 'no')"
+        ))
+        .unwrap();
+        let call = "SELECT order_id FROM wms_orders('-infinity', 'infinity', \
+                    after_order_id => %after, page_size => %size)";
+        let pages3 = pages(call, 3);
+        assert_eq!(pages3.iter().map(Vec::len).collect::<Vec<_>>(), [3, 3, 2]);
+        let all: Vec<i64> = pages3.concat();
+        assert_eq!(all, pages(call, 100).concat());
+        let mut sorted = all.clone();
+        sorted.sort_unstable();
+        assert_eq!(all, sorted, "oldest first, ties by order_id");
+        // By status, and by date range.
+        let cancelled_only = pages(
+            "SELECT order_id FROM wms_orders('-infinity', 'infinity', 'Cancelled', %after, %size)",
+            1,
+        );
+        assert_eq!(cancelled_only, [[cancelled]]);
+        assert_eq!(count("SELECT * FROM wms_orders('-infinity', now())"), 0);
+        assert_eq!(count("SELECT * FROM wms_orders(now(), 'infinity')"), 8);
+        // Lines and units per order.
+        assert_eq!(
+            Spi::get_two_with_args::<i64, pgrx::AnyNumeric>(
+                "SELECT lines, units FROM wms_orders('-infinity', 'infinity') WHERE order_id = $1",
+                &[cancelled.into()]
+            )
+            .map(|(l, u)| (l, u.map(|u| u.to_string()))),
+            Ok((Some(1), Some("2".to_string())))
+        );
+    }
+
+    #[pg_test]
+    fn test_movements_page_and_sum_by_reason() {
+        let (p, w) = item("rep-moves", 10);
+        receive(p, w, 5);
+        Spi::run(&format!("SELECT * FROM wms_place_order('c', {p}, {w}, 4)")).unwrap();
+        Spi::run(&format!("SELECT wms_adjust({p}, {w}, 9, 'Damaged')")).unwrap();
+        let call = format!(
+            "SELECT movement_id FROM wms_movements('-infinity', 'infinity', product_id => {p}, \
+             after_movement_id => %after, page_size => %size)"
+        );
+        let ids = pages(&call, 1).concat();
+        assert_eq!(ids.len(), 4);
+        assert_eq!(
+            ids,
+            Spi::connect(|c| {
+                c
+                .select(
+                    &format!("SELECT movement_id FROM wms.stock_movements WHERE product_id = {p} ORDER BY movement_id"),
+                    None,
+                    &[]
+                )
+                .unwrap()
+                .map(|r| r.get::<i64>(1).unwrap().unwrap())
+                .collect::<Vec<_>>()
+            })
+        );
+        assert_eq!(
+            count(&format!(
+                "SELECT * FROM wms_movements('-infinity', 'infinity', 'Damaged', {p}, {w})"
+            )),
+            1
+        );
+        assert_eq!(
+            Spi::get_one::<String>(&format!(
+                "SELECT string_agg(format('%s:%s:%s:%s', reason, movements, units_in, units_out), ' ' ORDER BY reason) \
+                   FROM wms_movement_summary('-infinity', 'infinity', {p})"
+            )),
+            Ok(Some("Damaged:1:0:2 Purchase Order:2:15:0 Sale:1:0:4".to_string()))
+        );
+        assert_eq!(
+            count(&format!(
+                "SELECT * FROM wms_movement_summary(now(), now(), {p})"
+            )),
+            0
+        );
+    }
+
+    #[pg_test]
+    fn test_stock_by_warehouse_sums_the_view() {
+        let (p, w) = item("rep-stock", 10);
+        let (p2, _) = item("rep-stock-2", 0);
+        receive(p2, w, 4);
+        reserve(&format!("'c', {}", items(&[(p, w, 3)])));
+        let empty = Spi::get_one::<i64>("SELECT wms_add_warehouse('rep-empty', 'x')")
+            .unwrap()
+            .unwrap();
+        let row = |w: i64| {
+            Spi::get_one_with_args::<String>(
+                "SELECT format('%s:%s:%s:%s:%s', code, products_in_stock, on_hand, allocated, available) \
+                   FROM wms_stock_by_warehouse($1)",
+                &[w.into()],
+            )
+            .unwrap()
+            .unwrap()
+        };
+        assert_eq!(row(w), "rep-stock:2:14:3:11");
+        assert_eq!(row(empty), "rep-empty:0:0:0:0");
+        assert_eq!(
+            count("SELECT * FROM wms_stock_by_warehouse()"),
+            count("SELECT * FROM wms.warehouses")
+        );
+    }
+
+    #[pg_test]
+    fn test_reports_bad_input() {
+        for (sql, sqlstate) in [
+            ("SELECT * FROM wms_orders(NULL, now())", "22004"),
+            ("SELECT * FROM wms_orders(now(), NULL)", "22004"),
+            ("SELECT * FROM wms_orders('infinity', '-infinity')", "22023"),
+            ("SELECT * FROM wms_orders(now(), now(), 'Shipped')", "22023"),
+            (
+                "SELECT * FROM wms_orders(now(), now(), page_size => 0)",
+                "22023",
+            ),
+            (
+                "SELECT * FROM wms_orders(now(), now(), page_size => 10001)",
+                "22023",
+            ),
+            (
+                "SELECT * FROM wms_orders(now(), now(), page_size => NULL)",
+                "22004",
+            ),
+            (
+                "SELECT * FROM wms_orders(now(), now(), after_order_id => -1)",
+                "23503",
+            ),
+            ("SELECT * FROM wms_movements(NULL, now())", "22004"),
+            (
+                "SELECT * FROM wms_movements('infinity', '-infinity')",
+                "22023",
+            ),
+            (
+                "SELECT * FROM wms_movements(now(), now(), page_size => 0)",
+                "22023",
+            ),
+            (
+                "SELECT * FROM wms_movements(now(), now(), after_movement_id => -1)",
+                "22023",
+            ),
+            ("SELECT * FROM wms_movement_summary(now(), NULL)", "22004"),
+            (
+                "SELECT * FROM wms_movement_summary('infinity', '-infinity')",
+                "22023",
+            ),
+            ("SELECT * FROM wms_stock_by_warehouse(-1)", "23503"),
+        ] {
+            assert_sqlstate(sql, sqlstate);
+        }
+    }
+}
