@@ -80,6 +80,50 @@ SELECT wms_available_to_sell(NULL);
 -- a NULL warehouse is the documented "all warehouses", not an error
 SELECT wms_available_to_sell(1, NULL) AS widget_everywhere;
 
+SELECT wms_set_reorder_policy(NULL, 1, 10, 5);
+\echo :LAST_ERROR_SQLSTATE
+SELECT wms_set_reorder_policy(1, NULL, 10, 5);
+\echo :LAST_ERROR_SQLSTATE
+SELECT wms_set_reorder_policy(1, 1, NULL, 5);
+\echo :LAST_ERROR_SQLSTATE
+SELECT wms_set_reorder_policy(1, 1, 10, NULL);
+\echo :LAST_ERROR_SQLSTATE
+
+SELECT wms_stock_as_of(NULL, 1, now());
+\echo :LAST_ERROR_SQLSTATE
+SELECT wms_stock_as_of(1, NULL, now());
+\echo :LAST_ERROR_SQLSTATE
+SELECT wms_stock_as_of(1, 1, NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_sales_rolling_average(NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_sales_rolling_average(1, NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_sales_rolling_average(1, 30, 1, NULL);
+\echo :LAST_ERROR_SQLSTATE
+
+SELECT * FROM wms_movements(NULL, now());
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_movements(now(), NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_movements(now(), now(), page_size => NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_movement_summary(NULL, now());
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_movement_summary(now(), NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_orders(NULL, now());
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_orders(now(), NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_orders(now(), now(), page_size => NULL);
+\echo :LAST_ERROR_SQLSTATE
+-- NULL filters are the documented "all", not errors
+SELECT product_id, warehouse_id, on_hand, available, suggested_quantity
+  FROM wms_reorder_hints(NULL, NULL);
+SELECT warehouse_id, code, on_hand FROM wms_stock_by_warehouse(NULL);
+SELECT order_id, order_status FROM wms_orders('-infinity', 'infinity', NULL, NULL);
+
 -- Nothing changed.
 SELECT * FROM regress_changes();
 SELECT * FROM wms_verify();

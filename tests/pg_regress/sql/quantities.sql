@@ -65,6 +65,31 @@ BEGIN;
 SELECT wms_receive(2, 2, 7) AS gadget_south;
 ROLLBACK;
 
+-- a reorder policy below zero
+SELECT wms_set_reorder_policy(1, 1, -1, 0);
+\echo :LAST_ERROR_SQLSTATE
+SELECT wms_set_reorder_policy(1, 1, 0, -1);
+\echo :LAST_ERROR_SQLSTATE
+-- windows, ranges and pages out of bounds
+SELECT * FROM wms_sales_rolling_average(1, 0);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_sales_rolling_average(1, 3661);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_movements('2026-02-01', '2026-01-01');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_movement_summary('2026-02-01', '2026-01-01');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_orders('2026-02-01', '2026-01-01');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_movements('-infinity', 'infinity', page_size => 0);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_orders('-infinity', 'infinity', page_size => 10001);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_orders('-infinity', 'infinity', 'Shipped');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_orders('-infinity', 'infinity', 'fulfilled');
+\echo :LAST_ERROR_SQLSTATE
+
 -- Nothing changed.
 SELECT * FROM regress_changes();
 SELECT * FROM wms_verify();

@@ -56,6 +56,10 @@ BEGIN TRANSACTION READ ONLY;
 SELECT * FROM wms_transfer(1, 1, 2, 1);
 ROLLBACK;
 \echo :LAST_ERROR_SQLSTATE
+BEGIN TRANSACTION READ ONLY;
+SELECT wms_set_reorder_policy(1, 1, 10, 5);
+ROLLBACK;
+\echo :LAST_ERROR_SQLSTATE
 
 -- a session whose transactions are read-only by default
 SET default_transaction_read_only = on;
@@ -63,6 +67,7 @@ SELECT * FROM wms_place_order('carol', 1, 1, 1);
 \echo :LAST_ERROR_SQLSTATE
 -- reading works
 SELECT wms_available_to_sell(1) AS widget_available;
+SELECT product_id, warehouse_id, available, suggested_quantity FROM wms_reorder_hints(1);
 SELECT count(*) AS problems FROM wms_verify();
 SELECT product_id, warehouse_id, on_hand, allocated, available
   FROM wms.available_to_sell ORDER BY product_id, warehouse_id;

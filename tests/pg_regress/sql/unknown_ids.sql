@@ -79,6 +79,33 @@ SELECT wms_add_product('SKU-1', 'Another widget');
 SELECT wms_add_warehouse('WH-2', 'Another south');
 \echo :LAST_ERROR_SQLSTATE
 
+SELECT wms_set_reorder_policy(99, 1, 10, 5);
+\echo :LAST_ERROR_SQLSTATE
+SELECT wms_set_reorder_policy(1, 99, 10, 5);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_reorder_hints(99);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_reorder_hints(NULL, 99);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_stock_by_warehouse(99);
+\echo :LAST_ERROR_SQLSTATE
+SELECT wms_stock_as_of(99, 1, now());
+\echo :LAST_ERROR_SQLSTATE
+SELECT wms_stock_as_of(1, 99, now());
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_sales_rolling_average(99);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_sales_rolling_average(1, 30, 99);
+\echo :LAST_ERROR_SQLSTATE
+-- a page cursor that names no order or ledger row
+SELECT * FROM wms_orders('-infinity', 'infinity', after_order_id => 99);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_movements('-infinity', 'infinity', after_movement_id => 99);
+\echo :LAST_ERROR_SQLSTATE
+-- unknown ids as report filters are not errors: nothing matches
+SELECT count(*) AS none FROM wms_movements('-infinity', 'infinity', product_id => 99);
+SELECT count(*) AS none FROM wms_movement_summary('-infinity', 'infinity', 99, 99);
+
 -- Nothing changed.
 SELECT * FROM regress_changes();
 SELECT * FROM wms_verify();
