@@ -7,6 +7,8 @@ use pgrx::prelude::*;
 use crate::catalogue::ensure_known;
 use crate::errors::required;
 
+const AVAILABLE_TO_SELL_SQL: &str = include_str!("../sql/available_to_sell.sql");
+
 #[pg_extern(stable, parallel_safe, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_available_to_sell(
@@ -16,8 +18,7 @@ fn wms_available_to_sell(
     let product_id = required(product_id, "product_id");
     ensure_known(Some(product_id), warehouse_id).unwrap_or_else(|e| e.raise());
     Spi::get_one_with_args::<i64>(
-        "SELECT COALESCE(SUM(available), 0)::bigint FROM wms.available_to_sell \
-          WHERE product_id = $1 AND ($2::bigint IS NULL OR warehouse_id = $2)",
+        AVAILABLE_TO_SELL_SQL,
         &[product_id.into(), warehouse_id.into()],
     )
     .unwrap_or_else(|e| panic!("wms: availability query failed: {e}"))
