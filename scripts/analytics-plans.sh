@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Plans and timings of the analytics and reports on generated data. Builds
+# and installs the extension, starts a throwaway cluster, loads
+# scripts/datagen.sql (10,000 products, 5 warehouses, about 1,000,000
+# ledger rows over 365 days) and, for each query, writes the median time of
+# 20 calls of the function and the query's EXPLAIN (ANALYZE, BUFFERS) to
+# docs/analytics-plans.md. SEED, PRODUCTS, MOVEMENTS and DOC may be set in
+# the environment.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+"$REPO/scripts/setup.sh"
+cd "$REPO"
+
+SEED=${SEED:-0.42}
+PRODUCTS=${PRODUCTS:-10000}
+MOVEMENTS=${MOVEMENTS:-1000000}
+DOC=${DOC:-$REPO/docs/analytics-plans.md}
+PORT=${PORT:-54335}
+
+echo "building and installing the extension (release)"
+install_flags=(--release --pg-config "$PG_CONFIG")
+[ -n "$SUDO" ] && install_flags+=(--sudo)
+cargo pgrx install "${install_flags[@]}" >/dev/null
+
+cluster=$(mktemp -d /tmp/wms-plans.XXXXXX)
+chmod 755 "$cluster"
+trap 'cluster_stop "$cluster"' EXIT
+cluster_start "$cluster" "$PORT" shared_buffers=256MB
+psql_() { as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$cluster" -p "$PORT" -U "$PG_OS_USER" -d wms_plans "$@"; }
+as_pg "$PG_BIN/createdb" -h "$cluster" -p "$PORT" -U "$PG_OS_USER" wms_plans
+psql_ -c "CREATE EXTENSION wms"
+
+echo "generating data (seed $SEED, $PRODUCTS products, about $MOVEMENTS ledger rows)"
+start=$(date +%s)
+psql_ -v seed="$SEED" -v products="$PRODUCTS" -v movements="$MOVEMENTS" -f scripts/datagen.sql >/dev/null
+load_s=$(($(date +%s) - start))
+problems=$(psql_ -At -c "SELECT count(*) FROM wms_verify()")
+[ "$problems" = 0 ] || { echo "wms_verify() found $problems problems in the generated data" >&2; exit 1; }
+
+# The median of 20 timed calls, after one untimed call.
+psql_ <<'SQL'
+CREATE FUNCTION median_ms(call text) RETURNS numeric LANGUAGE plpgsql AS $$
+DECLARE
+    t timestamptz;
+    ms numeric[] := '{}';
+BEGIN
+    EXECUTE call;
+    FOR i IN 1..20 LOOP
+        t := clock_timestamp();
+        EXECUTE call;
+        ms := ms || (extract(epoch FROM clock_timestamp() - t) * 1000)::numeric;
+    END LOOP;
+    RETURN (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY x)::numeric, 2) FROM unnest(ms) x);
+END
+$$;
+SQL
+
+# The products the queries ask about: the one with the most ledger rows
+# (the worst case) and its busiest warehouse; a product of median activity.
+read -r hot hot_w hot_rows < <(psql_ -At -F ' ' -c "
+    SELECT product_id, warehouse_id, sum(count(*)) OVER (PARTITION BY product_id)
+      FROM wms.stock_movements GROUP BY 1, 2 ORDER BY 3 DESC, count(*) DESC, 1, 2 LIMIT 1")
+read -r mid mid_w mid_rows < <(psql_ -At -F ' ' -c "
+    SELECT product_id, w, n FROM (SELECT product_id, min(warehouse_id) AS w, count(*) AS n
+                                    FROM wms.stock_movements GROUP BY 1) s
+     ORDER BY n, product_id OFFSET (SELECT count(DISTINCT product_id) / 2 FROM wms.stock_movements) LIMIT 1")
+# Cursors half way through the last 30 days' ledger and orders.
+read -r mid_movement mid_movement_time < <(psql_ -At -F ' ' -c "
+    SELECT movement_id, quote_literal(movement_time) FROM wms.stock_movements WHERE movement_time >= now() - interval '30 days'
+     ORDER BY movement_time, movement_id OFFSET (SELECT count(*) / 2 FROM wms.stock_movements
+     WHERE movement_time >= now() - interval '30 days') LIMIT 1")
+read -r mid_order mid_order_time < <(psql_ -At -F ' ' -c "
+    SELECT order_id, quote_literal(created_at) FROM wms.customer_orders WHERE created_at >= now() - interval '30 days'
+     ORDER BY created_at, order_id OFFSET (SELECT count(*) / 2 FROM wms.customer_orders
+     WHERE created_at >= now() - interval '30 days') LIMIT 1")
+
+counts=$(psql_ -At -F ' | ' -c "
+    SELECT (SELECT count(*) FROM wms.products), (SELECT count(*) FROM wms.warehouses),
+           (SELECT count(*) FROM wms.inventory), (SELECT count(*) FROM wms.stock_movements),
+           (SELECT count(*) FROM wms.customer_orders)")
+
+{
+    echo "# Analytics: plans and timings"
+    echo
+    echo "Written by \`bash scripts/analytics-plans.sh\` (seed $SEED) on $(date -u +%Y-%m-%d):"
+    echo "$("$PG_BIN/postgres" --version), $(nproc) cores, shared_buffers 256MB, warm cache."
+    echo "The data took ${load_s} s to generate; wms_verify() found nothing wrong in it."
+    echo
+    echo "| products | warehouses | inventory rows | ledger rows | orders |"
+    echo "|---|---|---|---|---|"
+    echo "| $counts |"
+    echo
+    echo "The hot product is product $hot ($hot_rows ledger rows, the most of any;"
+    echo "warehouse $hot_w is its busiest), the typical one product $mid ($mid_rows rows)."
+    echo "Each entry gives the median of 20 calls of the function, then the plan of"
+    echo "its statement (sql/) for the same arguments, as EXPLAIN (ANALYZE, BUFFERS)"
+    echo "shows it. Times are per call, in milliseconds."
+    echo
+} >"$DOC"
+
+# entry TITLE CALL SQL_FILE PARAM_TYPES PARAMS
+entry() {
+    local title=$1 call=$2 file=$3 types=$4 params=$5
+    local ms
+    ms=$(psql_ -At -c "SELECT median_ms(\$call\$$call\$call\$)")
+    echo "$title: $ms ms"
+    {
+        echo "## $title: $ms ms"
+        echo
+        echo '```sql'
+        echo "$call"
+        echo '```'
+        echo
+        echo '```'
+        psql_ -At <<SQL
+PREPARE q($types) AS
+$(cat "$file");
+EXPLAIN (ANALYZE, BUFFERS) EXECUTE q($params);
+SQL
+        echo '```'
+        echo
+    } >>"$DOC"
+}
+
+entry "Stock of the hot item half a year ago" \
+    "SELECT wms_stock_as_of($hot, $hot_w, now() - interval '182 days')" \
+    sql/stock_as_of.sql "bigint, bigint, timestamptz" "$hot, $hot_w, now() - interval '182 days'"
+entry "Stock of the typical product now" \
+    "SELECT wms_stock_as_of($mid, $mid_w, now())" \
+    sql/stock_as_of.sql "bigint, bigint, timestamptz" "$mid, $mid_w, now()"
+entry "30-day rolling sales of the hot product, all warehouses" \
+    "SELECT * FROM wms_sales_rolling_average($hot)" \
+    sql/sales_rolling_average.sql "bigint, integer, bigint, date" "$hot, 30, NULL, current_date"
+entry "30-day rolling sales of the hot item, one warehouse" \
+    "SELECT * FROM wms_sales_rolling_average($hot, 30, $hot_w)" \
+    sql/sales_rolling_average.sql "bigint, integer, bigint, date" "$hot, 30, $hot_w, current_date"
+entry "365-day rolling sales of the typical product" \
+    "SELECT * FROM wms_sales_rolling_average($mid, 365)" \
+    sql/sales_rolling_average.sql "bigint, integer, bigint, date" "$mid, 365, NULL, current_date"
+entry "Available to sell, hot product" \
+    "SELECT wms_available_to_sell($hot)" \
+    sql/available_to_sell.sql "bigint, bigint" "$hot, NULL"
+entry "Reorder hints, hot product" \
+    "SELECT * FROM wms_reorder_hints($hot)" \
+    sql/reorder_hints.sql "bigint, bigint" "$hot, NULL"
+entry "Reorder hints, whole catalogue" \
+    "SELECT * FROM wms_reorder_hints()" \
+    sql/reorder_hints.sql "bigint, bigint" "NULL, NULL"
+entry "Stock by warehouse" \
+    "SELECT * FROM wms_stock_by_warehouse()" \
+    sql/stock_by_warehouse.sql "bigint" "NULL"
+entry "Ledger, first page of the last 30 days" \
+    "SELECT * FROM wms_movements(now() - interval '30 days', now())" \
+    sql/movements.sql "timestamptz, timestamptz, text, bigint, bigint, timestamptz, bigint, bigint" \
+    "now() - interval '30 days', now(), NULL, NULL, NULL, NULL, NULL, 100"
+entry "Ledger, a page half way through the last 30 days" \
+    "SELECT * FROM wms_movements(now() - interval '30 days', now(), after_movement_id => $mid_movement)" \
+    sql/movements.sql "timestamptz, timestamptz, text, bigint, bigint, timestamptz, bigint, bigint" \
+    "now() - interval '30 days', now(), NULL, NULL, NULL, $mid_movement_time, $mid_movement, 100"
+entry "Ledger of the hot product for a year, first page" \
+    "SELECT * FROM wms_movements(now() - interval '365 days', now(), product_id => $hot)" \
+    sql/movements.sql "timestamptz, timestamptz, text, bigint, bigint, timestamptz, bigint, bigint" \
+    "now() - interval '365 days', now(), NULL, $hot, NULL, NULL, NULL, 100"
+entry "Movements by reason, last 30 days" \
+    "SELECT * FROM wms_movement_summary(now() - interval '30 days', now())" \
+    sql/movement_summary.sql "timestamptz, timestamptz, bigint, bigint" \
+    "now() - interval '30 days', now(), NULL, NULL"
+entry "Movements by reason, hot product, a year" \
+    "SELECT * FROM wms_movement_summary(now() - interval '365 days', now(), $hot)" \
+    sql/movement_summary.sql "timestamptz, timestamptz, bigint, bigint" \
+    "now() - interval '365 days', now(), $hot, NULL"
+entry "Orders, first page of the last 30 days" \
+    "SELECT * FROM wms_orders(now() - interval '30 days', now())" \
+    sql/orders_page.sql "timestamptz, timestamptz, text, timestamptz, bigint, bigint" \
+    "now() - interval '30 days', now(), NULL, NULL, NULL, 100"
+entry "Orders, a page half way through the last 30 days" \
+    "SELECT * FROM wms_orders(now() - interval '30 days', now(), after_order_id => $mid_order)" \
+    sql/orders_page.sql "timestamptz, timestamptz, text, timestamptz, bigint, bigint" \
+    "now() - interval '30 days', now(), NULL, $mid_order_time, $mid_order, 100"
+entry "Cancelled orders of the last 30 days, first page" \
+    "SELECT * FROM wms_orders(now() - interval '30 days', now(), 'Cancelled')" \
+    sql/orders_page.sql "timestamptz, timestamptz, text, timestamptz, bigint, bigint" \
+    "now() - interval '30 days', now(), 'Cancelled', NULL, NULL, 100"
+echo "written: $DOC"
