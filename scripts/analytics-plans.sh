@@ -32,10 +32,11 @@ psql_ -c "CREATE EXTENSION wms"
 
 echo "generating data (seed $SEED, $PRODUCTS products, about $MOVEMENTS ledger rows)"
 start=$(date +%s)
-psql_ -v seed="$SEED" -v products="$PRODUCTS" -v movements="$MOVEMENTS" -f scripts/datagen.sql >/dev/null
+# datagen.sh fails unless wms_verify() is empty afterwards.
+datagen_out=$(PGHOST=$cluster PGPORT=$PORT PGUSER=$PG_OS_USER PGDATABASE=wms_plans \
+    bash scripts/datagen.sh --seed "$SEED" --products "$PRODUCTS" --movements "$MOVEMENTS" --digest)
 load_s=$(($(date +%s) - start))
-problems=$(psql_ -At -c "SELECT count(*) FROM wms_verify()")
-[ "$problems" = 0 ] || { echo "wms_verify() found $problems problems in the generated data" >&2; exit 1; }
+digest=$(sed -n 's/^digest //p' <<<"$datagen_out")
 
 # The median of 20 timed calls, after one untimed call.
 psql_ <<'SQL'
@@ -84,7 +85,8 @@ counts=$(psql_ -At -F ' | ' -c "
     echo
     echo "Written by \`bash scripts/analytics-plans.sh\` (seed $SEED) on $(date -u +%Y-%m-%d):"
     echo "$("$PG_BIN/postgres" --version), $(nproc) cores, shared_buffers 256MB, warm cache."
-    echo "The data took ${load_s} s to generate; wms_verify() found nothing wrong in it."
+    echo "The data took ${load_s} s to generate (digest $digest); wms_verify() found"
+    echo "nothing wrong in it."
     echo
     echo "| products | warehouses | inventory rows | ledger rows | orders |"
     echo "|---|---|---|---|---|"
@@ -92,11 +94,15 @@ counts=$(psql_ -At -F ' | ' -c "
     echo
     echo "The hot product is product $hot ($hot_rows ledger rows, the most of any;"
     echo "warehouse $hot_w is its busiest), the typical one product $mid ($mid_rows rows)."
-    echo "Each entry gives the median of 20 calls of the function, then the plan of"
-    echo "its statement (sql/) for the same arguments, as EXPLAIN (ANALYZE, BUFFERS)"
-    echo "shows it. Times are per call, in milliseconds."
+    echo "Each entry below gives the median of 20 calls of the function, then the"
+    echo "plan of its statement (sql/) for the same arguments, as EXPLAIN (ANALYZE,"
+    echo "BUFFERS) shows it. Times are per call, in milliseconds."
     echo
+    echo "| query | median ms |"
+    echo "|---|---|"
 } >"$DOC"
+body=$(mktemp)
+trap 'cluster_stop "$cluster"; rm -f "$body"' EXIT
 
 # entry TITLE CALL SQL_FILE PARAM_TYPES PARAMS
 entry() {
@@ -104,6 +110,7 @@ entry() {
     local ms
     ms=$(psql_ -At -c "SELECT median_ms(\$call\$$call\$call\$)")
     echo "$title: $ms ms"
+    echo "| $title | $ms |" >>"$DOC"
     {
         echo "## $title: $ms ms"
         echo
@@ -119,7 +126,7 @@ EXPLAIN (ANALYZE, BUFFERS) EXECUTE q($params);
 SQL
         echo '```'
         echo
-    } >>"$DOC"
+    } >>"$body"
 }
 
 entry "Stock of the hot item half a year ago" \
@@ -181,4 +188,8 @@ entry "Cancelled orders of the last 30 days, first page" \
     "SELECT * FROM wms_orders(now() - interval '30 days', now(), 'Cancelled')" \
     sql/orders_page.sql "timestamptz, timestamptz, text, timestamptz, bigint, bigint" \
     "now() - interval '30 days', now(), 'Cancelled', NULL, NULL, 100"
+{
+    echo
+    cat "$body"
+} >>"$DOC"
 echo "written: $DOC"
