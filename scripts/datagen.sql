@@ -128,6 +128,8 @@ SET work_mem = '256MB';
 SET maintenance_work_mem = '512MB';
 SET temp_buffers = '512MB';
 SET synchronous_commit = off;
+-- Temporary tables get no statistics unless analyzed: each is, once
+-- filled, so the planner knows params has one row.
 
 BEGIN;
 
@@ -144,6 +146,7 @@ SELECT :'seed'::float8        AS seed,
        0.03::float8  AS cancel_rate,
        0.01::float8  AS adjust_rate,
        8::float8     AS lines_per_receipt;
+ANALYZE params;
 
 DO $$
 DECLARE
@@ -193,6 +196,7 @@ SELECT w AS w_no,
                 'Regional ' || w) AS name,
        power(w, -0.9) * (0.8 + 0.4 * pg_temp.u(1, w)) AS size
 FROM params, generate_series(1, n_warehouses) AS w;
+ANALYZE wh;
 
 INSERT INTO wms.warehouses (code, name, created_at)
 SELECT code, name, (SELECT t_start FROM params) - interval '60 days' + w_no * interval '1 hour'
@@ -208,6 +212,7 @@ SELECT wh.w_no, wh.code, w.warehouse_id, wh.size,
        wh.size / max(wh.size) OVER whole AS rel_size
 FROM wh JOIN wms.warehouses w ON w.code = wh.code
 WINDOW whole AS (ORDER BY wh.w_no ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING);
+ANALYZE whs;
 
 -- Products: a random popularity rank, Zipf-like weight (rank + 3)^-0.9.
 CREATE TEMP TABLE prod0 ON COMMIT DROP AS
@@ -233,6 +238,7 @@ SELECT p AS p_no,
        )[1 + floor(15 * pg_temp.u(2, p, 3))::int] AS name,
        row_number() OVER (ORDER BY pg_temp.u(3, p), p) AS rank
 FROM params, generate_series(1, n_products) AS p;
+ANALYZE prod0;
 
 INSERT INTO wms.products (sku, name, created_at)
 SELECT sku, name, (SELECT t_start FROM params) - interval '30 days' + p_no * interval '1 millisecond'
@@ -241,6 +247,7 @@ FROM prod0 ORDER BY p_no;
 CREATE TEMP TABLE prod ON COMMIT DROP AS
 SELECT p0.p_no, p0.rank, p.product_id, power(p0.rank + 3, -0.9) AS zipf
 FROM prod0 p0 JOIN wms.products p ON p.sku = p0.sku;
+ANALYZE prod;
 
 -- Items: the carried (product, warehouse) pairs. weight: the product's
 -- Zipf weight times a local taste factor 0.6-1.4. q: the chance that a line
@@ -255,6 +262,7 @@ FROM prod p CROSS JOIN whs w CROSS JOIN params
 WHERE w.w_no = 1
    OR p.rank <= greatest(1, n_products / 20)
    OR pg_temp.u(4, p.p_no, w.w_no) < 0.3 + 0.6 * w.rel_size;
+ANALYZE item0;
 
 CREATE TEMP TABLE item ON COMMIT DROP AS
 SELECT i.*,
@@ -264,6 +272,7 @@ SELECT i.*,
                     / sum(weight) OVER whole AS lo
 FROM item0 i
 WINDOW whole AS (PARTITION BY w_no ORDER BY item_no ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING);
+ANALYZE item;
 ALTER TABLE item ADD PRIMARY KEY (item_no);
 
 -- Calendar: day d = 0 .. days-1 starts at t_start + d days. Its weight:
@@ -286,6 +295,7 @@ SELECT d, t_start + d * interval '1 day' AS day_start,
        * (0.90 + 0.20 * pg_temp.u(6, d))                                            -- noise
        AS weight
 FROM params, generate_series(0, n_days - 1) AS d;
+ANALYZE cal0;
 
 CREATE TEMP TABLE cal ON COMMIT DROP AS
 SELECT d, day_start, weight / sum(weight) OVER whole AS share,
@@ -293,6 +303,7 @@ SELECT d, day_start, weight / sum(weight) OVER whole AS share,
            / sum(weight) OVER whole AS lo
 FROM cal0
 WINDOW whole AS (ORDER BY d ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING);
+ANALYZE cal;
 ALTER TABLE cal ADD PRIMARY KEY (d);
 
 \echo datagen: sizing
@@ -306,6 +317,7 @@ SELECT i.item_no,
        (1 - cancel_rate) * i.w_share
            * (0.60 * (1 - (1 - i.q)) + 0.28 * (1 - power(1 - i.q, 2)) + 0.12 * (1 - power(1 - i.q, 3))) AS a
 FROM item i, params;
+ANALYZE plan_item;
 
 CREATE TEMP TABLE sizing ON COMMIT DROP AS
 SELECT (SELECT sum(a ORDER BY item_no) FROM plan_item) AS lines_per_order,
@@ -314,6 +326,7 @@ SELECT (SELECT sum(a ORDER BY item_no) FROM plan_item) AS lines_per_order,
        NULL::bigint AS n_orders,
        NULL::float8 AS expected_receipts
 FROM params;
+ANALYZE sizing;
 
 -- Review period, phase, case pack and safety stock per item, from the
 -- guessed demand: mu = expected units per period (1.43 units per line).
@@ -330,6 +343,7 @@ FROM (
                                greatest(1, round(p.lines_per_receipt * p.n_days
                                                  / (s.n_orders_guess * pi.a))))::int AS period) l
 ) x;
+ANALYZE policy;
 ALTER TABLE policy ADD PRIMARY KEY (item_no);
 
 -- The item's review cycles k >= 1 with the share of the year's orders that
@@ -347,6 +361,7 @@ CROSS JOIN params p
 CROSS JOIN LATERAL generate_series(1, (p.n_days - 1 + po.phase) / po.period) AS k
 JOIN bounds s ON s.d = k * po.period - po.phase
 JOIN bounds e ON e.d = least(p.n_days, (k + 1) * po.period - po.phase);
+ANALYZE plan_cycle;
 
 -- Solve n_orders: (sales lines) + (expected receipts) + (counts) = movements,
 -- expected receipts = items + sum over cycles of (1 - exp(-n_orders * a * dw)).
@@ -404,6 +419,7 @@ FROM (
     FROM generate_series(1, (SELECT n_orders FROM sizing)) AS o_no
 ) o
 JOIN cal c ON c.d = o.d;
+ANALYZE ord0;
 
 -- Cancelled orders were reservations (10-minute hold): half expired and
 -- were swept within a minute, the rest were cancelled before expiry.
@@ -421,6 +437,7 @@ SELECT row_number() OVER (ORDER BY t, o_no) AS seq,
             ELSE 'payment failed'
        END AS done_reason
 FROM ord0;
+ANALYZE ord;
 ALTER TABLE ord ADD PRIMARY KEY (o_no);
 
 -- Lines: an item of the order's warehouse by demand weight; quantity
@@ -438,6 +455,7 @@ FROM (
     FROM ord o, generate_series(1, o.n_lines) AS l
 ) x
 GROUP BY o_no, item_no;
+ANALYZE line;
 
 \echo datagen: counts and receipts
 
@@ -460,6 +478,7 @@ FROM (
           FROM generate_series(1, (SELECT n_adjust FROM sizing)) AS j) jw, params
 ) x
 JOIN cal USING (d);
+ANALYZE adj;
 
 -- Receipts: order-up-to on cumulative outflow (see the header). out: the
 -- item's outflow per cycle (Sale units + negative counts), with a zero row
@@ -499,6 +518,7 @@ JOIN item i USING (item_no)
 JOIN whs w USING (w_no)
 JOIN cal c ON c.d = greatest(0, r.k * po.period - po.phase)
 WHERE r.qty > 0;
+ANALYZE rcpt;
 
 \echo datagen: ledger
 
@@ -519,6 +539,7 @@ FROM (
     SELECT item_no, t, 2, j, qty, reason, NULL, 'cycle count'
     FROM adj
 ) e;
+ANALYZE led;
 
 DO $$
 BEGIN
@@ -543,6 +564,7 @@ SELECT pk.item_no, pk.n,
        'User-' || (1 + floor(greatest(50, s.n_orders / 6) * pg_temp.u(53, pk.item_no)))::bigint AS customer_name
 FROM pick pk, params p, sizing s
 WHERE pk.n <= greatest(1, least(50, round(s.n_orders / 20000.0)));
+ANALYZE pend;
 
 -- Their orders come after all others (they are the latest).
 INSERT INTO ord (seq, o_no, d, w_no, n_lines, status, customer_name, t, expires_at, t_done, done_reason)

@@ -4,6 +4,7 @@
 #   regress    tests/pg_regress  (pg_regress: bad input, exact output)
 #   isolation  tests/isolation   (pg_isolation_regress: interleavings)
 #   crash      wms-crash-cycles  (kill -9 and immediate stops under load)
+#   datagen    scripts/datagen.sh (consistent and reproducible history)
 # Called by scripts/test.sh after it installs the extension; arguments name
 # the suites to run (default: all three).
 set -euo pipefail
@@ -12,7 +13,7 @@ cd "$REPO"
 
 PGXS=$("$PG_CONFIG" --pkglibdir)/pgxs
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(regress isolation crash)
+[ ${#suites[@]} -gt 0 ] || suites=(regress isolation datagen crash)
 
 work=$(mktemp -d /tmp/wms-suites.XXXXXX)
 chmod 755 "$work"
@@ -60,6 +61,31 @@ for suite in "${suites[@]}"; do
             fi
         fi
         ;;
+    datagen)
+        # The generator at a small size, three times: wms_verify() must be
+        # empty after each (datagen.sh fails otherwise), the same seed must
+        # give the same rows, another seed other rows.
+        [ -f "$work/cluster/data/postmaster.pid" ] || cluster_start "$work/cluster" 54331
+        echo "== datagen: scripts/datagen.sh"
+        digests=()
+        for run in "0.42 a" "0.42 b" "-0.5 c"; do
+            read -r seed db <<<"$run"
+            as_pg "$PG_BIN/createdb" -h "$work/cluster" -p 54331 -U "$PG_OS_USER" "wms_datagen_$db"
+            as_pg "$PG_BIN/psql" -X -q -h "$work/cluster" -p 54331 -U "$PG_OS_USER" -d "wms_datagen_$db" \
+                -c "CREATE EXTENSION wms"
+            out=$(PGHOST=$work/cluster PGPORT=54331 PGUSER=$PG_OS_USER PGDATABASE=wms_datagen_$db \
+                bash scripts/datagen.sh --seed "$seed" --products 500 --movements 50000 --days 90 --digest) ||
+                { echo "$out"; status=1; continue; }
+            digests+=("$(sed -n 's/^digest //p' <<<"$out")")
+        done
+        if [ ${#digests[@]} = 3 ] && [ "${digests[0]}" = "${digests[1]}" ] && [ "${digests[0]}" != "${digests[2]}" ]; then
+            echo "datagen: 3 histories of ~50,000 ledger rows, wms_verify() empty after each;" \
+                "seed 0.42 twice gave the same rows (${digests[0]}), seed -0.5 others (${digests[2]})"
+        else
+            echo "datagen: digests ${digests[*]}: expected the first two equal and the third different" >&2
+            status=1
+        fi
+        ;;
     crash)
         cargo build --release -q -p wms-loadgen
         echo "== crash: wms-crash-cycles"
@@ -67,7 +93,7 @@ for suite in "${suites[@]}"; do
             --os-user "$PG_OS_USER" --cycles "${CRASH_CYCLES:-20}" || status=1
         ;;
     *)
-        echo "unknown suite: $suite (regress, isolation or crash)" >&2
+        echo "unknown suite: $suite (regress, isolation, datagen or crash)" >&2
         exit 2
         ;;
     esac
