@@ -18,9 +18,7 @@ DOC=${DOC:-$REPO/docs/analytics-plans.md}
 PORT=${PORT:-54335}
 
 echo "building and installing the extension (release)"
-install_flags=(--release --pg-config "$PG_CONFIG")
-[ -n "$SUDO" ] && install_flags+=(--sudo)
-cargo pgrx install "${install_flags[@]}" >/dev/null
+install_release
 
 cluster=$(mktemp -d /tmp/wms-plans.XXXXXX)
 chmod 755 "$cluster"

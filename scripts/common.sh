@@ -22,6 +22,14 @@ as_pg() {
     if [ "$(id -un)" = "$PG_OS_USER" ]; then "$@"; else runuser -u "$PG_OS_USER" -- "$@"; fi
 }
 
+# Build the extension in release mode and install it into $PG_CONFIG's
+# PostgreSQL (through sudo when not root).
+install_release() {
+    local flags=(--release --pg-config "$PG_CONFIG")
+    [ -n "$SUDO" ] && flags+=(--sudo)
+    cargo pgrx install "${flags[@]}" >/dev/null
+}
+
 # cluster_start DIR PORT [postgres -c settings...]: a throwaway cluster
 # listening only on a Unix socket in DIR (PORT names the socket), trust
 # auth. No TCP port, so nothing on the machine can be in its way.

@@ -13,9 +13,7 @@ STOCK=${STOCK:-100}
 PORT=${PORT:-54329}
 
 echo "building and installing the extension (release)"
-install_flags=(--release --pg-config "$PG_CONFIG")
-[ -n "$SUDO" ] && install_flags+=(--sudo)
-cargo pgrx install "${install_flags[@]}" >/dev/null
+install_release
 cargo build --release -q -p wms-loadgen
 
 cluster=$(mktemp -d /tmp/wms-demo.XXXXXX)

@@ -21,7 +21,5 @@ trap 'rm -rf "$pgdata"' EXIT
 cargo pgrx test pg$PG_MAJOR --runas "$PG_OS_USER" --pgdata "$pgdata" "$@"
 [ $# -eq 0 ] || exit 0
 
-install_flags=(--release --pg-config "$PG_CONFIG")
-[ -n "$SUDO" ] && install_flags+=(--sudo)
-cargo pgrx install "${install_flags[@]}" >/dev/null
+install_release
 "$REPO/scripts/pg-suites.sh"
