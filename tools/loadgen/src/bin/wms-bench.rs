@@ -1,0 +1,320 @@
+//! The benchmark (BENCH.md): pgbench drives each variant of placing an
+//! order (bench/*.sql) against the same data, on the hot-SKU, catalogue and
+//! flash-sale workloads, with synchronous_commit on and off, variants
+//! interleaved and every cell repeated. After each run the database is
+//! checked; a run that fails the check gets no throughput figure. Writes
+//! runs.csv, summary.csv, results.json, throughput.svg and latency.svg.
+
+#[path = "wms-bench/plot.rs"]
+mod plot;
+#[path = "wms-bench/run.rs"]
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use serde::Serialize;
+
+use run::{Run, Workload};
+
+#[derive(Parser)]
+#[command(about = "Benchmark wms_place_order against hand-written protocols with pgbench")]
+pub struct Args {
+    /// Server socket directory (or host)
+    #[arg(long)]
+    pub host: String,
+    #[arg(long)]
+    pub port: u16,
+    #[arg(long)]
+    pub user: String,
+    /// Database the runs use; the extension is dropped and created in it for every run
+    #[arg(long, default_value = "wms_bench")]
+    pub dbname: String,
+    /// Directory of pgbench and psql
+    #[arg(long)]
+    pub pg_bin: PathBuf,
+    /// Directory of the variants' pgbench scripts and load.sql
+    #[arg(long, default_value = "bench")]
+    pub scripts: PathBuf,
+    /// Where the results go
+    #[arg(long, default_value = "bench/results")]
+    pub out: PathBuf,
+    /// Seconds per steady run
+    #[arg(long, default_value_t = 5)]
+    pub duration: u32,
+    /// Times every cell runs (variants interleaved within each round)
+    #[arg(long, default_value_t = 3)]
+    pub repeats: u32,
+    #[arg(long, value_delimiter = ',', default_value = "hot,catalogue,flash")]
+    pub workloads: Vec<Workload>,
+    #[arg(long, value_delimiter = ',', default_value = "on,off")]
+    pub sync: Vec<String>,
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "ext,ext_tx,client_for_update,naive_unsafe,bare_sql"
+    )]
+    pub variants: Vec<String>,
+    #[arg(long, value_delimiter = ',', default_value = "1,8,32,100,200,500")]
+    pub hot_clients: Vec<u32>,
+    #[arg(long, value_delimiter = ',', default_value = "50,200")]
+    pub catalogue_clients: Vec<u32>,
+    #[arg(long, value_delimiter = ',', default_value = "200,1000")]
+    pub flash_buyers: Vec<u32>,
+    /// Machine facts to record with the results (JSON object)
+    #[arg(long, default_value = "{}")]
+    pub machine: String,
+}
+
+/// The median of the runs of one cell.
+#[derive(Serialize, Clone)]
+pub struct Cell {
+    pub workload: String,
+    pub variant: String,
+    pub synchronous_commit: String,
+    pub clients: u32,
+    pub runs: usize,
+    pub passed: usize,
+    pub orders_per_s: Option<f64>,
+    pub p50_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub winners_p50_ms: Option<f64>,
+    pub winners_p99_ms: Option<f64>,
+    pub losers_p50_ms: Option<f64>,
+    pub losers_p99_ms: Option<f64>,
+    pub drain_ms: Option<f64>,
+    pub check: String,
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
+/// Medians per (workload, variant, synchronous_commit, clients), over the
+/// runs that passed their check; a cell none of whose runs passed has no
+/// figures, and its check says what went wrong.
+fn summarise(runs: &[Run]) -> Vec<Cell> {
+    let mut cells: Vec<Cell> = Vec::new();
+    for r in runs {
+        if cells.iter().any(|c| {
+            c.workload == r.workload
+                && c.variant == r.variant
+                && c.synchronous_commit == r.synchronous_commit
+                && c.clients == r.clients
+        }) {
+            continue;
+        }
+        let same: Vec<&Run> = runs
+            .iter()
+            .filter(|o| {
+                o.workload == r.workload
+                    && o.variant == r.variant
+                    && o.synchronous_commit == r.synchronous_commit
+                    && o.clients == r.clients
+            })
+            .collect();
+        let ok: Vec<&&Run> = same.iter().filter(|o| o.check == "pass").collect();
+        let m = |f: fn(&Run) -> Option<f64>| median(ok.iter().filter_map(|o| f(o)).collect());
+        let failed: Vec<&str> = same
+            .iter()
+            .filter(|o| o.check != "pass")
+            .map(|o| o.check.as_str())
+            .collect();
+        cells.push(Cell {
+            workload: r.workload.clone(),
+            variant: r.variant.clone(),
+            synchronous_commit: r.synchronous_commit.clone(),
+            clients: r.clients,
+            runs: same.len(),
+            passed: ok.len(),
+            orders_per_s: m(|o| o.orders_per_s),
+            p50_ms: m(|o| o.p50_ms),
+            p99_ms: m(|o| o.p99_ms),
+            winners_p50_ms: m(|o| o.winners_p50_ms),
+            winners_p99_ms: m(|o| o.winners_p99_ms),
+            losers_p50_ms: m(|o| o.losers_p50_ms),
+            losers_p99_ms: m(|o| o.losers_p99_ms),
+            drain_ms: m(|o| o.drain_ms),
+            check: if failed.is_empty() {
+                "pass".to_string()
+            } else {
+                failed[0].to_string()
+            },
+        });
+    }
+    cells
+}
+
+/// A target of the issue tracker's performance goals, as measured.
+#[derive(Serialize)]
+struct Target {
+    name: String,
+    measured: Option<f64>,
+    goal: f64,
+    met: bool,
+}
+
+fn figure(cells: &[Cell], workload: &str, variant: &str, sync: &str, clients: u32) -> Option<f64> {
+    cells
+        .iter()
+        .find(|c| {
+            c.workload == workload
+                && c.variant == variant
+                && c.synchronous_commit == sync
+                && c.clients == clients
+        })
+        .and_then(|c| c.orders_per_s)
+}
+
+fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    Some(a? / b?)
+}
+
+fn targets(cells: &[Cell]) -> Vec<Target> {
+    let f = |w, v, c| figure(cells, w, v, "on", c);
+    let peak = cells
+        .iter()
+        .filter(|c| c.workload == "hot" && c.variant == "ext" && c.synchronous_commit == "on")
+        .filter_map(|c| c.orders_per_s)
+        .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
+    let t = |name: &str, measured: Option<f64>, goal: f64| Target {
+        name: name.to_string(),
+        measured,
+        goal,
+        met: measured.is_some_and(|m| m >= goal),
+    };
+    vec![
+        t(
+            "hot SKU, 100 clients: ext / client_for_update",
+            ratio(f("hot", "ext", 100), f("hot", "client_for_update", 100)),
+            3.0,
+        ),
+        t(
+            "hot SKU, 100 clients: ext / bare_sql",
+            ratio(f("hot", "ext", 100), f("hot", "bare_sql", 100)),
+            1.0,
+        ),
+        t(
+            "catalogue, 50 clients: ext / bare_sql",
+            ratio(f("catalogue", "ext", 50), f("catalogue", "bare_sql", 50)),
+            1.0,
+        ),
+        t(
+            "hot SKU: ext at 500 clients / ext's peak",
+            ratio(f("hot", "ext", 500), peak),
+            0.5,
+        ),
+    ]
+}
+
+fn main() -> ExitCode {
+    wms_loadgen::exit_code("wms-bench", bench(&Args::parse()))
+}
+
+fn bench(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(&args.out)?;
+    let runs = run::all(args)?;
+    let cells = summarise(&runs);
+
+    let mut w = csv::Writer::from_path(args.out.join("runs.csv"))?;
+    for r in &runs {
+        w.serialize(r)?;
+    }
+    w.flush()?;
+    let mut w = csv::Writer::from_path(args.out.join("summary.csv"))?;
+    for c in &cells {
+        w.serialize(c)?;
+    }
+    w.flush()?;
+    let targets = targets(&cells);
+    let machine: serde_json::Value = serde_json::from_str(&args.machine)?;
+    std::fs::write(
+        args.out.join("results.json"),
+        serde_json::to_string_pretty(&serde_json::json!({
+            "machine": machine,
+            "duration_s": args.duration,
+            "repeats": args.repeats,
+            "cells": cells,
+            "targets": targets,
+            "runs": runs,
+        }))?,
+    )?;
+    plot::throughput(&args.out.join("throughput.svg"), &cells)?;
+    plot::latency(&args.out.join("latency.svg"), &cells)?;
+
+    println!("\nmedian successful orders/s (p50 / p99 latency ms), synchronous_commit on | off:");
+    for c in cells.iter().filter(|c| c.synchronous_commit == "on") {
+        let other = cells.iter().find(|o| {
+            o.synchronous_commit != "on"
+                && o.workload == c.workload
+                && o.variant == c.variant
+                && o.clients == c.clients
+        });
+        let show = |c: &Cell| match c.orders_per_s {
+            Some(x) => format!(
+                "{x:>8.0} ({:.1} / {:.1})",
+                c.p50_ms.unwrap_or(f64::NAN),
+                c.p99_ms.unwrap_or(f64::NAN)
+            ),
+            None => format!("{:>8} ({})", "-", c.check),
+        };
+        println!(
+            "  {:<9} {:<18} {:>4} clients: {} | {}",
+            c.workload,
+            c.variant,
+            c.clients,
+            show(c),
+            other.map(show).unwrap_or_default()
+        );
+    }
+    for c in cells
+        .iter()
+        .filter(|c| c.workload == "flash" && c.passed > 0)
+    {
+        println!(
+            "  flash sale, {:<18} {:>4} buyers, sync {:<3}: drained in {:.0} ms; winners p50 {:.1} ms p99 {:.1} ms; losers p50 {:.1} ms p99 {:.1} ms",
+            c.variant,
+            c.clients,
+            c.synchronous_commit,
+            c.drain_ms.unwrap_or(f64::NAN),
+            c.winners_p50_ms.unwrap_or(f64::NAN),
+            c.winners_p99_ms.unwrap_or(f64::NAN),
+            c.losers_p50_ms.unwrap_or(f64::NAN),
+            c.losers_p99_ms.unwrap_or(f64::NAN),
+        );
+    }
+    println!("\ntargets (synchronous_commit on):");
+    for t in &targets {
+        println!(
+            "  {}: {} (goal >= {}): {}",
+            t.name,
+            t.measured.map_or("-".to_string(), |m| format!("{m:.2}")),
+            t.goal,
+            if t.met { "met" } else { "NOT met" }
+        );
+    }
+    // naive_unsafe must be seen to oversell; every other variant must pass.
+    let naive_caught = !runs.iter().any(|r| r.variant == "naive_unsafe")
+        || runs
+            .iter()
+            .any(|r| r.variant == "naive_unsafe" && r.check.starts_with("oversold"));
+    let others_pass = runs
+        .iter()
+        .filter(|r| r.variant != "naive_unsafe")
+        .all(|r| r.check == "pass");
+    println!(
+        "\nchecks: every safe variant's run passed: {others_pass}; naive_unsafe seen to oversell: {naive_caught}"
+    );
+    println!("results in {}", args.out.display());
+    Ok(others_pass && naive_caught)
+}
