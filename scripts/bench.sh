@@ -24,7 +24,7 @@ cargo build --release -q -p wms-loadgen
 cluster=$(mktemp -d /tmp/wms-bench.XXXXXX)
 chmod 755 "$cluster"
 trap 'cluster_stop "$cluster"' EXIT
-cluster_start "$cluster" "$PORT" max_connections=1100 shared_buffers=512MB
+cluster_start "$cluster" "$PORT" max_connections=1100 shared_buffers=512MB ${BENCH_SETTINGS:-}
 as_pg "$PG_BIN/createdb" -h "$cluster" -p "$PORT" -U "$PG_OS_USER" wms_bench
 
 # The machine facts that go with the figures.

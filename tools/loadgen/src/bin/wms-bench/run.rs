@@ -329,8 +329,15 @@ fn one(
         failed_transactions: failed,
         tps,
         fulfilled,
-        orders_per_s: (passed && transactions > 0)
-            .then(|| tps * fulfilled as f64 / transactions as f64),
+        // A flash sale's rate is that of its drain (first sale to last);
+        // a steady run's, pgbench's rate times the share that sold.
+        orders_per_s: match (passed, flash, drain_ms) {
+            (true, true, Some(ms)) if ms > 0.0 => Some(fulfilled as f64 * 1000.0 / ms),
+            (true, false, _) if transactions > 0 => {
+                Some(tps * fulfilled as f64 / transactions as f64)
+            }
+            _ => None,
+        },
         p50_ms: percentile(all(), 0.50),
         p95_ms: percentile(all(), 0.95),
         p99_ms: percentile(all(), 0.99),
