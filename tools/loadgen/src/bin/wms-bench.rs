@@ -3,10 +3,12 @@
 //! flash-sale workloads, with synchronous_commit on and off, variants
 //! interleaved and every cell repeated. After each run the database is
 //! checked; a run that fails the check gets no throughput figure. Writes
-//! runs.csv, summary.csv, results.json, throughput.svg and latency.svg.
+//! runs.csv, summary.csv, results.json, results.md, throughput.svg and latency.svg.
 
 #[path = "wms-bench/plot.rs"]
 mod plot;
+#[path = "wms-bench/report.rs"]
+mod report;
 #[path = "wms-bench/run.rs"]
 mod run;
 
@@ -155,13 +157,13 @@ fn summarise(runs: &[Run]) -> Vec<Cell> {
     cells
 }
 
-/// A target of the issue tracker's performance goals, as measured.
+/// A performance goal, as measured.
 #[derive(Serialize)]
-struct Target {
-    name: String,
-    measured: Option<f64>,
-    goal: f64,
-    met: bool,
+pub struct Target {
+    pub name: String,
+    pub measured: Option<f64>,
+    pub goal: f64,
+    pub met: bool,
 }
 
 fn figure(cells: &[Cell], workload: &str, variant: &str, sync: &str, clients: u32) -> Option<f64> {
@@ -248,6 +250,10 @@ fn bench(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
             "targets": targets,
             "runs": runs,
         }))?,
+    )?;
+    std::fs::write(
+        args.out.join("results.md"),
+        report::markdown(&cells, &targets, &machine, args.duration, args.repeats)?,
     )?;
     plot::throughput(&args.out.join("throughput.svg"), &cells)?;
     plot::latency(&args.out.join("latency.svg"), &cells)?;

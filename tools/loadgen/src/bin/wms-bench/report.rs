@@ -1,0 +1,159 @@
+//! results.md: the medians as tables a person reads, with the machine
+//! facts, the targets and the pictures.
+
+use std::fmt::Write;
+
+use crate::{Cell, Target};
+
+const VARIANTS: [&str; 5] = [
+    "ext",
+    "ext_tx",
+    "client_for_update",
+    "naive_unsafe",
+    "bare_sql",
+];
+
+fn cell<'a>(
+    cells: &'a [Cell],
+    workload: &str,
+    variant: &str,
+    sync: &str,
+    clients: u32,
+) -> Option<&'a Cell> {
+    cells.iter().find(|c| {
+        c.workload == workload
+            && c.variant == variant
+            && c.synchronous_commit == sync
+            && c.clients == clients
+    })
+}
+
+/// A median, or why there is none.
+fn figure(c: Option<&Cell>, value: impl Fn(&Cell) -> Option<f64>) -> String {
+    match c {
+        None => String::new(),
+        Some(c) => match value(c) {
+            Some(v) => format!("{v:.0}"),
+            None if c.check.starts_with("oversold") => "oversold".to_string(),
+            None => "failed".to_string(),
+        },
+    }
+}
+
+pub fn markdown(
+    cells: &[Cell],
+    targets: &[Target],
+    machine: &serde_json::Value,
+    duration: u32,
+    repeats: u32,
+) -> Result<String, std::fmt::Error> {
+    let mut md = String::new();
+    writeln!(md, "# Benchmark results\n")?;
+    writeln!(
+        md,
+        "Written by `bash scripts/bench.sh` (see BENCH.md's design in README.md, \"Benchmark\"). \
+         Each figure is the median of {repeats} runs ({duration} s each for the steady workloads), \
+         variants interleaved; a run whose check failed has no figure. Machine: `{machine}`.\n"
+    )?;
+    writeln!(md, "![successful orders per second](throughput.svg)\n")?;
+    writeln!(md, "## Targets (synchronous_commit on)\n")?;
+    writeln!(md, "| target | measured | goal | |\n|---|---|---|---|")?;
+    for t in targets {
+        writeln!(
+            md,
+            "| {} | {} | >= {} | {} |",
+            t.name,
+            t.measured.map_or("-".to_string(), |m| format!("{m:.2}")),
+            t.goal,
+            if t.met { "met" } else { "not met" }
+        )?;
+    }
+    let mut workloads: Vec<(&str, &str)> = vec![
+        ("hot", "Hot SKU"),
+        ("catalogue", "Catalogue (10,000 SKUs, zipfian)"),
+    ];
+    workloads.retain(|(w, _)| cells.iter().any(|c| c.workload == *w));
+    for (workload, title) in workloads {
+        let mut clients: Vec<u32> = cells
+            .iter()
+            .filter(|c| c.workload == workload)
+            .map(|c| c.clients)
+            .collect();
+        clients.sort_unstable();
+        clients.dedup();
+        for sync in ["on", "off"] {
+            if !cells
+                .iter()
+                .any(|c| c.workload == workload && c.synchronous_commit == sync)
+            {
+                continue;
+            }
+            writeln!(md, "\n## {title}, synchronous_commit {sync}\n")?;
+            writeln!(
+                md,
+                "Successful orders per second; p50 / p99 latency in ms.\n"
+            )?;
+            writeln!(md, "| clients | {} |", VARIANTS.join(" | "))?;
+            writeln!(md, "|---{}|", "|---".repeat(VARIANTS.len()))?;
+            for &n in &clients {
+                let row: Vec<String> = VARIANTS
+                    .iter()
+                    .map(|v| {
+                        let c = cell(cells, workload, v, sync, n);
+                        let orders = figure(c, |c| c.orders_per_s);
+                        match c.filter(|c| c.orders_per_s.is_some()) {
+                            Some(c) => format!(
+                                "{orders} ({} / {})",
+                                figure(Some(c), |c| c.p50_ms),
+                                figure(Some(c), |c| c.p99_ms)
+                            ),
+                            None => orders,
+                        }
+                    })
+                    .collect();
+                writeln!(md, "| {n} | {} |", row.join(" | "))?;
+            }
+        }
+    }
+    if cells.iter().any(|c| c.workload == "flash") {
+        writeln!(md, "\n## Flash sale, 100 units, one attempt per buyer\n")?;
+        writeln!(
+            md,
+            "Drain: first sale to last. Latency of the buyers who got a unit (winners) and of those who did not (losers), p50 / p99 in ms.\n"
+        )?;
+        writeln!(md, "| buyers | synchronous_commit | variant | drain ms | winners | losers |\n|---|---|---|---|---|---|")?;
+        let mut buyers: Vec<u32> = cells
+            .iter()
+            .filter(|c| c.workload == "flash")
+            .map(|c| c.clients)
+            .collect();
+        buyers.sort_unstable();
+        buyers.dedup();
+        for n in buyers {
+            for sync in ["on", "off"] {
+                for v in VARIANTS {
+                    let Some(c) = cell(cells, "flash", v, sync, n) else {
+                        continue;
+                    };
+                    if c.orders_per_s.is_none() {
+                        writeln!(md, "| {n} | {sync} | {v} | {} | | |", c.check)?;
+                        continue;
+                    }
+                    let f = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.0}"));
+                    writeln!(
+                        md,
+                        "| {n} | {sync} | {v} | {} | {} / {} | {} / {} |",
+                        f(c.drain_ms),
+                        f(c.winners_p50_ms),
+                        f(c.winners_p99_ms),
+                        f(c.losers_p50_ms),
+                        f(c.losers_p99_ms)
+                    )?;
+                }
+            }
+        }
+    }
+    writeln!(md, "\n![latency](latency.svg)\n")?;
+    writeln!(md, "Every run: [runs.csv](runs.csv); medians: [summary.csv](summary.csv); all of it: [results.json](results.json).")?;
+    Ok(md)
+}
