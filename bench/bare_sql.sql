@@ -2,11 +2,8 @@
 -- conditional decrement, and the order, its line, its ledger row, its
 -- history row and the wms_stock notification (API.md, Events) only when
 -- the decrement took place.
-\if :skus = 1
-\set p 1
-\else
+-- The product: zipfian over :skus (always 1 when there is one).
 \set p random_zipfian(1, :skus, 1.01)
-\endif
 WITH stock AS (
     UPDATE wms.inventory SET quantity_on_hand = quantity_on_hand - 1, updated_at = now()
      WHERE product_id = :p AND warehouse_id = 1 AND quantity_on_hand - quantity_reserved >= 1

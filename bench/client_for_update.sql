@@ -4,11 +4,8 @@
 -- roll back when there is not enough. It writes the same rows as
 -- wms_place_order (order, line, ledger row, status history) and sends the
 -- same wms_stock notification (API.md, Events).
-\if :skus = 1
-\set p 1
-\else
+-- The product: zipfian over :skus (always 1 when there is one).
 \set p random_zipfian(1, :skus, 1.01)
-\endif
 BEGIN;
 WITH o AS (
     INSERT INTO wms.customer_orders (customer_name) VALUES ('bench-' || :client_id) RETURNING order_id

@@ -1,11 +1,8 @@
 -- naive_unsafe: the same protocol without FOR UPDATE, writing the stock it
 -- computed from what it read. Concurrent buyers overwrite each other: it
 -- oversells, and the checks after the run say so.
-\if :skus = 1
-\set p 1
-\else
+-- The product: zipfian over :skus (always 1 when there is one).
 \set p random_zipfian(1, :skus, 1.01)
-\endif
 BEGIN;
 WITH o AS (
     INSERT INTO wms.customer_orders (customer_name) VALUES ('bench-' || :client_id) RETURNING order_id

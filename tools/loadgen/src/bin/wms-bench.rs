@@ -69,6 +69,15 @@ pub struct Args {
     pub machine: String,
 }
 
+/// The variants, in the order the tables and pictures show them.
+pub const VARIANTS: [&str; 5] = [
+    "ext",
+    "ext_tx",
+    "client_for_update",
+    "naive_unsafe",
+    "bare_sql",
+];
+
 /// The median of the runs of one cell.
 #[derive(Serialize, Clone)]
 pub struct Cell {

@@ -6,15 +6,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use crate::Cell;
-
-const VARIANTS: [&str; 5] = [
-    "ext",
-    "ext_tx",
-    "client_for_update",
-    "naive_unsafe",
-    "bare_sql",
-];
+use crate::{Cell, VARIANTS};
 
 fn color(variant: &str) -> RGBColor {
     match variant {

@@ -3,15 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::{Cell, Target};
-
-const VARIANTS: [&str; 5] = [
-    "ext",
-    "ext_tx",
-    "client_for_update",
-    "naive_unsafe",
-    "bare_sql",
-];
+use crate::{Cell, Target, VARIANTS};
 
 fn cell<'a>(
     cells: &'a [Cell],
@@ -51,7 +43,7 @@ pub fn markdown(
     writeln!(md, "# Benchmark results\n")?;
     writeln!(
         md,
-        "Written by `bash scripts/bench.sh` (see BENCH.md's design in README.md, \"Benchmark\"). \
+        "Written by `bash scripts/bench.sh` (README.md, \"Benchmark\", describes the variants and the checks). \
          Each figure is the median of {repeats} runs ({duration} s each for the steady workloads), \
          variants interleaved; a run whose check failed has no figure. Machine: `{machine}`.\n"
     )?;

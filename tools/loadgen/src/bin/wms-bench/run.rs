@@ -109,32 +109,33 @@ pub fn all(args: &Args) -> Result<Vec<Run>, Box<dyn std::error::Error>> {
     Ok(runs)
 }
 
-fn connect(args: &Args, dbname: &str) -> Result<Client, postgres::Error> {
+fn connect(args: &Args) -> Result<Client, postgres::Error> {
     Config::new()
         .host(&args.host)
         .port(args.port)
         .user(&args.user)
-        .dbname(dbname)
+        .dbname(&args.dbname)
         .connect(NoTls)
+}
+
+/// A PostgreSQL client program of --pg-bin, connected to the benchmark
+/// database through libpq's environment.
+fn pg_tool(args: &Args, program: &str) -> Command {
+    let mut cmd = Command::new(args.pg_bin.join(program));
+    cmd.env("PGHOST", &args.host)
+        .env("PGPORT", args.port.to_string())
+        .env("PGUSER", &args.user)
+        .env("PGDATABASE", &args.dbname);
+    cmd
 }
 
 /// A fresh extension in the benchmark database with the workload's data.
 fn reset(args: &Args, workload: Workload) -> Result<(), Box<dyn std::error::Error>> {
-    let mut client = connect(args, &args.dbname)?;
+    let mut client = connect(args)?;
     client.batch_execute("DROP EXTENSION IF EXISTS wms CASCADE; CREATE EXTENSION wms")?;
     let (skus, stock) = workload.data();
-    let status = Command::new(args.pg_bin.join("psql"))
+    let status = pg_tool(args, "psql")
         .args(["-X", "-q", "-v", "ON_ERROR_STOP=1"])
-        .args([
-            "-h",
-            &args.host,
-            "-p",
-            &args.port.to_string(),
-            "-U",
-            &args.user,
-            "-d",
-            &args.dbname,
-        ])
         .args([
             "-v",
             &format!("skus={skus}"),
@@ -212,17 +213,9 @@ fn one(
     let (skus, stock) = workload.data();
     let logs = tempfile::tempdir()?;
     let threads = clients.min(std::thread::available_parallelism().map_or(2, |n| n.get() as u32));
-    let mut cmd = Command::new(args.pg_bin.join("pgbench"));
+    let mut cmd = pg_tool(args, "pgbench");
     cmd.env("PGOPTIONS", format!("-c synchronous_commit={sync}"))
-        .args([
-            "-n",
-            "-h",
-            &args.host,
-            "-p",
-            &args.port.to_string(),
-            "-U",
-            &args.user,
-        ])
+        .arg("-n")
         .args(["-c", &clients.to_string(), "-j", &threads.to_string()])
         .args(["-D", &format!("skus={skus}")])
         .arg("-f")
@@ -233,7 +226,6 @@ fn one(
         Workload::Flash => cmd.args(["-t", "1"]),
         _ => cmd.args(["-T", &args.duration.to_string()]),
     };
-    cmd.arg(&args.dbname);
     let output = cmd.output()?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -242,7 +234,7 @@ fn one(
     let latencies = transaction_latencies(logs.path())?;
 
     // The check: the ledger, the stock and the orders must agree.
-    let mut client = connect(args, &args.dbname)?;
+    let mut client = connect(args)?;
     let row = client.query_one(
         "SELECT (SELECT count(*) FROM wms.customer_orders WHERE order_status = 'Fulfilled'), \
                 (SELECT sum(quantity_on_hand)::bigint FROM wms.inventory), \
