@@ -8,6 +8,7 @@ use pgrx::AnyNumeric;
 
 use crate::catalogue::ensure_known;
 use crate::errors::{required, WmsError};
+use crate::plans::col;
 
 const STOCK_AS_OF_SQL: &str = include_str!("../sql/stock_as_of.sql");
 const SALES_ROLLING_AVERAGE_SQL: &str = include_str!("../sql/sales_rolling_average.sql");
@@ -63,32 +64,23 @@ fn wms_sales_rolling_average(
         .raise();
     }
     ensure_known(Some(product_id), warehouse_id).unwrap_or_else(|e| e.raise());
-    let rows = Spi::connect(|client| {
-        client
-            .select(
-                SALES_ROLLING_AVERAGE_SQL,
-                None,
-                &[
-                    product_id.into(),
-                    days.into(),
-                    warehouse_id.into(),
-                    until.into(),
-                ],
+    TableIterator::new(crate::plans::rows(
+        SALES_ROLLING_AVERAGE_SQL,
+        &[
+            product_id.into(),
+            days.into(),
+            warehouse_id.into(),
+            until.into(),
+        ],
+        "sales rolling average",
+        |row| {
+            (
+                col::<Date>(row, 1),
+                col::<i64>(row, 2),
+                col::<AnyNumeric>(row, 3),
             )
-            .unwrap_or_else(|e| panic!("wms: sales rolling average query failed: {e}"))
-            .map(|row| {
-                (
-                    row.get::<Date>(1).ok().flatten().expect("a day"),
-                    row.get::<i64>(2).ok().flatten().expect("units, coalesced"),
-                    row.get::<AnyNumeric>(3)
-                        .ok()
-                        .flatten()
-                        .expect("an average over at least one day"),
-                )
-            })
-            .collect::<Vec<_>>()
-    });
-    TableIterator::new(rows)
+        },
+    ))
 }
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -69,3 +69,21 @@ pub fn opt_col<T: FromDatum + IntoDatum>(row: &SpiHeapTupleData<'_>, ordinal: us
     row.get::<T>(ordinal)
         .unwrap_or_else(|e| panic!("wms: cannot read column {ordinal}: {e}"))
 }
+
+/// Run a read-only statement in the caller's snapshot (no kept plan: the
+/// analytics and reports plan with their arguments' values) and turn each
+/// row into `T`; `what` names it in the error.
+pub fn rows<T>(
+    sql: &str,
+    args: &[DatumWithOid<'_>],
+    what: &str,
+    row: impl Fn(&SpiHeapTupleData<'_>) -> T,
+) -> Vec<T> {
+    pgrx::spi::Spi::connect(|client| {
+        client
+            .select(sql, None, args)
+            .unwrap_or_else(|e| panic!("wms: {what} query failed: {e}"))
+            .map(|r| row(&r))
+            .collect()
+    })
+}

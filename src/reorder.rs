@@ -96,30 +96,24 @@ fn wms_reorder_hints(
     ),
 > {
     ensure_known(product_id, warehouse_id).unwrap_or_else(|e| e.raise());
-    let rows = Spi::connect(|client| {
-        client
-            .select(
-                REORDER_HINTS_SQL,
-                None,
-                &[product_id.into(), warehouse_id.into()],
+    TableIterator::new(plans::rows(
+        REORDER_HINTS_SQL,
+        &[product_id.into(), warehouse_id.into()],
+        "reorder hints",
+        |row| {
+            (
+                col(row, 1),
+                col(row, 2),
+                col(row, 3),
+                col(row, 4),
+                col(row, 5),
+                col(row, 6),
+                col(row, 7),
+                opt_col(row, 8),
+                col(row, 9),
             )
-            .unwrap_or_else(|e| panic!("wms: reorder hints query failed: {e}"))
-            .map(|row| {
-                (
-                    col(&row, 1),
-                    col(&row, 2),
-                    col(&row, 3),
-                    col(&row, 4),
-                    col(&row, 5),
-                    col(&row, 6),
-                    col(&row, 7),
-                    opt_col(&row, 8),
-                    col(&row, 9),
-                )
-            })
-            .collect::<Vec<_>>()
-    });
-    TableIterator::new(rows)
+        },
+    ))
 }
 
 #[cfg(any(test, feature = "pg_test"))]

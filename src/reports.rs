@@ -7,7 +7,7 @@ use pgrx::prelude::*;
 use pgrx::AnyNumeric;
 
 use crate::errors::{required, WmsError};
-use crate::plans::{col, opt_col};
+use crate::plans::{col, opt_col, rows};
 
 const STOCK_BY_WAREHOUSE_SQL: &str = include_str!("../sql/stock_by_warehouse.sql");
 const MOVEMENTS_SQL: &str = include_str!("../sql/movements.sql");
@@ -43,22 +43,6 @@ fn page_size(size: Option<i32>) -> i64 {
         ));
     }
     i64::from(size)
-}
-
-/// Run a read-only report statement and turn each row into `T`.
-fn rows<T>(
-    sql: &str,
-    args: &[pgrx::datum::DatumWithOid<'_>],
-    what: &str,
-    row: impl Fn(&pgrx::spi::SpiHeapTupleData<'_>) -> T,
-) -> Vec<T> {
-    Spi::connect(|client| {
-        client
-            .select(sql, None, args)
-            .unwrap_or_else(|e| panic!("wms: {what} query failed: {e}"))
-            .map(|r| row(&r))
-            .collect()
-    })
 }
 
 /// The key (time, id) of the row a page continues after, read with `sql`;
