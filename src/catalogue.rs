@@ -2,7 +2,6 @@
 
 use pgrx::pg_sys::BuiltinOid::*;
 use pgrx::prelude::*;
-use pgrx::spi::SpiHeapTupleData;
 
 use crate::errors::{not_blank, required, writable, WmsError, WmsResult};
 use crate::plans::{self, col, Statement};
@@ -31,7 +30,7 @@ pub static KNOWN: Statement = Statement {
 
 /// 23503 unless both columns of a [`KNOWN`] row are true.
 pub fn known(
-    row: &SpiHeapTupleData<'_>,
+    row: &plans::Row<'_>,
     product_id: Option<i64>,
     warehouse_id: Option<i64>,
 ) -> WmsResult<()> {
@@ -48,18 +47,14 @@ pub fn known(
 
 /// [`KNOWN`] for a function that only reads, in its own snapshot.
 pub fn ensure_known(product_id: Option<i64>, warehouse_id: Option<i64>) -> WmsResult<()> {
-    Spi::connect(|client| {
-        let row = client
-            .select(
-                KNOWN.sql,
-                Some(1),
-                &[product_id.into(), warehouse_id.into()],
-            )
-            .unwrap_or_else(|e| panic!("wms: catalogue lookup failed: {e}"))
-            .next()
-            .expect("EXISTS returns one row");
-        known(&row, product_id, warehouse_id)
-    })
+    plans::rows(
+        KNOWN.sql,
+        &[product_id.into(), warehouse_id.into()],
+        "catalogue lookup",
+        |row| known(row, product_id, warehouse_id),
+    )
+    .pop()
+    .expect("EXISTS returns one row")
 }
 
 /// Insert a catalogue row; an existing key raises 23505 naming it.

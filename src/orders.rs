@@ -11,7 +11,7 @@ use crate::errors::{
     not_blank, positive_quantity, required, writable, Shortage, WmsError, WmsResult,
 };
 use crate::plans::{self, col, opt_col, Statement};
-use crate::stock::{self, Applied, Cause, Change, ItemKey, Lines, Missing};
+use crate::stock::{self, Applied, Cause, Change, ItemKey, Lines};
 
 /// More lines than this in one order is refused (22023).
 pub const MAX_ORDER_LINES: usize = 1000;
@@ -353,29 +353,23 @@ fn place_order(
             }
         }
 
-        plans::prepare(client, &[&INSERT_ORDER]);
-        let locked = stock::lock_items(
-            client,
-            request.lines.iter().map(|(item, _)| item),
-            Missing::Skip,
-        )?;
-        let shortages: Vec<Shortage> = request
-            .lines
-            .iter()
-            .filter(|&(item, quantity)| locked.available(item) < quantity)
-            .map(|((product_id, warehouse_id), requested)| Shortage {
-                product_id,
-                warehouse_id,
-                requested,
-                available: locked.available((product_id, warehouse_id)),
-            })
-            .collect();
+        // Refused on what a snapshot shows, without queueing for the rows;
+        // otherwise on what the rows show under their locks.
+        let mut shortages = stock::short_in_snapshot(client, &request.lines)?;
+        let mut locked = None;
+        if shortages.is_empty() {
+            plans::prepare(client, &[&INSERT_ORDER]);
+            let rows = stock::lock_lines(client, &request.lines)?;
+            shortages = rows.short().to_vec();
+            locked = Some(rows);
+        }
         if !shortages.is_empty() {
             return match on_shortage {
                 OnShortage::Reject => Ok(Outcome::unavailable(shortages)),
                 OnShortage::Error => Err(WmsError::InsufficientStock { shortages }),
             };
         }
+        let locked = locked.expect("the rows are locked when no line is short");
 
         let (status, ttl) = match request.intent {
             Intent::Take => ("Fulfilled", None),
@@ -804,6 +798,28 @@ mod tests {
         );
         assert_eq!(written(), before);
         assert_eq!(on_hand(p, w), Some(5));
+    }
+
+    #[pg_test]
+    fn test_orders_hold_their_items_queue() {
+        let (p, w) = item("queue", 1);
+        // pg_locks shows the queue of each item a call changed, until the
+        // end of the transaction: an advisory lock on (product, warehouse).
+        let queues = || {
+            count(&format!(
+                "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() \
+                   AND classid = {p} AND objid = {w} AND objsubid = {} AND mode = 'ExclusiveLock' AND granted",
+                crate::stock::QUEUE_LOCK_CLASS
+            ))
+        };
+        assert_eq!(queues(), 0);
+        // Refused on what the snapshot shows: it never joined the queue.
+        let (_, status, _) = place(&format!("'c', {p}, {w}, 2"));
+        assert_eq!(status, "Unavailable");
+        assert_eq!(queues(), 0);
+        let (_, status, _) = place(&format!("'c', {p}, {w}, 1"));
+        assert_eq!(status, "Fulfilled");
+        assert_eq!(queues(), 1);
     }
 
     #[pg_test]

@@ -1,12 +1,20 @@
 //! Statements the extension runs through SPI, each parsed and planned once
 //! per backend and kept (`SPI_keepplan`) for the backend's lifetime.
+//!
+//! Kept statements have a generic plan, built when they are prepared: a
+//! caller prepares what it will run before it takes any lock (see
+//! [`prepare`]), so no backend plans while it holds an item's queue, not
+//! even on its first call (PostgreSQL would otherwise plan each statement
+//! afresh on its first five executions).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::ffi::{c_char, CString};
+use std::marker::PhantomData;
 
 use pgrx::datum::DatumWithOid;
-use pgrx::pg_sys::{BuiltinOid, PgOid};
-use pgrx::spi::{OwnedPreparedStatement, SpiClient, SpiHeapTupleData, SpiTupleTable};
+use pgrx::pg_sys::{self, BuiltinOid};
+use pgrx::spi::SpiClient;
 use pgrx::{FromDatum, IntoDatum};
 
 /// A statement and the types of its parameters.
@@ -15,59 +23,168 @@ pub struct Statement {
     pub params: &'static [BuiltinOid],
 }
 
+/// A kept plan: it lives as long as the backend.
+#[derive(Clone, Copy)]
+struct Kept(pg_sys::SPIPlanPtr);
+
 thread_local! {
     // Keyed by the address of the statement's text: every Statement is a
-    // `static`, so the address identifies it. Plans live as long as the
-    // backend, so leaking them is their natural lifetime.
-    static KEPT: RefCell<HashMap<usize, &'static OwnedPreparedStatement>> = RefCell::new(HashMap::new());
+    // `static`, so the address identifies it.
+    static KEPT: RefCell<HashMap<usize, Kept>> = RefCell::new(HashMap::new());
 }
 
-fn kept(client: &SpiClient<'_>, stmt: &'static Statement) -> &'static OwnedPreparedStatement {
+fn kept(stmt: &'static Statement) -> Kept {
     let key = stmt.sql.as_ptr() as usize;
     if let Some(plan) = KEPT.with(|k| k.borrow().get(&key).copied()) {
         return plan;
     }
-    let oids: Vec<PgOid> = stmt.params.iter().map(|o| PgOid::BuiltIn(*o)).collect();
-    let plan = client
-        .prepare_mut(stmt.sql, &oids)
-        .unwrap_or_else(|e| panic!("wms: cannot prepare statement: {e}\n{}", stmt.sql))
-        .keep();
-    let plan: &'static OwnedPreparedStatement = Box::leak(Box::new(plan));
+    let sql = CString::new(stmt.sql).expect("statement text has no NUL");
+    let mut oids: Vec<pg_sys::Oid> = stmt.params.iter().map(|o| o.value()).collect();
+    // SAFETY: called inside an SPI connection (every caller holds a
+    // SpiClient); errors are raised by PostgreSQL and unwind.
+    let plan = unsafe {
+        let plan = pg_sys::SPI_prepare_cursor(
+            sql.as_ptr(),
+            oids.len() as i32,
+            oids.as_mut_ptr(),
+            pg_sys::CURSOR_OPT_GENERIC_PLAN as i32,
+        );
+        if plan.is_null() {
+            let code = pg_sys::SPI_result;
+            panic!(
+                "wms: cannot prepare statement (SPI code {code}):\n{}",
+                stmt.sql
+            );
+        }
+        assert_eq!(pg_sys::SPI_keepplan(plan), 0, "wms: SPI_keepplan failed");
+        // Build the generic plan now, and leave it in the plan's cache.
+        let generic = pg_sys::SPI_plan_get_cached_plan(plan);
+        if !generic.is_null() {
+            pg_sys::ReleaseCachedPlan(generic, pg_sys::CurrentResourceOwner);
+        }
+        Kept(plan)
+    };
     KEPT.with(|k| k.borrow_mut().insert(key, plan));
     plan
 }
 
-/// Plan statements now, so that a caller about to take row locks does not
-/// parse and plan while holding them (a backend's first call).
-pub fn prepare(client: &SpiClient<'_>, stmts: &[&'static Statement]) {
+/// Parse and plan statements now, so that a caller about to take locks
+/// does not do it while holding them.
+pub fn prepare(_client: &SpiClient<'_>, stmts: &[&'static Statement]) {
     for stmt in stmts {
-        kept(client, stmt);
+        kept(stmt);
     }
 }
 
-/// Run a kept statement. Statements are prepared as writers, so each one
-/// sees a fresh snapshot under READ COMMITTED (what a waiter on a lock
-/// needs in order to see the winner's committed rows).
+/// One row of a statement's result, valid while the SPI connection is.
+pub struct Row<'conn> {
+    tuple: pg_sys::HeapTuple,
+    desc: pg_sys::TupleDesc,
+    _conn: PhantomData<&'conn ()>,
+}
+
+/// The rows a statement returned.
+pub struct Rows<'conn> {
+    table: *mut pg_sys::SPITupleTable,
+    next: usize,
+    _conn: PhantomData<&'conn ()>,
+}
+
+impl<'conn> Rows<'conn> {
+    /// The result of the statement SPI just ran.
+    fn of_last() -> Self {
+        Rows {
+            // SAFETY: set by the SPI call that just returned.
+            table: unsafe { pg_sys::SPI_tuptable },
+            next: 0,
+            _conn: PhantomData,
+        }
+    }
+}
+
+impl<'conn> Iterator for Rows<'conn> {
+    type Item = Row<'conn>;
+
+    fn next(&mut self) -> Option<Row<'conn>> {
+        if self.table.is_null() {
+            return None;
+        }
+        // SAFETY: the table stays allocated until SPI_finish, which the
+        // 'conn lifetime outlives; `next` is bounded by numvals.
+        unsafe {
+            let table = &*self.table;
+            if self.next >= table.numvals as usize {
+                return None;
+            }
+            let tuple = *table.vals.add(self.next);
+            self.next += 1;
+            Some(Row {
+                tuple,
+                desc: table.tupdesc,
+                _conn: PhantomData,
+            })
+        }
+    }
+}
+
+/// Datums and null flags of arguments, as SPI takes them.
+fn datums(args: &[DatumWithOid<'_>]) -> (Vec<pg_sys::Datum>, Vec<c_char>) {
+    args.iter()
+        .map(|a| match a.datum() {
+            Some(d) => (d.sans_lifetime(), b' ' as c_char),
+            None => (pg_sys::Datum::from(0usize), b'n' as c_char),
+        })
+        .unzip()
+}
+
+/// Run a kept statement. It runs as a writer, so each one sees a fresh
+/// snapshot under READ COMMITTED (what a waiter on a lock needs in order
+/// to see the winner's committed rows).
 pub fn run<'conn>(
-    client: &mut SpiClient<'conn>,
+    _client: &mut SpiClient<'conn>,
     stmt: &'static Statement,
     args: &[DatumWithOid<'_>],
-) -> SpiTupleTable<'conn> {
-    let plan = kept(client, stmt);
-    client
-        .update(plan, None, args)
-        .unwrap_or_else(|e| panic!("wms: statement failed: {e}\n{}", stmt.sql))
+) -> Rows<'conn> {
+    let plan = kept(stmt);
+    assert_eq!(
+        args.len(),
+        stmt.params.len(),
+        "wms: wrong number of arguments for:\n{}",
+        stmt.sql
+    );
+    let (mut values, nulls) = datums(args);
+    // SAFETY: inside an SPI connection, with one value and flag per parameter.
+    let rc = unsafe {
+        pg_sys::SPI_tuptable = std::ptr::null_mut();
+        pg_sys::SPI_execute_plan(plan.0, values.as_mut_ptr(), nulls.as_ptr(), false, 0)
+    };
+    if rc < 0 {
+        panic!("wms: statement failed (SPI code {rc}):\n{}", stmt.sql);
+    }
+    Rows::of_last()
 }
 
 /// Column `ordinal` (1-based) of a row, which the statement guarantees is NOT NULL.
-pub fn col<T: FromDatum + IntoDatum>(row: &SpiHeapTupleData<'_>, ordinal: usize) -> T {
+pub fn col<T: FromDatum + IntoDatum>(row: &Row<'_>, ordinal: usize) -> T {
     opt_col(row, ordinal).unwrap_or_else(|| panic!("wms: unexpected NULL in column {ordinal}"))
 }
 
 /// Column `ordinal` (1-based) of a row, possibly NULL.
-pub fn opt_col<T: FromDatum + IntoDatum>(row: &SpiHeapTupleData<'_>, ordinal: usize) -> Option<T> {
-    row.get::<T>(ordinal)
-        .unwrap_or_else(|e| panic!("wms: cannot read column {ordinal}: {e}"))
+pub fn opt_col<T: FromDatum + IntoDatum>(row: &Row<'_>, ordinal: usize) -> Option<T> {
+    // SAFETY: the row and its descriptor belong to a live SPI result; the
+    // ordinal is checked against the descriptor, the type by try_from_datum.
+    unsafe {
+        let natts = (*row.desc).natts as usize;
+        assert!(
+            (1..=natts).contains(&ordinal),
+            "wms: no column {ordinal} in a row of {natts}"
+        );
+        let mut isnull = false;
+        let datum = pg_sys::SPI_getbinval(row.tuple, row.desc, ordinal as i32, &mut isnull);
+        let oid = pg_sys::SPI_gettypeid(row.desc, ordinal as i32);
+        T::try_from_datum(datum, isnull, oid)
+            .unwrap_or_else(|e| panic!("wms: cannot read column {ordinal}: {e}"))
+    }
 }
 
 /// Run a read-only statement in the caller's snapshot (no kept plan: the
@@ -77,13 +194,32 @@ pub fn rows<T>(
     sql: &str,
     args: &[DatumWithOid<'_>],
     what: &str,
-    row: impl Fn(&SpiHeapTupleData<'_>) -> T,
+    row: impl Fn(&Row<'_>) -> T,
 ) -> Vec<T> {
-    pgrx::spi::Spi::connect(|client| {
-        client
-            .select(sql, None, args)
-            .unwrap_or_else(|e| panic!("wms: {what} query failed: {e}"))
-            .map(|r| row(&r))
-            .collect()
+    let text = CString::new(sql).expect("statement text has no NUL");
+    let mut types: Vec<pg_sys::Oid> = args.iter().map(|a| a.oid()).collect();
+    let (mut values, nulls) = datums(args);
+    pgrx::spi::Spi::connect(|_client| {
+        // SAFETY: inside the SPI connection just opened, with one type,
+        // value and flag per argument. Like pgrx's own select, it runs
+        // read-only (in the caller's snapshot) until the transaction has
+        // written something, and then sees those writes.
+        let rc = unsafe {
+            let read_only = pg_sys::GetCurrentTransactionIdIfAny() == pg_sys::InvalidTransactionId;
+            pg_sys::SPI_tuptable = std::ptr::null_mut();
+            pg_sys::SPI_execute_with_args(
+                text.as_ptr(),
+                args.len() as i32,
+                types.as_mut_ptr(),
+                values.as_mut_ptr(),
+                nulls.as_ptr(),
+                read_only,
+                0,
+            )
+        };
+        if rc < 0 {
+            panic!("wms: {what} query failed (SPI code {rc})");
+        }
+        Rows::of_last().map(|r| row(&r)).collect()
     })
 }

@@ -1,20 +1,28 @@
 //! The one door for stock: every change of on hand or reserved passes
 //! through [`lock_items`] and then [`apply`].
 //!
-//! Lock order, written once: inventory rows are locked one at a time in
-//! ascending (product_id, warehouse_id) order, each at most once per call.
-//! Any two wms calls therefore request the rows they share in the same
-//! order, so they queue behind each other instead of deadlocking. An
-//! idempotency key, when there is one, is locked before any row.
+//! Lock order, written once:
+//! 1. the idempotency key, when there is one (orders.rs);
+//! 2. the queue lock of each item ([`join_queues`]), in tag order;
+//! 3. the inventory rows, one at a time in ascending (product_id,
+//!    warehouse_id) order, each at most once per call.
+//!
+//! Any two wms calls request the locks they share in the same order, so
+//! they wait behind each other instead of deadlocking. A call holds the
+//! queues of all its items before it touches a row, so wms calls never
+//! pile up on a row lock (PostgreSQL wakes every waiter of a row lock when
+//! it is released, and that herd is what collapses throughput on a hot
+//! item); only a writer outside wms can make a call wait on a row.
 
 use std::collections::BTreeMap;
 
 use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
+use pgrx::pg_sys;
 use pgrx::pg_sys::BuiltinOid::*;
 use pgrx::spi::SpiClient;
 
 use crate::catalogue;
-use crate::errors::{WmsError, WmsResult};
+use crate::errors::{Shortage, WmsError, WmsResult};
 use crate::plans::{self, col, opt_col, Statement};
 
 /// (product_id, warehouse_id): one inventory row.
@@ -60,7 +68,8 @@ impl Lines {
     }
 }
 
-/// An inventory row as it stands under this transaction's lock.
+/// An inventory row as it stands under this transaction's lock, or as a
+/// snapshot sees it.
 #[derive(Debug, Clone, Copy)]
 pub struct LockedItem {
     pub on_hand: i64,
@@ -86,13 +95,22 @@ pub enum Missing {
     Skip,
 }
 
-/// Rows this transaction holds locked; only [`lock_items`] makes one, so
-/// [`apply`] cannot be reached without taking the locks first.
+/// Rows this transaction holds locked; only [`lock_items`] and
+/// [`lock_lines`] make one, so [`apply`] cannot be reached without taking
+/// the locks first.
 pub struct Locked {
     rows: BTreeMap<ItemKey, LockedItem>,
+    /// Lines ([`lock_lines`]) that are short of stock; when there is one,
+    /// the items after it were read, not locked.
+    short: Vec<Shortage>,
 }
 
 impl Locked {
+    /// The lines short of stock, each with what is available.
+    pub fn short(&self) -> &[Shortage] {
+        &self.short
+    }
+
     /// The locked row of an item; `None` when it has no inventory row (skipped).
     pub fn get(&self, item: ItemKey) -> Option<LockedItem> {
         self.rows.get(&item).copied()
@@ -149,8 +167,9 @@ pub fn bounded_wait<R>(client: &mut SpiClient<'_>, f: impl FnOnce(&mut SpiClient
 
 static LOCK_ROW: Statement = Statement {
     sql: "SELECT quantity_on_hand, quantity_reserved FROM wms.inventory \
-          WHERE product_id = $1 AND warehouse_id = $2 FOR NO KEY UPDATE",
-    params: &[INT8OID, INT8OID],
+          WHERE product_id = $1 AND warehouse_id = $2 \
+            AND quantity_on_hand - quantity_reserved >= $3 FOR NO KEY UPDATE",
+    params: &[INT8OID, INT8OID, INT8OID],
 };
 
 static CREATE_ROW: Statement = Statement {
@@ -175,15 +194,76 @@ pub fn check_item_exists(
     catalogue::known(&row, Some(product_id), Some(warehouse_id))
 }
 
-// Reserved quantity of an item held by expired, unreleased reservations.
-// Stable while the item's row is locked: reserving needs that lock.
-static EXPIRED_HELD: Statement = Statement {
-    sql: "SELECT COALESCE(SUM(oi.quantity), 0)::bigint \
-            FROM wms.order_items oi JOIN wms.customer_orders o ON o.order_id = oi.order_id \
-           WHERE oi.product_id = $1 AND oi.warehouse_id = $2 AND oi.holding \
-             AND o.order_status = 'Pending' AND o.expires_at <= now()",
-    params: &[INT8OID, INT8OID],
+// Inventory rows of items as the statement's snapshot sees them, without
+// a lock: on hand, reserved, and the part of reserved held by expired,
+// unreleased reservations (stable while the row is locked: reserving needs
+// that lock).
+static PEEK: Statement = Statement {
+    sql: "SELECT i.product_id, i.warehouse_id, i.quantity_on_hand, i.quantity_reserved, \
+                 CASE WHEN i.quantity_reserved = 0 THEN 0 ELSE ( \
+                     SELECT COALESCE(SUM(oi.quantity), 0)::bigint \
+                       FROM wms.order_items oi JOIN wms.customer_orders o ON o.order_id = oi.order_id \
+                      WHERE oi.product_id = i.product_id AND oi.warehouse_id = i.warehouse_id \
+                        AND oi.holding AND o.order_status = 'Pending' AND o.expires_at <= now()) END \
+            FROM unnest($1::bigint[], $2::bigint[]) AS l(product_id, warehouse_id) \
+            JOIN wms.inventory i ON i.product_id = l.product_id AND i.warehouse_id = l.warehouse_id",
+    params: &[INT8ARRAYOID, INT8ARRAYOID],
 };
+
+/// The inventory rows of `items` that exist, as a fresh snapshot sees them.
+fn peek(
+    client: &mut SpiClient<'_>,
+    items: impl Iterator<Item = ItemKey>,
+) -> BTreeMap<ItemKey, LockedItem> {
+    let (products, warehouses): (Vec<i64>, Vec<i64>) = items.unzip();
+    plans::run(client, &PEEK, &[products.into(), warehouses.into()])
+        .map(|row| {
+            (
+                (col(&row, 1), col(&row, 2)),
+                LockedItem {
+                    on_hand: col(&row, 3),
+                    reserved: col(&row, 4),
+                    expired: col(&row, 5),
+                },
+            )
+        })
+        .collect()
+}
+
+/// The lines that a fresh snapshot shows short of stock, read without
+/// waiting for any lock: an order can be refused on them alone (the
+/// stock it lacks was not there when it looked), so on sell-out buyers
+/// are answered at once instead of queueing. An item with no inventory
+/// row has nothing available; an unknown one raises 23503. Empty when
+/// every line looks available.
+pub fn short_in_snapshot(client: &mut SpiClient<'_>, lines: &Lines) -> WmsResult<Vec<Shortage>> {
+    let seen = peek(client, lines.iter().map(|(item, _)| item));
+    let mut short = Vec::new();
+    for (item, need) in lines.iter() {
+        let available = match seen.get(&item) {
+            Some(row) => row.available(),
+            None => {
+                check_item_exists(client, item)?;
+                0
+            }
+        };
+        short.extend(shortage(item, need, available));
+    }
+    Ok(short)
+}
+
+fn shortage(
+    (product_id, warehouse_id): ItemKey,
+    requested: i64,
+    available: i64,
+) -> Option<Shortage> {
+    (available < requested).then_some(Shortage {
+        product_id,
+        warehouse_id,
+        requested,
+        available,
+    })
+}
 
 static RELEASE_EXPIRED: Statement = Statement {
     sql: "UPDATE wms.order_items oi SET holding = false \
@@ -194,15 +274,78 @@ static RELEASE_EXPIRED: Statement = Statement {
     params: &[INT8OID, INT8OID],
 };
 
-fn lock_row(client: &mut SpiClient<'_>, (p, w): ItemKey) -> Option<LockedItem> {
-    let (on_hand, reserved) = plans::run(client, &LOCK_ROW, &[p.into(), w.into()])
+/// `objsubid` of the queue locks in pg_locks ("WM"): apart from the 1 and
+/// 2 of pg_advisory_lock's two key forms.
+pub const QUEUE_LOCK_CLASS: u16 = 0x574d;
+
+/// How long a wait in a queue goes before PostgreSQL checks it for a
+/// deadlock, unless deadlock_timeout is longer (milliseconds).
+const QUEUE_DEADLOCK_TIMEOUT_MS: i32 = 10_000;
+
+/// The queue lock of an item: an advisory lock on (product_id,
+/// warehouse_id), each truncated to 32 bits (ids that differ only above
+/// that share a queue, which costs waiting, never correctness).
+fn queue_tag((p, w): (u32, u32)) -> pg_sys::LOCKTAG {
+    pg_sys::LOCKTAG {
+        // SAFETY: set once at backend start, before any function call.
+        locktag_field1: unsafe { pg_sys::MyDatabaseId }.to_u32(),
+        locktag_field2: p,
+        locktag_field3: w,
+        locktag_field4: QUEUE_LOCK_CLASS,
+        locktag_type: pg_sys::LockTagType::LOCKTAG_ADVISORY as u8,
+        locktag_lockmethodid: pg_sys::USER_LOCKMETHOD as u8,
+    }
+}
+
+/// Puts deadlock_timeout back when dropped, on error as well.
+struct DeadlockTimeout(i32);
+
+impl Drop for DeadlockTimeout {
+    fn drop(&mut self) {
+        // SAFETY: this backend's own setting, written back as it was.
+        unsafe { pg_sys::DeadlockTimeout = self.0 }
+    }
+}
+
+/// Join the queues of `items` until the end of the transaction, in the
+/// order of their tags. The lock manager grants a queue to one waiter at
+/// a time, in arrival order, so a wms call reaches an inventory row only
+/// when the call before it has committed, and never waits on the row
+/// lock of another wms call. Waits honour lock_timeout.
+///
+/// Waits that are a deadlock are still found, after
+/// [`QUEUE_DEADLOCK_TIMEOUT_MS`] rather than deadlock_timeout: a thousand
+/// callers on one item would otherwise each run PostgreSQL's deadlock
+/// check after a second, and each check walks the whole queue while it
+/// holds every lock-manager lock, stalling the server for seconds.
+fn join_queues(items: &[ItemKey]) {
+    let mut keys: Vec<(u32, u32)> = items.iter().map(|&(p, w)| (p as u32, w as u32)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    // SAFETY: this backend's setting, read and restored (by the guard)
+    // around waits that cannot run any other code in this backend.
+    let _restore = unsafe {
+        let configured = pg_sys::DeadlockTimeout;
+        pg_sys::DeadlockTimeout = configured.max(QUEUE_DEADLOCK_TIMEOUT_MS);
+        DeadlockTimeout(configured)
+    };
+    for key in keys {
+        // SAFETY: a valid tag; an error (timeout, deadlock, cancel) is
+        // raised by the lock manager and unwinds like any other.
+        unsafe {
+            pg_sys::LockAcquire(&queue_tag(key), pg_sys::ExclusiveLock as i32, false, false);
+        }
+    }
+}
+
+/// Lock an item's row if it has at least `need` available before expired
+/// holds are counted (`i64::MIN`: whatever it has).
+fn lock_row(client: &mut SpiClient<'_>, (p, w): ItemKey, need: i64) -> Option<LockedItem> {
+    let (on_hand, reserved) = plans::run(client, &LOCK_ROW, &[p.into(), w.into(), need.into()])
         .next()
         .map(|row| (col::<i64>(&row, 1), col::<i64>(&row, 2)))?;
     let expired = if reserved > 0 {
-        let row = plans::run(client, &EXPIRED_HELD, &[p.into(), w.into()])
-            .next()
-            .expect("SUM returns one row");
-        col::<i64>(&row, 1)
+        peek(client, [(p, w)].into_iter())[&(p, w)].expired
     } else {
         0
     };
@@ -220,40 +363,82 @@ pub fn lock_items(
     items: impl IntoIterator<Item = ItemKey>,
     missing: Missing,
 ) -> WmsResult<Locked> {
-    plans::prepare(client, &[&LOCK_ROW, &EXPIRED_HELD, &APPLY]);
-    let mut items: Vec<ItemKey> = items.into_iter().collect();
-    items.sort_unstable();
-    items.dedup();
-    bounded_wait(client, |client| lock_sorted(client, items, missing))
+    lock(
+        client,
+        items.into_iter().map(|item| (item, i64::MIN)),
+        missing,
+    )
+}
+
+/// Lock the rows of an order's lines while each has its quantity
+/// available. At the first short line the order cannot go ahead: that
+/// line and the ones after it are read, not locked, so that a buyer who
+/// comes too late holds no row lock and writes nothing (its transaction
+/// gets no xid, and its commit waits for no WAL flush). Items without a
+/// row are short, unknown ones raise 23503.
+pub fn lock_lines(client: &mut SpiClient<'_>, lines: &Lines) -> WmsResult<Locked> {
+    lock(client, lines.iter(), Missing::Skip)
+}
+
+fn lock(
+    client: &mut SpiClient<'_>,
+    needs: impl Iterator<Item = (ItemKey, i64)>,
+    missing: Missing,
+) -> WmsResult<Locked> {
+    plans::prepare(client, &[&LOCK_ROW, &PEEK, &APPLY, &NOTIFY]);
+    let mut needs: Vec<(ItemKey, i64)> = needs.collect();
+    needs.sort_unstable();
+    needs.dedup_by_key(|(item, _)| *item);
+    bounded_wait(client, |client| lock_sorted(client, needs, missing))
 }
 
 fn lock_sorted(
     client: &mut SpiClient<'_>,
-    items: Vec<ItemKey>,
+    needs: Vec<(ItemKey, i64)>,
     missing: Missing,
 ) -> WmsResult<Locked> {
-    let mut rows = BTreeMap::new();
-    for item in items {
-        let row = match lock_row(client, item) {
-            Some(row) => Some(row),
+    let items: Vec<ItemKey> = needs.iter().map(|(item, _)| *item).collect();
+    join_queues(&items);
+    let mut locked = Locked {
+        rows: BTreeMap::new(),
+        short: Vec::new(),
+    };
+    for (item, need) in needs {
+        let going_ahead = locked.short.is_empty();
+        if going_ahead {
+            if let Some(row) = lock_row(client, item, need) {
+                locked.rows.insert(item, row);
+                continue;
+            }
+        }
+        // Not enough before expired holds are counted, or not going ahead.
+        let available = match peek(client, [item].into_iter()).get(&item) {
+            Some(seen) => seen.available(),
             None => {
                 check_item_exists(client, item)?;
-                match missing {
-                    Missing::Skip => None,
-                    Missing::Create => {
-                        // A concurrent creator of the same row makes this
-                        // wait for its commit; the lock below then sees it.
-                        plans::run(client, &CREATE_ROW, &[item.0.into(), item.1.into()]);
-                        Some(lock_row(client, item).expect("inventory row exists after create"))
-                    }
+                if missing == Missing::Create && going_ahead {
+                    // A concurrent creator of the same row makes this
+                    // wait for its commit; the lock below then sees it.
+                    plans::run(client, &CREATE_ROW, &[item.0.into(), item.1.into()]);
+                    let row = lock_row(client, item, need);
+                    locked
+                        .rows
+                        .insert(item, row.expect("inventory row exists after create"));
+                    continue;
                 }
+                0
             }
         };
-        if let Some(row) = row {
-            rows.insert(item, row);
+        if let Some(short) = shortage(item, need, available) {
+            locked.short.push(short);
+        } else if going_ahead {
+            // Enough once expired holds are counted: lock it as it is.
+            if let Some(row) = lock_row(client, item, i64::MIN) {
+                locked.rows.insert(item, row);
+            }
         }
     }
-    Ok(Locked { rows })
+    Ok(locked)
 }
 
 /// One change of one locked row.
@@ -361,7 +546,7 @@ pub fn apply(
         if on_hand < 0 || reserved < 0 || reserved > on_hand {
             // What the change takes from what is available.
             return Err(WmsError::InsufficientStock {
-                shortages: vec![crate::errors::Shortage {
+                shortages: vec![Shortage {
                     product_id: p,
                     warehouse_id: w,
                     requested: change.reserved - change.on_hand,
