@@ -802,7 +802,15 @@ mod tests {
 
     #[pg_test]
     fn test_orders_hold_their_items_queue() {
-        let (p, w) = item("queue", 1);
+        // One unit stocked the way a bulk load does, not through the door,
+        // so this transaction has not joined the item's queue yet.
+        let (p, w) = item("queue", 0);
+        Spi::run(&format!(
+            "INSERT INTO wms.inventory (product_id, warehouse_id, quantity_on_hand) VALUES ({p}, {w}, 1); \
+             INSERT INTO wms.stock_movements (product_id, warehouse_id, quantity_change, reason, balance_after) \
+             VALUES ({p}, {w}, 1, 'Purchase Order', 1)"
+        ))
+        .unwrap();
         // pg_locks shows the queue of each item a call changed, until the
         // end of the transaction: an advisory lock on (product, warehouse).
         let queues = || {
