@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::{Cell, Target, VARIANTS};
+use crate::{Args, Cell, Target, VARIANTS};
 
 fn cell<'a>(
     cells: &'a [Cell],
@@ -36,16 +36,23 @@ pub fn markdown(
     cells: &[Cell],
     targets: &[Target],
     machine: &serde_json::Value,
-    duration: u32,
-    repeats: u32,
+    args: &Args,
 ) -> Result<String, std::fmt::Error> {
+    let Args {
+        repeats,
+        duration,
+        warmup,
+        flash_rate,
+        ..
+    } = args;
     let mut md = String::new();
     writeln!(md, "# Benchmark results\n")?;
     writeln!(
         md,
         "Written by `bash scripts/bench.sh` (README.md, \"Benchmark\", describes the variants and the checks). \
-         Each figure is the median of {repeats} runs ({duration} s each for the steady workloads), \
-         variants interleaved; a run whose check failed has no figure. Machine: `{machine}`.\n"
+         Each figure is the median of {repeats} runs, variants interleaved; a run whose check failed has no figure. \
+         A steady run lasts {duration} s and is measured after its first {warmup} s, once every new connection \
+         has made its first call; flash-sale buyers arrive at {flash_rate} a second. Machine: `{machine}`.\n"
     )?;
     writeln!(md, "![successful orders per second](throughput.svg)\n")?;
     writeln!(md, "## Targets (synchronous_commit on)\n")?;
@@ -53,7 +60,7 @@ pub fn markdown(
     for t in targets {
         writeln!(
             md,
-            "| {} | {} | >= {} | {} |",
+            "| {} | {} | {} | {} |",
             t.name,
             t.measured.map_or("-".to_string(), |m| format!("{m:.2}")),
             t.goal,
@@ -111,9 +118,11 @@ pub fn markdown(
         writeln!(md, "\n## Flash sale, 100 units, one attempt per buyer\n")?;
         writeln!(
             md,
-            "Drain: first sale to last. Latency of the buyers who got a unit (winners) and of those who did not (losers), p50 / p99 in ms.\n"
+            "Drain: from the first buyer's arrival to the last sale. Latency (from arrival) of the buyers who got a unit \
+             (winners), of those who did not (losers), and of the losers who arrived after the last unit was sold \
+             (after sell-out: how many, p50 / p99), p50 / p99 in ms.\n"
         )?;
-        writeln!(md, "| buyers | synchronous_commit | variant | drain ms | winners | losers |\n|---|---|---|---|---|---|")?;
+        writeln!(md, "| buyers | synchronous_commit | variant | drain ms | winners | losers | after sell-out |\n|---|---|---|---|---|---|---|")?;
         let mut buyers: Vec<u32> = cells
             .iter()
             .filter(|c| c.workload == "flash")
@@ -128,18 +137,21 @@ pub fn markdown(
                         continue;
                     };
                     if c.orders_per_s.is_none() {
-                        writeln!(md, "| {n} | {sync} | {v} | {} | | |", c.check)?;
+                        writeln!(md, "| {n} | {sync} | {v} | {} | | | |", c.check)?;
                         continue;
                     }
                     let f = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.0}"));
                     writeln!(
                         md,
-                        "| {n} | {sync} | {v} | {} | {} / {} | {} / {} |",
+                        "| {n} | {sync} | {v} | {} | {} / {} | {} / {} | {}: {} / {} |",
                         f(c.drain_ms),
                         f(c.winners_p50_ms),
                         f(c.winners_p99_ms),
                         f(c.losers_p50_ms),
-                        f(c.losers_p99_ms)
+                        f(c.losers_p99_ms),
+                        f(c.late_buyers),
+                        f(c.late_p50_ms),
+                        f(c.late_p99_ms)
                     )?;
                 }
             }

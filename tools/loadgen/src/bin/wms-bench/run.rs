@@ -1,7 +1,7 @@
 //! One pgbench run: reset the data, drive a variant, read pgbench's answer
 //! and per-transaction log, check the database.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 use std::process::Command;
 
@@ -69,7 +69,12 @@ pub struct Run {
     pub winners_p99_ms: Option<f64>,
     pub losers_p50_ms: Option<f64>,
     pub losers_p99_ms: Option<f64>,
-    /// Flash sale: first sale to last sale.
+    /// Flash sale: buyers who arrived after the last unit was sold, and
+    /// their latency.
+    pub late_buyers: Option<u64>,
+    pub late_p50_ms: Option<f64>,
+    pub late_p99_ms: Option<f64>,
+    /// Flash sale: from the first buyer's arrival to the last sale.
     pub drain_ms: Option<f64>,
     /// "pass", "oversold: ...", or "fail: ..."
     pub check: String,
@@ -174,19 +179,39 @@ fn parse_summary(out: &str) -> Result<(u64, u64, f64), String> {
     Ok((transactions, failed, tps))
 }
 
-/// (client_id, latency in microseconds) of every successful transaction
-/// in pgbench's per-transaction logs (`--log`) under `dir`.
-fn transaction_latencies(dir: &Path) -> Result<Vec<(u32, u64)>, std::io::Error> {
+/// One transaction of pgbench's per-transaction log (`--log`).
+struct Transaction {
+    client: u32,
+    /// From its start (its scheduled start under --rate) to its end.
+    latency_us: u64,
+    /// When it ended, in microseconds since the epoch.
+    end_us: u64,
+}
+
+impl Transaction {
+    fn start_us(&self) -> u64 {
+        self.end_us - self.latency_us
+    }
+}
+
+/// Every successful transaction in the logs under `dir`.
+fn logged_transactions(dir: &Path) -> Result<Vec<Transaction>, std::io::Error> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let text = std::fs::read_to_string(entry?.path())?;
         for line in text.lines() {
-            let mut f = line.split_whitespace();
-            let (Some(client), Some(_txn), Some(time)) = (f.next(), f.next(), f.next()) else {
-                continue;
-            };
-            if let (Ok(client), Ok(us)) = (client.parse(), time.parse()) {
-                out.push((client, us));
+            // client_id transaction_no time script_no time_epoch time_us [schedule_lag]
+            let f: Vec<u64> = line
+                .split_whitespace()
+                .take(6)
+                .map_while(|x| x.parse().ok())
+                .collect();
+            if let [client, _, latency_us, _, s, us] = f[..] {
+                out.push(Transaction {
+                    client: client as u32,
+                    latency_us,
+                    end_us: s * 1_000_000 + us,
+                });
             }
         }
     }
@@ -223,7 +248,8 @@ fn one(
         .arg("--log")
         .arg(format!("--log-prefix={}/tx", logs.path().display()));
     match workload {
-        Workload::Flash => cmd.args(["-t", "1"]),
+        // One attempt per buyer, arriving at --flash-rate a second.
+        Workload::Flash => cmd.args(["-t", "1", "-R", &args.flash_rate.to_string()]),
         _ => cmd.args(["-T", &args.duration.to_string()]),
     };
     let output = cmd.output()?;
@@ -231,7 +257,7 @@ fn one(
     let stderr = String::from_utf8_lossy(&output.stderr);
     let (transactions, failed, tps) =
         parse_summary(&stdout).map_err(|e| format!("{variant}: {e}\n{stderr}"))?;
-    let latencies = transaction_latencies(logs.path())?;
+    let logged = logged_transactions(logs.path())?;
 
     // The check: the ledger, the stock and the orders must agree.
     let mut client = connect(args)?;
@@ -240,14 +266,11 @@ fn one(
                 (SELECT sum(quantity_on_hand)::bigint FROM wms.inventory), \
                 (SELECT sum(quantity_change)::bigint FROM wms.stock_movements), \
                 (SELECT count(*) FROM wms.inventory WHERE quantity_on_hand < 0), \
-                (SELECT count(*) FROM wms_verify()), \
-                (SELECT extract(epoch FROM max(movement_time) - min(movement_time)) * 1000 \
-                   FROM wms.stock_movements WHERE reason = 'Sale')::float8",
+                (SELECT count(*) FROM wms_verify())",
         &[],
     )?;
     let (fulfilled, on_hand, ledger, negative, violations): (i64, i64, i64, i64, i64) =
         (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4));
-    let drain_ms: Option<f64> = row.get(5);
     let sold = skus * stock - on_hand;
     let mut problems = Vec::new();
     if fulfilled != sold {
@@ -297,20 +320,37 @@ fn one(
     } else {
         HashSet::new()
     };
-    let by_client: HashMap<u32, Vec<u64>> =
-        latencies.iter().fold(HashMap::new(), |mut m, (c, us)| {
-            m.entry(*c).or_default().push(*us);
-            m
-        });
-    let winners = &winners;
-    let of = |want_winner: bool| {
-        by_client
-            .iter()
-            .filter(move |(c, _)| winners.contains(c) == want_winner)
-            .flat_map(|(_, v)| v.iter().copied())
-    };
-    let all = || latencies.iter().map(|(_, us)| *us);
     let flash = workload == Workload::Flash;
+    let first_start = logged.iter().map(Transaction::start_us).min().unwrap_or(0);
+    let last_end = logged.iter().map(|t| t.end_us).max().unwrap_or(0);
+    // A flash sale: sold out when the last winner had its answer.
+    let sold_out = logged
+        .iter()
+        .filter(|t| winners.contains(&t.client))
+        .map(|t| t.end_us)
+        .max();
+    // A steady run is measured after --warmup seconds, once the new
+    // connections have made their first calls (loaded the library, planned
+    // their statements): the transactions that end in that window.
+    let window_start = first_start + args.warmup as u64 * 1_000_000;
+    let measured: Vec<&Transaction> = logged
+        .iter()
+        .filter(|t| flash || t.end_us >= window_start)
+        .collect();
+    let latencies = |keep: &dyn Fn(&Transaction) -> bool| -> Vec<u64> {
+        measured
+            .iter()
+            .filter(|t| keep(t))
+            .map(|t| t.latency_us)
+            .collect()
+    };
+    let all = latencies(&|_| true);
+    let winners_lat = latencies(&|t| winners.contains(&t.client));
+    let losers_lat = latencies(&|t| !winners.contains(&t.client));
+    let late_lat =
+        latencies(&|t| !winners.contains(&t.client) && sold_out.is_some_and(|s| t.start_us() > s));
+    let drain_ms = sold_out.map(|s| (s - first_start) as f64 / 1000.0);
+    let q = |v: &[u64], p: f64| flash.then(|| percentile(v.iter().copied(), p)).flatten();
     Ok(Run {
         workload: workload.name().to_string(),
         variant: variant.to_string(),
@@ -321,22 +361,27 @@ fn one(
         failed_transactions: failed,
         tps,
         fulfilled,
-        // A flash sale's rate is that of its drain (first sale to last);
-        // a steady run's, pgbench's rate times the share that sold.
+        // A flash sale's rate is that of its drain; a steady run's, the
+        // transactions that ended in the measured window over its length,
+        // times the share of transactions that sold.
         orders_per_s: match (passed, flash, drain_ms) {
             (true, true, Some(ms)) if ms > 0.0 => Some(fulfilled as f64 * 1000.0 / ms),
-            (true, false, _) if transactions > 0 => {
-                Some(tps * fulfilled as f64 / transactions as f64)
-            }
+            (true, false, _) if transactions > 0 && last_end > window_start => Some(
+                measured.len() as f64 * 1e6 / (last_end - window_start) as f64 * fulfilled as f64
+                    / transactions as f64,
+            ),
             _ => None,
         },
-        p50_ms: percentile(all(), 0.50),
-        p95_ms: percentile(all(), 0.95),
-        p99_ms: percentile(all(), 0.99),
-        winners_p50_ms: flash.then(|| percentile(of(true), 0.50)).flatten(),
-        winners_p99_ms: flash.then(|| percentile(of(true), 0.99)).flatten(),
-        losers_p50_ms: flash.then(|| percentile(of(false), 0.50)).flatten(),
-        losers_p99_ms: flash.then(|| percentile(of(false), 0.99)).flatten(),
+        p50_ms: percentile(all.iter().copied(), 0.50),
+        p95_ms: percentile(all.iter().copied(), 0.95),
+        p99_ms: percentile(all.iter().copied(), 0.99),
+        winners_p50_ms: q(&winners_lat, 0.50),
+        winners_p99_ms: q(&winners_lat, 0.99),
+        losers_p50_ms: q(&losers_lat, 0.50),
+        losers_p99_ms: q(&losers_lat, 0.99),
+        late_buyers: flash.then_some(late_lat.len() as u64),
+        late_p50_ms: q(&late_lat, 0.50),
+        late_p99_ms: q(&late_lat, 0.99),
         drain_ms: if flash { drain_ms } else { None },
         check,
     })
