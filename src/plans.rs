@@ -33,6 +33,34 @@ thread_local! {
     static KEPT: RefCell<HashMap<usize, Kept>> = RefCell::new(HashMap::new());
 }
 
+/// enable_seqscan off while it lives (then as it was, on error as well).
+///
+/// Every kept statement finds its rows by key. Planned while a table is
+/// tiny (a new database, a single hot item), a generic plan would read it
+/// whole instead, and keep doing so for the backend's lifetime as dead
+/// row versions pile up under load: a hot item's page then holds
+/// thousands of them.
+struct NoSeqScan(bool);
+
+impl NoSeqScan {
+    fn new() -> Self {
+        // SAFETY: this backend's own setting, read and restored by Drop
+        // around planning only.
+        unsafe {
+            let was = pg_sys::enable_seqscan;
+            pg_sys::enable_seqscan = false;
+            NoSeqScan(was)
+        }
+    }
+}
+
+impl Drop for NoSeqScan {
+    fn drop(&mut self) {
+        // SAFETY: see new().
+        unsafe { pg_sys::enable_seqscan = self.0 }
+    }
+}
+
 fn kept(stmt: &'static Statement) -> Kept {
     let key = stmt.sql.as_ptr() as usize;
     if let Some(plan) = KEPT.with(|k| k.borrow().get(&key).copied()) {
@@ -58,6 +86,7 @@ fn kept(stmt: &'static Statement) -> Kept {
         }
         assert_eq!(pg_sys::SPI_keepplan(plan), 0, "wms: SPI_keepplan failed");
         // Build the generic plan now, and leave it in the plan's cache.
+        let _restore = NoSeqScan::new();
         let generic = pg_sys::SPI_plan_get_cached_plan(plan);
         if !generic.is_null() {
             pg_sys::ReleaseCachedPlan(generic, pg_sys::CurrentResourceOwner);
