@@ -42,15 +42,16 @@ pub struct Args {
     /// Where the results go
     #[arg(long, default_value = "bench/results")]
     pub out: PathBuf,
-    /// Seconds per steady run
+    /// Seconds per steady run, plus one per 50 clients
     #[arg(long, default_value_t = 8)]
     pub duration: u32,
-    /// Seconds at the start of a steady run that are not measured: the
-    /// new connections' first calls
+    /// Seconds at the start of a steady run that are not measured (nor
+    /// before every client has finished its first transaction): the new
+    /// connections' first calls
     #[arg(long, default_value_t = 3)]
     pub warmup: u32,
     /// Flash sale: buyers arriving per second
-    #[arg(long, default_value_t = 500)]
+    #[arg(long, default_value_t = 200)]
     pub flash_rate: u32,
     /// Times every cell runs (variants interleaved within each round)
     #[arg(long, default_value_t = 3)]

@@ -51,8 +51,9 @@ pub fn markdown(
         md,
         "Written by `bash scripts/bench.sh` (README.md, \"Benchmark\", describes the variants and the checks). \
          Each figure is the median of {repeats} runs, variants interleaved; a run whose check failed has no figure. \
-         A steady run lasts {duration} s and is measured after its first {warmup} s, once every new connection \
-         has made its first call; flash-sale buyers arrive at {flash_rate} a second. Machine: `{machine}`.\n"
+         A steady run lasts {duration} s plus one per 50 clients, and is measured after its first {warmup} s \
+         and once every client has finished its first transaction (the new connections' first calls); \
+         flash-sale buyers arrive at {flash_rate} a second. Machine: `{machine}`.\n"
     )?;
     writeln!(md, "![successful orders per second](throughput.svg)\n")?;
     writeln!(md, "## Targets (synchronous_commit on)\n")?;

@@ -1,7 +1,7 @@
 //! One pgbench run: reset the data, drive a variant, read pgbench's answer
 //! and per-transaction log, check the database.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::process::Command;
 
@@ -250,7 +250,8 @@ fn one(
     match workload {
         // One attempt per buyer, arriving at --flash-rate a second.
         Workload::Flash => cmd.args(["-t", "1", "-R", &args.flash_rate.to_string()]),
-        _ => cmd.args(["-T", &args.duration.to_string()]),
+        // More connections take longer to warm up: a second more per 50.
+        _ => cmd.args(["-T", &(args.duration + clients / 50).to_string()]),
     };
     let output = cmd.output()?;
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -329,10 +330,22 @@ fn one(
         .filter(|t| winners.contains(&t.client))
         .map(|t| t.end_us)
         .max();
-    // A steady run is measured after --warmup seconds, once the new
-    // connections have made their first calls (loaded the library, planned
-    // their statements): the transactions that end in that window.
-    let window_start = first_start + args.warmup as u64 * 1_000_000;
+    // A steady run is measured once the new connections have made their
+    // first calls (loaded the library, planned their statements, filled
+    // their caches): after --warmup seconds, and after every client's first
+    // transaction if each had one; the transactions that end in that window.
+    let mut first_done: HashMap<u32, u64> = HashMap::new();
+    for t in &logged {
+        let e = first_done.entry(t.client).or_insert(t.end_us);
+        *e = (*e).min(t.end_us);
+    }
+    let all_warm = (first_done.len() == clients as usize)
+        .then(|| first_done.values().copied().max())
+        .flatten()
+        .unwrap_or(0);
+    let window_start = (first_start + args.warmup as u64 * 1_000_000)
+        .max(all_warm)
+        .min(last_end.saturating_sub(1_000_000));
     let measured: Vec<&Transaction> = logged
         .iter()
         .filter(|t| flash || t.end_us >= window_start)
