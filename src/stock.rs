@@ -1,5 +1,6 @@
 //! The one door for stock: every change of on hand or reserved passes
-//! through [`lock_items`] and then [`apply`].
+//! through [`lock_items`] (or, for an order's lines, [`lock_lines`]) and
+//! then [`apply`].
 //!
 //! Lock order, written once:
 //! 1. the idempotency key, when there is one (orders.rs);
