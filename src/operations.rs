@@ -3,9 +3,7 @@
 
 use pgrx::prelude::*;
 
-use crate::errors::{
-    not_blank, positive_quantity, required, writable, Shortage, WmsError, WmsResult,
-};
+use crate::errors::{not_blank, positive_quantity, required, writable, WmsError, WmsResult};
 use crate::stock::{self, Cause, Change, Missing};
 
 fn adjust(product_id: i64, warehouse_id: i64, counted: i64, reason: &str) -> WmsResult<i64> {
@@ -89,15 +87,9 @@ fn transfer(
     Spi::connect_mut(|client| {
         // Both rows in lock order, whichever way the stock moves.
         let locked = stock::lock_items(client, [source, target], Missing::Create)?;
-        let available = locked.available(source);
-        if available < quantity {
+        if let Some(short) = stock::shortage(source, quantity, locked.available(source)) {
             return Err(WmsError::InsufficientStock {
-                shortages: vec![Shortage {
-                    product_id,
-                    warehouse_id: from,
-                    requested: quantity,
-                    available,
-                }],
+                shortages: vec![short],
             });
         }
         let reference = format!("transfer from warehouse {from} to warehouse {to}");

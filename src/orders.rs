@@ -42,6 +42,14 @@ impl OnShortage {
             }),
         }
     }
+
+    /// The answer to an order some of whose lines are short.
+    fn refuse(self, shortages: Vec<Shortage>) -> WmsResult<Outcome> {
+        match self {
+            OnShortage::Reject => Ok(Outcome::unavailable(shortages)),
+            OnShortage::Error => Err(WmsError::InsufficientStock { shortages }),
+        }
+    }
 }
 
 /// What an order does with the stock it asks for.
@@ -355,21 +363,15 @@ fn place_order(
 
         // Refused on what a snapshot shows, without queueing for the rows;
         // otherwise on what the rows show under their locks.
-        let mut shortages = stock::short_in_snapshot(client, &request.lines)?;
-        let mut locked = None;
-        if shortages.is_empty() {
-            plans::prepare(client, &[&INSERT_ORDER]);
-            let rows = stock::lock_lines(client, &request.lines)?;
-            shortages = rows.short().to_vec();
-            locked = Some(rows);
-        }
+        let shortages = stock::short_in_snapshot(client, &request.lines)?;
         if !shortages.is_empty() {
-            return match on_shortage {
-                OnShortage::Reject => Ok(Outcome::unavailable(shortages)),
-                OnShortage::Error => Err(WmsError::InsufficientStock { shortages }),
-            };
+            return on_shortage.refuse(shortages);
         }
-        let locked = locked.expect("the rows are locked when no line is short");
+        plans::prepare(client, &[&INSERT_ORDER]);
+        let locked = stock::lock_lines(client, &request.lines)?;
+        if !locked.short().is_empty() {
+            return on_shortage.refuse(locked.short().to_vec());
+        }
 
         let (status, ttl) = match request.intent {
             Intent::Take => ("Fulfilled", None),

@@ -253,7 +253,9 @@ pub fn short_in_snapshot(client: &mut SpiClient<'_>, lines: &Lines) -> WmsResult
     Ok(short)
 }
 
-fn shortage(
+/// The shortage of a line that needs `requested` of an item with
+/// `available`; `None` when there is enough.
+pub fn shortage(
     (product_id, warehouse_id): ItemKey,
     requested: i64,
     available: i64,
