@@ -235,6 +235,7 @@ fn one(
     round: u32,
 ) -> Result<Run, Box<dyn std::error::Error>> {
     reset(args, workload)?;
+    let flash = workload == Workload::Flash;
     let (skus, stock) = workload.data();
     let logs = tempfile::tempdir()?;
     let threads = clients.min(std::thread::available_parallelism().map_or(2, |n| n.get() as u32));
@@ -288,7 +289,7 @@ fn one(
     if violations > 0 {
         problems.push(format!("wms_verify() {violations} rows"));
     }
-    if workload == Workload::Flash && fulfilled != stock.min(clients as i64) {
+    if flash && fulfilled != stock.min(clients as i64) {
         problems.push(format!(
             "{fulfilled} Fulfilled of {} possible",
             stock.min(clients as i64)
@@ -299,7 +300,7 @@ fn one(
     }
     let check = if problems.is_empty() {
         "pass".to_string()
-    } else if fulfilled > sold || (workload == Workload::Flash && fulfilled > stock) {
+    } else if fulfilled > sold || (flash && fulfilled > stock) {
         format!("oversold: {}", problems.join("; "))
     } else {
         format!("fail: {}", problems.join("; "))
@@ -308,7 +309,7 @@ fn one(
 
     // Winners and losers of a flash sale, by the client id in the
     // customer's name.
-    let winners: HashSet<u32> = if workload == Workload::Flash {
+    let winners: HashSet<u32> = if flash {
         client
             .query(
                 "SELECT substr(customer_name, 7)::int FROM wms.customer_orders \
@@ -321,7 +322,6 @@ fn one(
     } else {
         HashSet::new()
     };
-    let flash = workload == Workload::Flash;
     let first_start = logged.iter().map(Transaction::start_us).min().unwrap_or(0);
     let last_end = logged.iter().map(|t| t.end_us).max().unwrap_or(0);
     // A flash sale: sold out when the last winner had its answer.
@@ -362,6 +362,7 @@ fn one(
     let losers_lat = latencies(&|t| !winners.contains(&t.client));
     let late_lat =
         latencies(&|t| !winners.contains(&t.client) && sold_out.is_some_and(|s| t.start_us() > s));
+    // None unless a flash sale: only a flash sale has winners.
     let drain_ms = sold_out.map(|s| (s - first_start) as f64 / 1000.0);
     let q = |v: &[u64], p: f64| flash.then(|| percentile(v.iter().copied(), p)).flatten();
     Ok(Run {
@@ -395,7 +396,7 @@ fn one(
         late_buyers: flash.then_some(late_lat.len() as u64),
         late_p50_ms: q(&late_lat, 0.50),
         late_p99_ms: q(&late_lat, 0.99),
-        drain_ms: if flash { drain_ms } else { None },
+        drain_ms,
         check,
     })
 }
