@@ -33,19 +33,21 @@ thread_local! {
     static KEPT: RefCell<HashMap<usize, Kept>> = RefCell::new(HashMap::new());
 }
 
-/// enable_seqscan off while it lives (then as it was, on error as well).
+/// enable_seqscan off while it lives (then as it was, on error as well):
+/// while a kept statement is planned, and while it runs, since the
+/// foreign-key checks it fires plan their own lookups then (on their
+/// first calls in a backend).
 ///
-/// Every kept statement finds its rows by key. Planned while a table is
-/// tiny (a new database, a single hot item), a generic plan would read it
-/// whole instead, and keep doing so for the backend's lifetime as dead
-/// row versions pile up under load: a hot item's page then holds
-/// thousands of them.
+/// Every one of these statements and checks finds its rows by key.
+/// Planned while a table is tiny (a new database, a single hot item), a
+/// plan would read the table whole instead, and keep doing so for the
+/// backend's lifetime as dead row versions pile up under load: a hot
+/// item's page then holds thousands of them.
 struct NoSeqScan(bool);
 
 impl NoSeqScan {
     fn new() -> Self {
-        // SAFETY: this backend's own setting, read and restored by Drop
-        // around planning only.
+        // SAFETY: this backend's own setting, read and restored by Drop.
         unsafe {
             let was = pg_sys::enable_seqscan;
             pg_sys::enable_seqscan = false;
@@ -182,6 +184,7 @@ pub fn run<'conn>(
         stmt.sql
     );
     let (mut values, nulls) = datums(args);
+    let _restore = NoSeqScan::new();
     // SAFETY: inside an SPI connection, with one value and flag per parameter.
     let rc = unsafe {
         pg_sys::SPI_tuptable = std::ptr::null_mut();
