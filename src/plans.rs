@@ -5,7 +5,8 @@
 //! caller prepares what it will run before it takes any lock (see
 //! [`prepare`]), so no backend plans while it holds an item's queue, not
 //! even on its first call (PostgreSQL would otherwise plan each statement
-//! afresh on its first five executions).
+//! afresh on its first five executions). They are planned, and run, with
+//! enable_seqscan off (`NoSeqScan`).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
