@@ -1,5 +1,5 @@
 -- wms_available_to_sell($1 product, $2 warehouse or NULL for all): the
 -- wms.available_to_sell view's available, summed.
-SELECT COALESCE(SUM(available), 0)::bigint
+SELECT COALESCE(pg_catalog.sum(available), 0)::bigint
   FROM wms.available_to_sell
  WHERE product_id = $1 AND ($2::bigint IS NULL OR warehouse_id = $2)

@@ -2,9 +2,9 @@
 -- filter NULL for all): per reason, the ledger rows recorded in [$1, $2)
 -- and the units they brought in and took out.
 SELECT m.reason,
-       count(*) AS movements,
-       COALESCE(SUM(m.quantity_change) FILTER (WHERE m.quantity_change > 0), 0) AS units_in,
-       COALESCE(-SUM(m.quantity_change) FILTER (WHERE m.quantity_change < 0), 0) AS units_out
+       pg_catalog.count(*) AS movements,
+       COALESCE(pg_catalog.sum(m.quantity_change) FILTER (WHERE m.quantity_change > 0), 0) AS units_in,
+       COALESCE(-pg_catalog.sum(m.quantity_change) FILTER (WHERE m.quantity_change < 0), 0) AS units_out
   FROM wms.stock_movements m
  WHERE m.movement_time >= $1 AND m.movement_time < $2
    AND ($3::bigint IS NULL OR m.product_id = $3)

@@ -7,7 +7,7 @@ SELECT o.order_id, o.customer_name, o.order_status, o.created_at, o.updated_at, 
        l.lines, l.units
   FROM wms.customer_orders o
  CROSS JOIN LATERAL (
-       SELECT count(*) AS lines, COALESCE(SUM(oi.quantity), 0) AS units
+       SELECT pg_catalog.count(*) AS lines, COALESCE(pg_catalog.sum(oi.quantity), 0) AS units
          FROM wms.order_items oi
         WHERE oi.order_id = o.order_id) l
  WHERE o.created_at >= $1 AND o.created_at < $2

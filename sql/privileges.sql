@@ -28,4 +28,4 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.wms_movement_summary(timestamptz, timestamptz, bigint, bigint),
     @extschema@.wms_orders(timestamptz, timestamptz, text, bigint, integer)
 FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION wms.refuse_change() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION wms.refuse_change(), wms.refuse_ddl(), wms.updating_extension() FROM PUBLIC;

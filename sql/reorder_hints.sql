@@ -12,7 +12,7 @@
 --                             (a month of demand on top of the safety
 --                             stock); otherwise 0.
 WITH sales AS (
-    SELECT m.product_id, m.warehouse_id, -SUM(m.quantity_change) AS units
+    SELECT m.product_id, m.warehouse_id, -pg_catalog.sum(m.quantity_change) AS units
       FROM wms.stock_movements m
      WHERE m.order_id IS NOT NULL
        AND ($1::bigint IS NULL OR m.product_id = $1)
@@ -30,8 +30,8 @@ WITH sales AS (
        AND ($2::bigint IS NULL OR a.warehouse_id = $2)
 )
 SELECT product_id, warehouse_id, on_hand, available, reorder_point, safety_stock,
-       round(units / 30, 4) AS avg_daily_sales,
-       CASE WHEN units > 0 THEN round(available::numeric * 30 / units, 1) END AS days_of_cover,
+       pg_catalog.round(units / 30, 4) AS avg_daily_sales,
+       CASE WHEN units > 0 THEN pg_catalog.round(available::numeric * 30 / units, 1) END AS days_of_cover,
        CASE WHEN available <= reorder_point
             THEN LEAST(GREATEST(reorder_point, safety_stock + units) - available,
                        9223372036854775807)::bigint

@@ -8,9 +8,9 @@
 -- returned averages a full $2 days.
 WITH days AS (
     SELECT d::date AS day
-      FROM generate_series($4::date - (2 * $2 - 2), $4::date, interval '1 day') AS d
+      FROM pg_catalog.generate_series($4::date - (2 * $2 - 2), $4::date, interval '1 day') AS d
 ), sales AS (
-    SELECT m.movement_time::date AS day, -SUM(m.quantity_change)::bigint AS units
+    SELECT m.movement_time::date AS day, -pg_catalog.sum(m.quantity_change)::bigint AS units
       FROM wms.stock_movements m
      WHERE m.product_id = $1
        AND ($3::bigint IS NULL OR m.warehouse_id = $3)
@@ -21,7 +21,7 @@ WITH days AS (
 ), daily AS (
     SELECT d.day,
            COALESCE(s.units, 0) AS units_sold,
-           AVG(COALESCE(s.units, 0)) OVER (ORDER BY d.day ROWS BETWEEN $2 - 1 PRECEDING AND CURRENT ROW)
+           pg_catalog.avg(COALESCE(s.units, 0)) OVER (ORDER BY d.day ROWS BETWEEN $2 - 1 PRECEDING AND CURRENT ROW)
                AS rolling_avg
       FROM days d
       LEFT JOIN sales s USING (day)

@@ -2,6 +2,18 @@
 -- Every change of stock goes through the extension's functions; the CHECK
 -- constraints below are the last line of defence, not the mechanism.
 
+-- wms reads every text argument as UTF-8: in a database of another
+-- encoding (SQL_ASCII included) a text could hold bytes that are not.
+DO $$
+BEGIN
+    IF pg_catalog.getdatabaseencoding() <> 'UTF8' THEN
+        RAISE EXCEPTION 'wms needs a database whose encoding is UTF8, not %', pg_catalog.getdatabaseencoding()
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Create the database with ENCODING ''UTF8'' (and TEMPLATE template0).';
+    END IF;
+END
+$$;
+
 CREATE SCHEMA wms;
 COMMENT ON SCHEMA wms IS 'wms: inventory data (products, warehouses, inventory, orders, ledger)';
 
@@ -141,7 +153,7 @@ CREATE INDEX order_status_history_order_idx ON wms.order_status_history (order_i
 -- trigger refuses UPDATE, DELETE and TRUNCATE, and fires in every
 -- session_replication_role (ENABLE ALWAYS). Restores load with INSERT/COPY.
 CREATE FUNCTION wms.refuse_change() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RAISE EXCEPTION 'wms.% is append-only: % is not allowed', TG_TABLE_NAME, TG_OP
         USING ERRCODE = 'insufficient_privilege',

@@ -3,10 +3,10 @@
 -- live reservations and available, summed over its items as
 -- wms.available_to_sell counts them; warehouses holding nothing give zeros.
 SELECT w.warehouse_id, w.code, w.name,
-       COUNT(a.product_id) FILTER (WHERE a.on_hand > 0) AS products_in_stock,
-       COALESCE(SUM(a.on_hand), 0) AS on_hand,
-       COALESCE(SUM(a.allocated), 0) AS allocated,
-       COALESCE(SUM(a.available), 0) AS available
+       pg_catalog.count(a.product_id) FILTER (WHERE a.on_hand > 0) AS products_in_stock,
+       COALESCE(pg_catalog.sum(a.on_hand), 0) AS on_hand,
+       COALESCE(pg_catalog.sum(a.allocated), 0) AS allocated,
+       COALESCE(pg_catalog.sum(a.available), 0) AS available
   FROM wms.warehouses w
   LEFT JOIN wms.available_to_sell a ON a.warehouse_id = w.warehouse_id
  WHERE $1::bigint IS NULL OR w.warehouse_id = $1

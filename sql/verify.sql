@@ -1,17 +1,17 @@
 -- The invariants wms_verify() checks; a row is a violation.
 WITH ledger AS (
-    SELECT product_id, warehouse_id, SUM(quantity_change)::bigint AS total
+    SELECT product_id, warehouse_id, pg_catalog.sum(quantity_change)::bigint AS total
     FROM wms.stock_movements
     GROUP BY product_id, warehouse_id
 ), pending AS (
-    SELECT oi.product_id, oi.warehouse_id, SUM(oi.quantity)::bigint AS total
+    SELECT oi.product_id, oi.warehouse_id, pg_catalog.sum(oi.quantity)::bigint AS total
     FROM wms.order_items oi
     WHERE oi.holding
     GROUP BY oi.product_id, oi.warehouse_id
 ), fulfilled_lines AS (
     SELECT oi.order_id, oi.product_id, oi.warehouse_id, oi.quantity,
-           COALESCE(SUM(m.quantity_change) FILTER (WHERE m.quantity_change < 0), 0)::bigint AS taken,
-           COUNT(m.movement_id) FILTER (WHERE m.quantity_change < 0) AS outbound_rows
+           COALESCE(pg_catalog.sum(m.quantity_change) FILTER (WHERE m.quantity_change < 0), 0)::bigint AS taken,
+           pg_catalog.count(m.movement_id) FILTER (WHERE m.quantity_change < 0) AS outbound_rows
     FROM wms.order_items oi
     JOIN wms.customer_orders o ON o.order_id = oi.order_id AND o.order_status = 'Fulfilled'
     LEFT JOIN wms.stock_movements m
@@ -19,7 +19,7 @@ WITH ledger AS (
     GROUP BY oi.order_id, oi.product_id, oi.warehouse_id, oi.quantity
 ), running AS (
     SELECT product_id, warehouse_id, movement_id, balance_after,
-           SUM(quantity_change) OVER (PARTITION BY product_id, warehouse_id ORDER BY movement_id)::bigint AS running_total
+           pg_catalog.sum(quantity_change) OVER (PARTITION BY product_id, warehouse_id ORDER BY movement_id)::bigint AS running_total
     FROM wms.stock_movements
 )
 -- 1. on hand = sum of the ledger

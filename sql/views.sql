@@ -4,12 +4,12 @@
 -- reads this view, and orders decide on the same rule (stock.rs).
 CREATE VIEW wms.available_to_sell AS
 WITH pending_allocations AS (
-    SELECT oi.product_id, oi.warehouse_id, SUM(oi.quantity)::bigint AS allocated
+    SELECT oi.product_id, oi.warehouse_id, pg_catalog.sum(oi.quantity)::bigint AS allocated
     FROM wms.order_items oi
     JOIN wms.customer_orders o ON o.order_id = oi.order_id
     WHERE o.order_status = 'Pending'
       AND oi.holding
-      AND (o.expires_at IS NULL OR o.expires_at > now())
+      AND (o.expires_at IS NULL OR o.expires_at > pg_catalog.now())
     GROUP BY oi.product_id, oi.warehouse_id
 )
 SELECT i.product_id,

@@ -16,6 +16,32 @@ const SALES_ROLLING_AVERAGE_SQL: &str = include_str!("../sql/sales_rolling_avera
 /// A rolling average spans 1 day to 10 years.
 const MAX_DAYS: i32 = 3660;
 
+/// The days (since 2000-01-01) a rolling average's calendar may cover: a
+/// day's start must be a timestamptz in every time zone, so one day is
+/// kept clear of timestamptz's range (4714-11-24 BC to 294276-12-31) at
+/// each end.
+const FIRST_DAY: i32 = -2_451_545 + 1;
+const LAST_DAY: i32 = 106_751_983 - 2;
+
+/// The calendar of a rolling average of `days` days ending `until` reads
+/// from `2 * days - 2` days before `until` to the start of the day after
+/// it; both ends must be dates a timestamptz can hold (22023 otherwise,
+/// before any work: `'infinity'` would be a calendar without end).
+fn check_window(days: i32, until: Date) {
+    let first = i64::from(until.to_pg_epoch_days()) - 2 * i64::from(days) + 2;
+    let last = i64::from(until.to_pg_epoch_days()) + 1;
+    if !until.is_finite() || first < i64::from(FIRST_DAY) || last > i64::from(LAST_DAY) {
+        let earliest = Date::saturating_from_raw(FIRST_DAY + 2 * days - 2);
+        let latest = Date::saturating_from_raw(LAST_DAY - 1);
+        WmsError::InvalidParameter {
+            message: format!(
+                "until must be a date from {earliest} to {latest} for a window of {days} days, got {until}"
+            ),
+        }
+        .raise();
+    }
+}
+
 /// The quantity on hand of an item at instant `at`, from the ledger.
 #[pg_extern(stable, parallel_safe, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
@@ -28,12 +54,14 @@ fn wms_stock_as_of(
     let warehouse_id = required(warehouse_id, "warehouse_id");
     let at = required(at, "at");
     ensure_known(Some(product_id), Some(warehouse_id)).unwrap_or_else(|e| e.raise());
-    Spi::get_one_with_args::<i64>(
+    crate::plans::rows(
         STOCK_AS_OF_SQL,
         &[product_id.into(), warehouse_id.into(), at.into()],
+        "stock as of",
+        |row| col::<i64>(row, 1),
     )
-    .unwrap_or_else(|e| panic!("wms: stock as of query failed: {e}"))
-    .expect("the balance is coalesced")
+    .pop()
+    .expect("the balance is one row")
 }
 
 /// Units sold per day over the `days` days ending `until`, with the
@@ -63,6 +91,7 @@ fn wms_sales_rolling_average(
         }
         .raise();
     }
+    check_window(days, until);
     ensure_known(Some(product_id), warehouse_id).unwrap_or_else(|e| e.raise());
     TableIterator::new(crate::plans::rows(
         SALES_ROLLING_AVERAGE_SQL,

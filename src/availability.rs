@@ -6,6 +6,7 @@ use pgrx::prelude::*;
 
 use crate::catalogue::ensure_known;
 use crate::errors::required;
+use crate::plans::{self, col};
 
 const AVAILABLE_TO_SELL_SQL: &str = include_str!("../sql/available_to_sell.sql");
 
@@ -17,12 +18,14 @@ fn wms_available_to_sell(
 ) -> i64 {
     let product_id = required(product_id, "product_id");
     ensure_known(Some(product_id), warehouse_id).unwrap_or_else(|e| e.raise());
-    Spi::get_one_with_args::<i64>(
+    plans::rows(
         AVAILABLE_TO_SELL_SQL,
         &[product_id.into(), warehouse_id.into()],
+        "availability",
+        |row| col::<i64>(row, 1),
     )
-    .unwrap_or_else(|e| panic!("wms: availability query failed: {e}"))
-    .expect("SUM is coalesced")
+    .pop()
+    .expect("SUM returns one row")
 }
 
 #[cfg(any(test, feature = "pg_test"))]

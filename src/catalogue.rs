@@ -3,7 +3,7 @@
 use pgrx::pg_sys::BuiltinOid::*;
 use pgrx::prelude::*;
 
-use crate::errors::{not_blank, required, writable, WmsError, WmsResult};
+use crate::errors::{bounded, not_blank_text, required, writable, Text, WmsError, WmsResult};
 use crate::plans::{self, col, Statement};
 
 static ADD_PRODUCT: Statement = Statement {
@@ -82,8 +82,9 @@ fn wms_add_product(sku: Option<&str>, name: Option<&str>) -> i64 {
     writable("wms_add_product");
     let sku = required(sku, "sku");
     let name = required(name, "name");
-    not_blank(sku, "sku")
-        .and_then(|sku| add(&ADD_PRODUCT, "product", "sku", sku, name))
+    not_blank_text(sku, "sku", Text::Key)
+        .and_then(|sku| Ok((sku, bounded(name, "name", Text::Prose)?)))
+        .and_then(|(sku, name)| add(&ADD_PRODUCT, "product", "sku", sku, name))
         .unwrap_or_else(|e| e.raise())
 }
 
@@ -94,8 +95,9 @@ fn wms_add_warehouse(code: Option<&str>, name: Option<&str>) -> i64 {
     writable("wms_add_warehouse");
     let code = required(code, "code");
     let name = required(name, "name");
-    not_blank(code, "code")
-        .and_then(|code| add(&ADD_WAREHOUSE, "warehouse", "code", code, name))
+    not_blank_text(code, "code", Text::Key)
+        .and_then(|code| Ok((code, bounded(name, "name", Text::Prose)?)))
+        .and_then(|(code, name)| add(&ADD_WAREHOUSE, "warehouse", "code", code, name))
         .unwrap_or_else(|e| e.raise())
 }
 

@@ -142,14 +142,35 @@ const APPEND_ONLY: ErrorKind = ErrorKind {
     code: ERRCODE_INSUFFICIENT_PRIVILEGE,
     sqlstate: "42501",
     condition: "insufficient_privilege",
-    when: "UPDATE, DELETE or TRUNCATE of the ledger (stock_movements) or the order status history, by anyone",
+    when: "UPDATE, DELETE or TRUNCATE of the ledger (stock_movements) or the order status history, by anyone; DDL on the extension's tables outside ALTER EXTENSION wms UPDATE",
 };
 /// Raised by PostgreSQL itself (its lock_timeout, set from wms.lock_timeout).
 const LOCK_NOT_AVAILABLE: ErrorKind = ErrorKind {
     code: ERRCODE_LOCK_NOT_AVAILABLE,
     sqlstate: "55P03",
     condition: "lock_not_available",
-    when: "waited longer than wms.lock_timeout for an inventory row or an idempotency key (server busy: retry)",
+    when: "waited longer than wms.lock_timeout (default 5 s) for an item's queue, an inventory row or an idempotency key (server busy: retry)",
+};
+/// Raised by PostgreSQL's deadlock detector.
+const DEADLOCK: ErrorKind = ErrorKind {
+    code: ERRCODE_T_R_DEADLOCK_DETECTED,
+    sqlstate: "40P01",
+    condition: "deadlock_detected",
+    when: "a transaction of several wms calls took the same items as another in the opposite order (retry the transaction)",
+};
+/// Raised by PostgreSQL: statement_timeout, pg_cancel_backend.
+const CANCELED: ErrorKind = ErrorKind {
+    code: ERRCODE_QUERY_CANCELED,
+    sqlstate: "57014",
+    condition: "query_canceled",
+    when: "the call was cancelled, or ran past the caller's statement_timeout; nothing written",
+};
+/// Raised by the extension script (sql/schema.sql).
+const FEATURE_NOT_SUPPORTED: ErrorKind = ErrorKind {
+    code: ERRCODE_FEATURE_NOT_SUPPORTED,
+    sqlstate: "0A000",
+    condition: "feature_not_supported",
+    when: "CREATE EXTENSION wms in a database whose encoding is not UTF8",
 };
 /// Raised by PostgreSQL itself, not by a [`WmsError`].
 const SERIALIZATION: ErrorKind = ErrorKind {
@@ -173,6 +194,9 @@ impl WmsError {
         APPEND_ONLY,
         LOCK_NOT_AVAILABLE,
         SERIALIZATION,
+        DEADLOCK,
+        CANCELED,
+        FEATURE_NOT_SUPPORTED,
     ];
 
     fn kind(&self) -> &'static ErrorKind {
@@ -285,6 +309,23 @@ impl WmsError {
 
 pub type WmsResult<T> = Result<T, WmsError>;
 
+/// Errors never carry a Rust backtrace to the client, whatever
+/// RUST_BACKTRACE is in the server's environment. pgrx appends the
+/// backtrace its panic hook captures (`Backtrace::capture`) to the DETAIL
+/// of every error that passes through Rust, PostgreSQL's own included.
+/// The standard library reads the environment once, at the first capture,
+/// for this library alone: that first capture is made here, at load, with
+/// capture switched off, and the environment is then put back as it was.
+pub fn no_backtraces() {
+    let saved = std::env::var_os("RUST_LIB_BACKTRACE");
+    std::env::set_var("RUST_LIB_BACKTRACE", "0");
+    let _ = std::backtrace::Backtrace::capture();
+    match saved {
+        Some(value) => std::env::set_var("RUST_LIB_BACKTRACE", value),
+        None => std::env::remove_var("RUST_LIB_BACKTRACE"),
+    }
+}
+
 /// Unwrap a required argument or raise 22004.
 pub fn required<T>(value: Option<T>, argument: &'static str) -> T {
     value.unwrap_or_else(|| WmsError::NullArgument { argument }.raise())
@@ -309,6 +350,47 @@ pub fn positive_quantity(value: i64, argument: &str) -> WmsResult<i64> {
             message: format!("{argument} must be greater than zero, got {value}"),
         })
     }
+}
+
+/// What a text argument holds, and so how long it may be: every text
+/// argument has a limit, checked before anything is read or written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Text {
+    /// An identifier: SKU, warehouse code, idempotency key, reference,
+    /// status, option, a reason to filter by.
+    Key,
+    /// Words a person wrote: a customer or catalogue name, a reason.
+    Prose,
+}
+
+impl Text {
+    /// The most characters the argument may have (README.md, "API").
+    pub const fn max_chars(self) -> usize {
+        match self {
+            Text::Key => 255,
+            Text::Prose => 2000,
+        }
+    }
+}
+
+/// Text of at most `kind`'s length (22023 otherwise).
+pub fn bounded<'a>(value: &'a str, argument: &str, kind: Text) -> WmsResult<&'a str> {
+    let max = kind.max_chars();
+    // A character takes at least one byte: most text is decided by its length.
+    if value.len() > max {
+        let chars = value.chars().count();
+        if chars > max {
+            return Err(WmsError::InvalidParameter {
+                message: format!("{argument} must be at most {max} characters, got {chars}"),
+            });
+        }
+    }
+    Ok(value)
+}
+
+/// Text of at most `kind`'s length that is not empty or only whitespace.
+pub fn not_blank_text<'a>(value: &'a str, argument: &str, kind: Text) -> WmsResult<&'a str> {
+    not_blank(bounded(value, argument, kind)?, argument)
 }
 
 /// Text that must not be empty or only whitespace.

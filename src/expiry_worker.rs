@@ -2,48 +2,29 @@
 //! = 'wms'`, one worker per database named in `wms.expiry_databases` calls
 //! the sweep every `wms.expiry_interval`. Without preload nothing runs here
 //! and wms_expire_reservations() can be called from any scheduler.
+//!
+//! The worker connects as the bootstrap superuser (a worker cannot name a
+//! role before it knows the database's extension owner), pins search_path
+//! to `pg_catalog, pg_temp` before it runs anything, and runs each sweep as
+//! the extension's owner in a security-restricted operation, the way
+//! PostgreSQL runs maintenance commands as a table's owner. It starts once
+//! recovery has finished: a standby has no worker until it is promoted.
 
-use std::ffi::CString;
 use std::time::Duration;
 
 use pgrx::bgworkers::{BackgroundWorker, BackgroundWorkerBuilder, SignalWakeFlags};
-use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
 use pgrx::pg_sys::BuiltinOid::*;
 use pgrx::prelude::*;
 
 use crate::lifecycle::{expire_reservations, EXPIRY_BATCH};
-use crate::plans::{self, Statement};
-
-static EXPIRY_INTERVAL_MS: GucSetting<i32> = GucSetting::<i32>::new(60_000);
-static EXPIRY_DATABASES: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
-
-/// Settings every backend knows.
-pub fn define_gucs() {
-    GucRegistry::define_int_guc(
-        c"wms.expiry_interval",
-        c"How often the wms expiry worker cancels expired reservations.",
-        c"Used only when wms is in shared_preload_libraries and wms.expiry_databases names databases.",
-        &EXPIRY_INTERVAL_MS,
-        100,
-        i32::MAX,
-        GucContext::Sighup,
-        GucFlags::UNIT_MS,
-    );
-}
+use crate::plans::{self, col, Statement};
+use crate::settings;
 
 /// At postmaster start (preload only): the database list, read once, and
 /// one worker per database in it.
 pub fn register_workers() {
-    // A postmaster-level setting can only be defined while preloading.
-    GucRegistry::define_string_guc(
-        c"wms.expiry_databases",
-        c"Comma-separated databases in which a wms expiry worker runs.",
-        c"Read at server start; needs wms in shared_preload_libraries.",
-        &EXPIRY_DATABASES,
-        GucContext::Postmaster,
-        GucFlags::default(),
-    );
-    let databases = EXPIRY_DATABASES
+    settings::define_preloaded();
+    let databases = settings::EXPIRY_DATABASES
         .get()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
@@ -63,25 +44,79 @@ pub fn register_workers() {
     }
 }
 
-static EXTENSION_INSTALLED: Statement = Statement {
-    sql: "SELECT 1 FROM pg_extension WHERE extname = $1",
+static EXTENSION_OWNER: Statement = Statement {
+    sql: "SELECT extowner FROM pg_catalog.pg_extension WHERE extname = $1",
     params: &[TEXTOID],
 };
 
-/// One sweep in its own transaction; 0 where the extension is not installed.
-fn sweep() -> i32 {
+/// The current user while it lives; the saved one when dropped.
+struct AsUser {
+    user: pg_sys::Oid,
+    context: i32,
+}
+
+impl AsUser {
+    /// Become `owner`, in a security-restricted operation (no SET ROLE, no
+    /// temporary objects), as PostgreSQL does for maintenance commands.
+    fn become_(owner: pg_sys::Oid) -> AsUser {
+        let mut saved = AsUser {
+            user: pg_sys::InvalidOid,
+            context: 0,
+        };
+        // SAFETY: this backend's own user state, restored by Drop (and by
+        // transaction abort, should an error come first).
+        unsafe {
+            pg_sys::GetUserIdAndSecContext(&mut saved.user, &mut saved.context);
+            pg_sys::SetUserIdAndSecContext(
+                owner,
+                saved.context
+                    | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32
+                    | pg_sys::SECURITY_RESTRICTED_OPERATION as i32,
+            );
+        }
+        saved
+    }
+}
+
+impl Drop for AsUser {
+    fn drop(&mut self) {
+        // SAFETY: puts back what become_ saved.
+        unsafe { pg_sys::SetUserIdAndSecContext(self.user, self.context) }
+    }
+}
+
+/// One batch of the sweep in its own transaction, as the extension's
+/// owner, examining the expired orders after `after`: how many it
+/// cancelled and the last order it examined (`None`: the batch was not
+/// full, or the extension is not installed here).
+fn sweep(after: i64) -> (i32, Option<i64>) {
     BackgroundWorker::transaction(|| {
-        Spi::connect_mut(|client| {
-            let installed = plans::run(client, &EXTENSION_INSTALLED, &["wms".into()])
+        let owner = Spi::connect_mut(|client| {
+            plans::run(client, &EXTENSION_OWNER, &["wms".into()])
                 .next()
-                .is_some();
-            if installed {
-                expire_reservations().unwrap_or_else(|e| e.raise())
-            } else {
-                0
-            }
-        })
+                .map(|row| col::<pg_sys::Oid>(&row, 1))
+        });
+        let Some(owner) = owner else {
+            return (0, None);
+        };
+        let _owner = AsUser::become_(owner);
+        let swept = expire_reservations(after).unwrap_or_else(|e| e.raise());
+        let next = (swept.examined >= EXPIRY_BATCH).then_some(swept.last);
+        (swept.cancelled, next.flatten())
     })
+}
+
+/// Set a setting for the whole life of the worker.
+fn pin(name: &std::ffi::CStr, value: &std::ffi::CStr) {
+    // SAFETY: valid setting names and values; an error is raised as usual.
+    unsafe {
+        pg_sys::SetConfigOption(
+            name.as_ptr(),
+            value.as_ptr(),
+            pg_sys::GucContext::PGC_SUSET,
+            pg_sys::GucSource::PGC_S_OVERRIDE,
+        )
+    }
 }
 
 #[pg_guard]
@@ -90,22 +125,35 @@ pub extern "C-unwind" fn wms_expiry_worker_main(_arg: pg_sys::Datum) {
     BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGHUP | SignalWakeFlags::SIGTERM);
     let database = BackgroundWorker::get_extra().to_string();
     BackgroundWorker::connect_worker_to_spi(Some(&database), None);
+    // Before any statement: nothing the sweep calls can be looked up in a
+    // schema somebody else controls. The sweep takes its locks without
+    // waiting (lifecycle.rs); lock_timeout bounds any other wait.
+    pin(c"search_path", c"pg_catalog, pg_temp");
+    pin(c"lock_timeout", c"1s");
     log!("wms expiry worker started in database \"{database}\"");
-    while BackgroundWorker::wait_latch(Some(Duration::from_millis(EXPIRY_INTERVAL_MS.get() as u64)))
-    {
+    while BackgroundWorker::wait_latch(Some(Duration::from_millis(
+        settings::EXPIRY_INTERVAL_MS.get() as u64,
+    ))) {
         if BackgroundWorker::sighup_received() {
+            // SAFETY: the documented way for a worker to reload its settings.
             unsafe { pg_sys::ProcessConfigFile(pg_sys::GucContext::PGC_SIGHUP) };
         }
-        // A full batch means more may be waiting.
-        loop {
-            let cancelled = sweep();
+        // A full batch means more may be waiting after its last order.
+        let mut after = 0;
+        while !BackgroundWorker::sigterm_received() {
+            let (cancelled, next) = sweep(after);
             if cancelled > 0 {
                 log!("wms expiry worker cancelled {cancelled} expired reservations in \"{database}\"");
             }
-            if (cancelled as i64) < EXPIRY_BATCH {
-                break;
+            match next {
+                Some(last) => after = last,
+                None => break,
             }
         }
     }
+    // Terminated (pg_terminate_backend, or the server stopping): a non-zero
+    // exit makes the postmaster start the worker again unless it is stopping.
     log!("wms expiry worker for \"{database}\" is exiting");
+    // SAFETY: ends this process the way PostgreSQL's own workers do.
+    unsafe { pg_sys::proc_exit(1) }
 }

@@ -2,7 +2,7 @@
 
 use pgrx::prelude::*;
 
-use crate::errors::{not_blank, positive_quantity, required, writable, WmsResult};
+use crate::errors::{bounded, not_blank_text, positive_quantity, required, writable, Text, WmsResult};
 use crate::stock::{self, Cause, Change, Missing};
 
 fn receive(
@@ -13,7 +13,10 @@ fn receive(
     reference: Option<&str>,
 ) -> WmsResult<i64> {
     positive_quantity(quantity, "quantity")?;
-    not_blank(reason, "reason")?;
+    not_blank_text(reason, "reason", Text::Prose)?;
+    if let Some(reference) = reference {
+        bounded(reference, "reference", Text::Key)?;
+    }
     let item = (product_id, warehouse_id);
     Spi::connect_mut(|client| {
         let locked = stock::lock_items(client, [item], Missing::Create)?;

@@ -13,13 +13,16 @@ mod availability;
 mod catalogue;
 mod errors;
 mod expiry_worker;
+mod guard;
 mod inbound;
+mod jsonb;
 mod lifecycle;
 mod operations;
 mod orders;
 mod plans;
 mod reorder;
 mod reports;
+mod settings;
 mod stock;
 #[cfg(any(test, feature = "pg_test"))]
 mod testing;
@@ -30,13 +33,19 @@ extension_sql_file!("../sql/schema.sql", name = "schema", bootstrap);
 #[allow(non_snake_case)]
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
-    stock::define_guc();
-    expiry_worker::define_gucs();
+    errors::no_backtraces();
+    settings::define();
+    // SAFETY: a flag PostgreSQL sets while it preloads libraries.
     if unsafe { pg_sys::process_shared_preload_libraries_in_progress } {
         expiry_worker::register_workers();
     }
 }
 extension_sql_file!("../sql/views.sql", name = "views", requires = ["schema"]);
+extension_sql_file!(
+    "../sql/guard.sql",
+    name = "guard",
+    requires = ["schema", guard::updating_extension]
+);
 extension_sql_file!("../sql/privileges.sql", name = "privileges", finalize);
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -5,14 +5,12 @@
 //! Lock order, as everywhere: inventory rows in (product_id, warehouse_id)
 //! order (stock.rs), then order rows in order_id order.
 
-use std::collections::BTreeMap;
-
 use pgrx::pg_sys::BuiltinOid::*;
 use pgrx::prelude::*;
 use pgrx::JsonB;
 use serde_json::json;
 
-use crate::errors::{not_blank, required, writable, WmsError, WmsResult};
+use crate::errors::{not_blank_text, required, writable, Text, WmsError, WmsResult};
 use crate::plans::{self, col, Statement};
 use crate::stock::{self, Cause, Change, ItemKey, Locked, Missing};
 
@@ -37,7 +35,7 @@ static ORDER_LINES: Statement = Statement {
 };
 
 static LOCK_ORDER: Statement = Statement {
-    sql: "SELECT order_status, COALESCE(expires_at <= now(), false) FROM wms.customer_orders \
+    sql: "SELECT order_status, COALESCE(expires_at <= pg_catalog.now(), false) FROM wms.customer_orders \
            WHERE order_id = $1 FOR UPDATE",
     params: &[INT8OID],
 };
@@ -54,7 +52,7 @@ static TRANSITION_ALLOWED: Statement = Statement {
 
 static SET_STATUS: Statement = Statement {
     sql: "WITH o AS ( \
-              UPDATE wms.customer_orders SET order_status = $2, updated_at = now() \
+              UPDATE wms.customer_orders SET order_status = $2, updated_at = pg_catalog.now() \
                WHERE order_id = ANY($1) RETURNING order_id \
           ), settled AS ( \
               UPDATE wms.order_items SET holding = false WHERE order_id = ANY($1) AND holding \
@@ -66,7 +64,15 @@ static SET_STATUS: Statement = Statement {
 
 static EXPIRED_ORDERS: Statement = Statement {
     sql: "SELECT order_id FROM wms.customer_orders \
-           WHERE order_status = 'Pending' AND expires_at <= now() ORDER BY order_id LIMIT $1",
+           WHERE order_status = 'Pending' AND expires_at <= pg_catalog.now() AND order_id > $2 \
+           ORDER BY order_id LIMIT $1",
+    params: &[INT8OID, INT8OID],
+};
+
+// The sweep's lock of an order: never waits (see expire_reservations).
+static TRY_LOCK_ORDER: Statement = Statement {
+    sql: "SELECT order_status, COALESCE(expires_at <= pg_catalog.now(), false) FROM wms.customer_orders \
+           WHERE order_id = $1 FOR UPDATE SKIP LOCKED",
     params: &[INT8OID],
 };
 
@@ -238,66 +244,83 @@ fn wms_cancel_order(
     writable("wms_cancel_order");
     let order_id = required(order_id, "order_id");
     let reason = required(reason, "reason");
-    not_blank(reason, "reason").unwrap_or_else(|e| e.raise());
+    not_blank_text(reason, "reason", Text::Prose).unwrap_or_else(|e| e.raise());
     transition_row(order_id, "Cancelled", Some(reason))
 }
 
-/// Cancel every Pending order whose reservation has expired (reason
-/// 'expired'), up to a batch; returns how many it cancelled.
-pub fn expire_reservations() -> WmsResult<i32> {
+/// What one batch of the sweep did.
+pub struct Swept {
+    /// Orders cancelled.
+    pub cancelled: i32,
+    /// Expired orders looked at (at most [`EXPIRY_BATCH`]).
+    pub examined: i64,
+    /// The last of them, where the next batch starts.
+    pub last: Option<i64>,
+}
+
+/// Cancel the Pending orders whose reservation has expired (reason
+/// 'expired'), one at a time, up to a batch of those after order `after`.
+///
+/// The sweep never waits for a lock: an order whose item queues, rows or
+/// own row another transaction holds is left for the next sweep
+/// ([`stock::try_lock_items`]). So it never holds one item's locks while
+/// it waits for another's, and buyers of items nobody else touches are
+/// never kept waiting behind a busy one. The locks of an order it skipped
+/// are kept until the sweep's commit, which waits for nothing either.
+pub fn expire_reservations(after: i64) -> WmsResult<Swept> {
     Spi::connect_mut(|client| {
-        let candidates: Vec<i64> = plans::run(client, &EXPIRED_ORDERS, &[EXPIRY_BATCH.into()])
-            .map(|row| col::<i64>(&row, 1))
-            .collect();
-        if candidates.is_empty() {
-            return Ok(0);
-        }
-        check_transition(client, candidates[0], "Pending", "Cancelled")?;
-        // All their items first, in lock order; then the orders, by id.
-        let mut items: Vec<ItemKey> = Vec::new();
-        for &order_id in &candidates {
-            items.extend(order_lines(client, order_id).iter().map(|l| l.item));
-        }
-        let locked = stock::lock_items(client, items, Missing::Skip)?;
-        let mut expired = Vec::new();
-        let mut release: BTreeMap<ItemKey, i64> = BTreeMap::new();
+        let candidates: Vec<i64> =
+            plans::run(client, &EXPIRED_ORDERS, &[EXPIRY_BATCH.into(), after.into()])
+                .map(|row| col::<i64>(&row, 1))
+                .collect();
+        let mut swept = Swept {
+            cancelled: 0,
+            examined: candidates.len() as i64,
+            last: candidates.last().copied(),
+        };
+        let Some(&first) = candidates.first() else {
+            return Ok(swept);
+        };
+        check_transition(client, first, "Pending", "Cancelled")?;
         for order_id in candidates {
-            // Fulfilled or cancelled meanwhile: nothing to do.
-            let (status, is_expired) = lock_order(client, order_id)?;
+            let items: Vec<ItemKey> = order_lines(client, order_id)
+                .iter()
+                .map(|l| l.item)
+                .collect();
+            let Some(locked) = stock::try_lock_items(client, items)? else {
+                continue;
+            };
+            // Busy, or fulfilled or cancelled meanwhile: nothing to do now.
+            let Some((status, is_expired)) = plans::run(client, &TRY_LOCK_ORDER, &[order_id.into()])
+                .next()
+                .map(|row| (col::<String>(&row, 1), col::<bool>(&row, 2)))
+            else {
+                continue;
+            };
             if status != "Pending" || !is_expired {
                 continue;
             }
-            for change in leave_pending(&order_lines(client, order_id), "Cancelled") {
-                *release.entry(change.item).or_insert(0) += change.reserved;
-            }
-            expired.push(order_id);
+            let changes = leave_pending(&order_lines(client, order_id), "Cancelled");
+            stock::apply(
+                client,
+                &locked,
+                &changes,
+                &Cause {
+                    reason: EXPIRED_REASON,
+                    order_id: None,
+                    reference: None,
+                },
+            )?;
+            set_status(
+                client,
+                &[order_id],
+                "Pending",
+                "Cancelled",
+                Some(EXPIRED_REASON),
+            );
+            swept.cancelled += 1;
         }
-        let changes: Vec<Change> = release
-            .into_iter()
-            .map(|(item, reserved)| Change {
-                item,
-                on_hand: 0,
-                reserved,
-            })
-            .collect();
-        stock::apply(
-            client,
-            &locked,
-            &changes,
-            &Cause {
-                reason: EXPIRED_REASON,
-                order_id: None,
-                reference: None,
-            },
-        )?;
-        set_status(
-            client,
-            &expired,
-            "Pending",
-            "Cancelled",
-            Some(EXPIRED_REASON),
-        );
-        Ok(expired.len() as i32)
+        Ok(swept)
     })
 }
 
@@ -305,7 +328,7 @@ pub fn expire_reservations() -> WmsResult<i32> {
 #[search_path(pg_catalog, pg_temp)]
 fn wms_expire_reservations() -> i32 {
     writable("wms_expire_reservations");
-    expire_reservations().unwrap_or_else(|e| e.raise())
+    expire_reservations(0).unwrap_or_else(|e| e.raise()).cancelled
 }
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -3,7 +3,9 @@
 
 use pgrx::prelude::*;
 
-use crate::errors::{not_blank, positive_quantity, required, writable, WmsError, WmsResult};
+use crate::errors::{
+    not_blank_text, positive_quantity, required, writable, Text, WmsError, WmsResult,
+};
 use crate::stock::{self, Cause, Change, Missing};
 
 fn adjust(product_id: i64, warehouse_id: i64, counted: i64, reason: &str) -> WmsResult<i64> {
@@ -12,7 +14,7 @@ fn adjust(product_id: i64, warehouse_id: i64, counted: i64, reason: &str) -> Wms
             message: format!("counted_quantity must not be negative, got {counted}"),
         });
     }
-    not_blank(reason, "reason")?;
+    not_blank_text(reason, "reason", Text::Prose)?;
     let item = (product_id, warehouse_id);
     Spi::connect_mut(|client| {
         let locked = stock::lock_items(client, [item], Missing::Create)?;
@@ -77,7 +79,7 @@ fn transfer(
     reason: &str,
 ) -> WmsResult<(i64, i64)> {
     positive_quantity(quantity, "quantity")?;
-    not_blank(reason, "reason")?;
+    not_blank_text(reason, "reason", Text::Prose)?;
     if from == to {
         return Err(WmsError::InvalidParameter {
             message: format!("a transfer needs two different warehouses, got {from} twice"),

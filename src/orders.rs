@@ -5,11 +5,13 @@ use pgrx::datum::{Interval, TimestampWithTimeZone};
 use pgrx::pg_sys::BuiltinOid::*;
 use pgrx::prelude::*;
 use pgrx::JsonB;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::errors::{
-    not_blank, positive_quantity, required, writable, Shortage, WmsError, WmsResult,
+    bounded, not_blank_text, positive_quantity, required, writable, Shortage, Text, WmsError,
+    WmsResult,
 };
+use crate::jsonb::{Jsonb, Node};
 use crate::plans::{self, col, opt_col, Statement};
 use crate::stock::{self, Applied, Cause, Change, ItemKey, Lines};
 
@@ -34,7 +36,7 @@ enum OnShortage {
 
 impl OnShortage {
     fn parse(value: &str) -> WmsResult<Self> {
-        match value {
+        match bounded(value, "on_shortage", Text::Key)? {
             "reject" => Ok(OnShortage::Reject),
             "error" => Ok(OnShortage::Error),
             other => Err(WmsError::InvalidParameter {
@@ -152,15 +154,20 @@ struct FilledLine {
 
 /// Parse the items argument: a non-empty array of
 /// `{"product_id": int, "warehouse_id": int, "quantity": int}` objects.
-fn parse_items(items: &Value) -> WmsResult<Lines> {
+/// Read one level at a time ([`Jsonb`]): nesting and number size never
+/// make an error other than 22023 or 22003.
+fn parse_items(items: &Jsonb<'_>) -> WmsResult<Lines> {
     let invalid = |message: String| WmsError::InvalidParameter { message };
-    let array = items.as_array().ok_or_else(|| {
-        invalid(format!(
-            "items must be a JSON array of {{\"product_id\", \"warehouse_id\", \"quantity\"}} objects, got {}",
-            json_type(items)
-        ))
-    })?;
-    if array.is_empty() {
+    let array = match items.root() {
+        Node::Array(array) => array,
+        other => {
+            return Err(invalid(format!(
+                "items must be a JSON array of {{\"product_id\", \"warehouse_id\", \"quantity\"}} objects, got {}",
+                other.kind()
+            )))
+        }
+    };
+    if array.len() == 0 {
         return Err(invalid("items must not be empty".into()));
     }
     if array.len() > MAX_ORDER_LINES {
@@ -170,86 +177,65 @@ fn parse_items(items: &Value) -> WmsResult<Lines> {
         )));
     }
     let mut lines = Lines::default();
-    for (i, entry) in array.iter().enumerate() {
-        let object = entry.as_object().ok_or_else(|| {
-            invalid(format!(
+    for (i, (_, entry)) in array.children().iter().enumerate() {
+        let Node::Object(object) = entry else {
+            return Err(invalid(format!(
                 "items[{i}] must be a JSON object, got {}",
-                json_type(entry)
-            ))
-        })?;
-        if let Some(unknown) = object
-            .keys()
-            .find(|k| !matches!(k.as_str(), "product_id" | "warehouse_id" | "quantity"))
+                entry.kind()
+            )));
+        };
+        let fields = object.children();
+        if let Some(unknown) = fields
+            .iter()
+            .filter_map(|(key, _)| *key)
+            .find(|k| !matches!(*k, "product_id" | "warehouse_id" | "quantity"))
         {
             return Err(invalid(format!(
-                "items[{i}] has unknown key \"{unknown}\" (expected product_id, warehouse_id, quantity)"
+                "items[{i}] has unknown key {} (expected product_id, warehouse_id, quantity)",
+                Node::String(unknown).shown()
             )));
         }
-        let product_id = json_bigint(object, i, "product_id")?;
-        let warehouse_id = json_bigint(object, i, "warehouse_id")?;
-        let quantity = positive_quantity(
-            json_bigint(object, i, "quantity")?,
-            &format!("items[{i}].quantity"),
-        )?;
+        let field = |name: &str| {
+            let value = fields
+                .iter()
+                .find(|(key, _)| *key == Some(name))
+                .map(|(_, value)| value);
+            json_bigint(value, i, name)
+        };
+        let product_id = field("product_id")?;
+        let warehouse_id = field("warehouse_id")?;
+        let quantity = positive_quantity(field("quantity")?, &format!("items[{i}].quantity"))?;
         lines.add((product_id, warehouse_id), quantity)?;
     }
     Ok(lines)
 }
 
-fn json_bigint(object: &Map<String, Value>, i: usize, key: &str) -> WmsResult<i64> {
-    let value = object.get(key).ok_or_else(|| WmsError::InvalidParameter {
+/// An integer field of an items line.
+fn json_bigint(value: Option<&Node<'_>>, i: usize, key: &str) -> WmsResult<i64> {
+    let value = value.ok_or_else(|| WmsError::InvalidParameter {
         message: format!("items[{i}].{key} is missing"),
     })?;
-    if let Some(v) = value.as_i64() {
-        return Ok(v);
-    }
-    // An integer written in JSON but outside bigint is out of range; 1.5,
-    // 1.0 and strings are not integers at all.
-    let integral_out_of_range = match value {
-        Value::Number(n) => {
-            n.is_u64()
-                || n.as_f64()
-                    .is_some_and(|f| f.fract() == 0.0 && f.abs() >= i64::MAX as f64)
+    if let Node::Number(text) = value {
+        if let Ok(v) = text.parse::<i64>() {
+            return Ok(v);
         }
-        _ => false,
-    };
-    if integral_out_of_range {
-        return Err(WmsError::OutOfRange {
-            message: format!("items[{i}].{key} is out of range for bigint: {value}"),
-        });
+        // Digits only: an integer, outside bigint. 1.5 and 1.0 are not integers.
+        if text.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit()) {
+            return Err(WmsError::OutOfRange {
+                message: format!(
+                    "items[{i}].{key} is out of range for bigint: {}",
+                    value.shown()
+                ),
+            });
+        }
     }
     Err(WmsError::InvalidParameter {
         message: format!(
             "items[{i}].{key} must be an integer, got {}",
-            json_type_and_value(value)
+            value.described()
         ),
     })
 }
-
-fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-fn json_type_and_value(value: &Value) -> String {
-    match value {
-        Value::Null => "null".into(),
-        Value::Array(_) | Value::Object(_) => json_type(value).into(),
-        other => format!("{} {other}", json_type(other)),
-    }
-}
-
-// Lock class of idempotency keys in the two-int advisory lock space ("WMS").
-static LOCK_KEY: Statement = Statement {
-    sql: "SELECT pg_advisory_xact_lock(5721427, hashtext($1))",
-    params: &[TEXTOID],
-};
 
 static FIND_BY_KEY: Statement = Statement {
     sql:
@@ -270,13 +256,14 @@ static ORDER_LEDGER: Statement = Statement {
 static INSERT_ORDER: Statement = Statement {
     sql: "WITH o AS ( \
               INSERT INTO wms.customer_orders (customer_name, order_status, idempotency_key, request, expires_at) \
-              VALUES ($1, $2, $3, $4, now() + $9) \
+              VALUES ($1, $2, $3, $4, pg_catalog.now() + $9) \
               ON CONFLICT (idempotency_key) DO NOTHING \
               RETURNING order_id, order_status, expires_at \
           ), items AS ( \
               INSERT INTO wms.order_items (order_id, product_id, warehouse_id, quantity, holding) \
               SELECT o.order_id, l.product_id, l.warehouse_id, l.quantity, o.order_status = 'Pending' \
-                FROM o, unnest($5::bigint[], $6::bigint[], $7::bigint[]) AS l(product_id, warehouse_id, quantity) \
+                FROM o, ROWS FROM (pg_catalog.unnest($5::bigint[]), pg_catalog.unnest($6::bigint[]), \
+                                 pg_catalog.unnest($7::bigint[])) AS l(product_id, warehouse_id, quantity) \
           ), history AS ( \
               INSERT INTO wms.order_status_history (order_id, from_status, to_status, reason) \
               SELECT order_id, NULL, order_status, $8 FROM o \
@@ -339,9 +326,9 @@ fn place_order(
     key: Option<&str>,
     on_shortage: OnShortage,
 ) -> WmsResult<Outcome> {
-    not_blank(request.customer, "customer")?;
+    not_blank_text(request.customer, "customer", Text::Prose)?;
     if let Some(key) = key {
-        not_blank(key, "idempotency_key")?;
+        not_blank_text(key, "idempotency_key", Text::Key)?;
     }
     if let Intent::Reserve(ttl) = request.intent {
         if ttl.as_micros() <= 0 || ttl.is_negative() || ttl.as_micros() > MAX_TTL_MICROS {
@@ -353,9 +340,7 @@ fn place_order(
     Spi::connect_mut(|client| {
         // Lock order: the key first, then inventory rows (stock.rs).
         if let Some(key) = key {
-            stock::bounded_wait(client, |client| {
-                plans::run(client, &LOCK_KEY, &[key.into()]);
-            });
+            stock::lock_key(key);
             if let Some(outcome) = replay(client, key, &request)? {
                 return Ok(outcome);
             }
@@ -499,7 +484,7 @@ fn wms_place_order(
 #[search_path(pg_catalog, pg_temp)]
 fn wms_place_order_items(
     customer: Option<&str>,
-    items: Option<JsonB>,
+    items: Option<Jsonb<'_>>,
     idempotency_key: default!(Option<&str>, "NULL"),
     on_shortage: default!(Option<&str>, "'reject'"),
 ) -> TableIterator<
@@ -518,7 +503,7 @@ fn wms_place_order_items(
         .and_then(|on_shortage| {
             let request = OrderRequest {
                 customer,
-                lines: parse_items(&items.0)?,
+                lines: parse_items(&items)?,
                 intent: Intent::Take,
             };
             place_order(request, idempotency_key, on_shortage)
@@ -533,7 +518,7 @@ fn wms_place_order_items(
 #[search_path(pg_catalog, pg_temp)]
 fn wms_reserve(
     customer: Option<&str>,
-    items: Option<JsonB>,
+    items: Option<Jsonb<'_>>,
     ttl: default!(Option<Interval>, "'10 minutes'"),
     idempotency_key: default!(Option<&str>, "NULL"),
 ) -> TableIterator<
@@ -548,7 +533,7 @@ fn wms_reserve(
     let customer = required(customer, "customer");
     let items = required(items, "items");
     let ttl = required(ttl, "ttl");
-    parse_items(&items.0)
+    parse_items(&items)
         .and_then(|lines| {
             let request = OrderRequest {
                 customer,

@@ -7,6 +7,16 @@
 //! even on its first call (PostgreSQL would otherwise plan each statement
 //! afresh on its first five executions). They are planned, and run, with
 //! enable_seqscan off (`NoSeqScan`).
+//!
+//! Every function a statement calls, here and in `sql/`, is named with its
+//! schema (`pg_catalog.unnest`, `pg_catalog.now()`, ...). PostgreSQL
+//! resolves an unqualified name through search_path and takes the closest
+//! signature: a look-alike such as `public.unnest(text[])` beats
+//! `pg_catalog.unnest(anyarray)` wherever `public` is in the path, and runs
+//! with the rights of whoever runs the statement (the extension's owner).
+//! On top of that the API functions and the expiry worker pin search_path
+//! to `pg_catalog, pg_temp`, so operators and types resolve in pg_catalog
+//! before any other schema.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -222,7 +232,9 @@ pub fn opt_col<T: FromDatum + IntoDatum>(row: &Row<'_>, ordinal: usize) -> Optio
 
 /// Run a read-only statement in the caller's snapshot (no kept plan: the
 /// analytics and reports plan with their arguments' values) and turn each
-/// row into `T`; `what` names it in the error.
+/// row into `T`; `what` names it in the error. The functions that only
+/// read go through here: read-only SPI assigns no transaction id, so they
+/// work on a hot standby and in a parallel worker.
 pub fn rows<T>(
     sql: &str,
     args: &[DatumWithOid<'_>],

@@ -6,7 +6,7 @@ use pgrx::datum::TimestampWithTimeZone;
 use pgrx::prelude::*;
 use pgrx::AnyNumeric;
 
-use crate::errors::{required, WmsError};
+use crate::errors::{bounded, required, Text, WmsError};
 use crate::plans::{col, opt_col, rows};
 
 const STOCK_BY_WAREHOUSE_SQL: &str = include_str!("../sql/stock_by_warehouse.sql");
@@ -132,6 +132,9 @@ fn wms_movements(
         name!(actor, String),
     ),
 > {
+    if let Some(reason) = reason {
+        bounded(reason, "reason", Text::Prose).unwrap_or_else(|e| e.raise());
+    }
     let (from, to) = range(from_time, to_time);
     let limit = self::page_size(page_size);
     let (after_time, after_id) = cursor(
@@ -231,6 +234,7 @@ fn wms_orders(
 > {
     let (from, to) = range(from_time, to_time);
     if let Some(status) = status {
+        bounded(status, "status", Text::Key).unwrap_or_else(|e| e.raise());
         if !STATUSES.contains(&status) {
             invalid(format!(
                 "status must be one of {}, got \"{status}\"",

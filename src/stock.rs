@@ -3,13 +3,17 @@
 //! then [`apply`].
 //!
 //! Lock order, written once:
-//! 1. the idempotency key, when there is one (orders.rs);
+//! 1. the idempotency key, when there is one ([`lock_key`]);
 //! 2. the queue lock of each item ([`join_queues`]), in tag order;
 //! 3. the inventory rows, one at a time in ascending (product_id,
 //!    warehouse_id) order, each at most once per call.
 //!
 //! Any two wms calls request the locks they share in the same order, so
-//! they wait behind each other instead of deadlocking. A call holds the
+//! they wait behind each other instead of deadlocking. That holds for one
+//! call: locks are kept to the end of the transaction, so two
+//! transactions that each make several calls can still take the same
+//! items in opposite orders and deadlock (40P01, retryable). Every wait is
+//! bounded by `wms.lock_timeout` ([`bounded_wait`]). A call holds the
 //! queues of all its items before it touches a row, so wms calls never
 //! pile up on a row lock (PostgreSQL wakes every waiter of a row lock when
 //! it is released, and that herd is what collapses throughput on a hot
@@ -17,7 +21,6 @@
 
 use std::collections::BTreeMap;
 
-use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
 use pgrx::pg_sys;
 use pgrx::pg_sys::BuiltinOid::*;
 use pgrx::spi::SpiClient;
@@ -25,6 +28,7 @@ use pgrx::spi::SpiClient;
 use crate::catalogue;
 use crate::errors::{Shortage, WmsError, WmsResult};
 use crate::plans::{self, col, opt_col, Statement};
+use crate::settings;
 
 /// (product_id, warehouse_id): one inventory row.
 pub type ItemKey = (i64, i64);
@@ -122,48 +126,42 @@ impl Locked {
     }
 }
 
-/// `wms.lock_timeout`: how long a wms call waits for a lock (0: no limit).
-static LOCK_TIMEOUT_MS: GucSetting<i32> = GucSetting::<i32>::new(0);
-
-pub fn define_guc() {
-    GucRegistry::define_int_guc(
-        c"wms.lock_timeout",
-        c"How long a wms call waits for an inventory row or an idempotency key.",
-        c"Past it the call fails with 55P03 (lock_not_available) and writes nothing; 0 waits without limit.",
-        &LOCK_TIMEOUT_MS,
-        0,
-        i32::MAX,
-        GucContext::Userset,
-        GucFlags::UNIT_MS,
-    );
+/// Sets an integer setting of this backend while it lives, and puts the
+/// old value back when dropped (on error as well). Only for settings read
+/// when a wait begins, around code that runs no other code of the caller.
+struct Setting {
+    var: *mut i32,
+    was: i32,
 }
 
-static GET_LOCK_TIMEOUT: Statement = Statement {
-    sql: "SELECT current_setting('lock_timeout')",
-    params: &[],
-};
+impl Setting {
+    /// # Safety
+    /// `var` is one of this backend's own integer settings.
+    unsafe fn set(var: *mut i32, value: i32) -> Setting {
+        // SAFETY: see the contract; single-threaded backend.
+        unsafe {
+            let was = *var;
+            *var = value;
+            Setting { var, was }
+        }
+    }
+}
 
-static SET_LOCK_TIMEOUT: Statement = Statement {
-    sql: "SELECT set_config('lock_timeout', $1, true)",
-    params: &[TEXTOID],
-};
+impl Drop for Setting {
+    fn drop(&mut self) {
+        // SAFETY: the same variable `set` wrote.
+        unsafe { *self.var = self.was }
+    }
+}
 
 /// Run `f` with PostgreSQL's lock_timeout set to `wms.lock_timeout` (when
-/// that is set), then put the caller's setting back. A wait past it raises
-/// 55P03, which aborts the call with nothing written.
-pub fn bounded_wait<R>(client: &mut SpiClient<'_>, f: impl FnOnce(&mut SpiClient<'_>) -> R) -> R {
-    let ms = LOCK_TIMEOUT_MS.get();
-    if ms <= 0 {
-        return f(client);
-    }
-    let caller: String = plans::run(client, &GET_LOCK_TIMEOUT, &[])
-        .next()
-        .map(|row| col(&row, 1))
-        .expect("current_setting returns a row");
-    plans::run(client, &SET_LOCK_TIMEOUT, &[format!("{ms}ms").into()]);
-    let result = f(client);
-    plans::run(client, &SET_LOCK_TIMEOUT, &[caller.into()]);
-    result
+/// that is not 0), then put the caller's setting back. A wait past it
+/// raises 55P03, which aborts the call with nothing written.
+fn bounded_wait<R>(f: impl FnOnce() -> R) -> R {
+    let ms = settings::LOCK_TIMEOUT_MS.get();
+    // SAFETY: LockTimeout is read by the lock manager when a wait starts.
+    let _restore = (ms > 0).then(|| unsafe { Setting::set(&raw mut pg_sys::LockTimeout, ms) });
+    f()
 }
 
 static LOCK_ROW: Statement = Statement {
@@ -171,6 +169,12 @@ static LOCK_ROW: Statement = Statement {
           WHERE product_id = $1 AND warehouse_id = $2 \
             AND quantity_on_hand - quantity_reserved >= $3 FOR NO KEY UPDATE",
     params: &[INT8OID, INT8OID, INT8OID],
+};
+
+static TRY_LOCK_ROW: Statement = Statement {
+    sql: "SELECT quantity_on_hand, quantity_reserved FROM wms.inventory \
+          WHERE product_id = $1 AND warehouse_id = $2 FOR NO KEY UPDATE SKIP LOCKED",
+    params: &[INT8OID, INT8OID],
 };
 
 static CREATE_ROW: Statement = Statement {
@@ -202,11 +206,11 @@ pub fn check_item_exists(
 static PEEK: Statement = Statement {
     sql: "SELECT i.product_id, i.warehouse_id, i.quantity_on_hand, i.quantity_reserved, \
                  CASE WHEN i.quantity_reserved = 0 THEN 0 ELSE ( \
-                     SELECT COALESCE(SUM(oi.quantity), 0)::bigint \
+                     SELECT COALESCE(pg_catalog.sum(oi.quantity), 0)::bigint \
                        FROM wms.order_items oi JOIN wms.customer_orders o ON o.order_id = oi.order_id \
                       WHERE oi.product_id = i.product_id AND oi.warehouse_id = i.warehouse_id \
-                        AND oi.holding AND o.order_status = 'Pending' AND o.expires_at <= now()) END \
-            FROM unnest($1::bigint[], $2::bigint[]) AS l(product_id, warehouse_id) \
+                        AND oi.holding AND o.order_status = 'Pending' AND o.expires_at <= pg_catalog.now()) END \
+            FROM ROWS FROM (pg_catalog.unnest($1::bigint[]), pg_catalog.unnest($2::bigint[])) AS l(product_id, warehouse_id) \
             JOIN wms.inventory i ON i.product_id = l.product_id AND i.warehouse_id = l.warehouse_id",
     params: &[INT8ARRAYOID, INT8ARRAYOID],
 };
@@ -272,14 +276,18 @@ static RELEASE_EXPIRED: Statement = Statement {
     sql: "UPDATE wms.order_items oi SET holding = false \
             FROM wms.customer_orders o \
            WHERE o.order_id = oi.order_id AND oi.product_id = $1 AND oi.warehouse_id = $2 \
-             AND oi.holding AND o.order_status = 'Pending' AND o.expires_at <= now() \
+             AND oi.holding AND o.order_status = 'Pending' AND o.expires_at <= pg_catalog.now() \
           RETURNING oi.quantity",
     params: &[INT8OID, INT8OID],
 };
 
-/// `objsubid` of the queue locks in pg_locks ("WM"): apart from the 1 and
-/// 2 of pg_advisory_lock's two key forms.
+/// `objsubid` of the queue locks in pg_locks ("WM"). SQL's advisory lock
+/// functions only make tags with objsubid 1 or 2 (their two key forms),
+/// so no role can take or hold a lock of the extension from SQL.
 pub const QUEUE_LOCK_CLASS: u16 = 0x574d;
+
+/// `objsubid` of the idempotency-key locks in pg_locks ("KY").
+pub const KEY_LOCK_CLASS: u16 = 0x4b59;
 
 /// How long a wait in a queue goes before PostgreSQL checks it for a
 /// deadlock, unless deadlock_timeout is longer (milliseconds).
@@ -289,25 +297,36 @@ const QUEUE_DEADLOCK_TIMEOUT_MS: i32 = 10_000;
 /// warehouse_id), each truncated to 32 bits (ids that differ only above
 /// that share a queue, which costs waiting, never correctness).
 fn queue_tag((p, w): (u32, u32)) -> pg_sys::LOCKTAG {
+    advisory_tag(p, w, QUEUE_LOCK_CLASS)
+}
+
+/// An advisory lock tag of this database in one of the extension's classes.
+fn advisory_tag(high: u32, low: u32, class: u16) -> pg_sys::LOCKTAG {
     pg_sys::LOCKTAG {
         // SAFETY: set once at backend start, before any function call.
         locktag_field1: unsafe { pg_sys::MyDatabaseId }.to_u32(),
-        locktag_field2: p,
-        locktag_field3: w,
-        locktag_field4: QUEUE_LOCK_CLASS,
+        locktag_field2: high,
+        locktag_field3: low,
+        locktag_field4: class,
         locktag_type: pg_sys::LockTagType::LOCKTAG_ADVISORY as u8,
         locktag_lockmethodid: pg_sys::USER_LOCKMETHOD as u8,
     }
 }
 
-/// Puts deadlock_timeout back when dropped, on error as well.
-struct DeadlockTimeout(i32);
-
-impl Drop for DeadlockTimeout {
-    fn drop(&mut self) {
-        // SAFETY: this backend's own setting, written back as it was.
-        unsafe { pg_sys::DeadlockTimeout = self.0 }
-    }
+/// Take the lock of an idempotency key until the end of the transaction
+/// (step 1 of the lock order), waiting at most `wms.lock_timeout`. The tag
+/// holds a 64-bit FNV-1a hash of the key: keys that share a hash share a
+/// lock, which costs waiting, never correctness.
+pub fn lock_key(key: &str) {
+    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let tag = advisory_tag((hash >> 32) as u32, hash as u32, KEY_LOCK_CLASS);
+    bounded_wait(|| {
+        // SAFETY: a valid tag; an error (timeout, deadlock, cancel) is
+        // raised by the lock manager and unwinds like any other.
+        unsafe { pg_sys::LockAcquire(&tag, pg_sys::ExclusiveLock as i32, false, false) };
+    });
 }
 
 /// Join the queues of `items` until the end of the transaction, in the
@@ -322,17 +341,15 @@ impl Drop for DeadlockTimeout {
 /// check after a second, and each check walks the whole queue while it
 /// holds every lock-manager lock, stalling the server for seconds.
 fn join_queues(items: &[ItemKey]) {
-    let mut keys: Vec<(u32, u32)> = items.iter().map(|&(p, w)| (p as u32, w as u32)).collect();
-    keys.sort_unstable();
-    keys.dedup();
-    // SAFETY: this backend's setting, read and restored (by the guard)
-    // around waits that cannot run any other code in this backend.
+    // SAFETY: this backend's setting, around waits that run no other code.
     let _restore = unsafe {
         let configured = pg_sys::DeadlockTimeout;
-        pg_sys::DeadlockTimeout = configured.max(QUEUE_DEADLOCK_TIMEOUT_MS);
-        DeadlockTimeout(configured)
+        Setting::set(
+            &raw mut pg_sys::DeadlockTimeout,
+            configured.max(QUEUE_DEADLOCK_TIMEOUT_MS),
+        )
     };
-    for key in keys {
+    for key in queue_keys(items) {
         // SAFETY: a valid tag; an error (timeout, deadlock, cancel) is
         // raised by the lock manager and unwinds like any other.
         unsafe {
@@ -341,10 +358,43 @@ fn join_queues(items: &[ItemKey]) {
     }
 }
 
+/// The queues of `items`, in the order they are joined.
+fn queue_keys(items: &[ItemKey]) -> Vec<(u32, u32)> {
+    let mut keys: Vec<(u32, u32)> = items.iter().map(|&(p, w)| (p as u32, w as u32)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+/// Join the queues of `items` only where nobody holds or waits for them;
+/// false at the first that is busy (those joined before it stay joined
+/// until the end of the transaction).
+fn try_join_queues(items: &[ItemKey]) -> bool {
+    queue_keys(items).into_iter().all(|key| {
+        // SAFETY: a valid tag; with dontWait the lock manager never waits.
+        unsafe {
+            pg_sys::LockAcquire(&queue_tag(key), pg_sys::ExclusiveLock as i32, false, true)
+                != pg_sys::LockAcquireResult::LOCKACQUIRE_NOT_AVAIL
+        }
+    })
+}
+
 /// Lock an item's row if it has at least `need` available before expired
 /// holds are counted (`i64::MIN`: whatever it has).
-fn lock_row(client: &mut SpiClient<'_>, (p, w): ItemKey, need: i64) -> Option<LockedItem> {
-    let (on_hand, reserved) = plans::run(client, &LOCK_ROW, &[p.into(), w.into(), need.into()])
+fn lock_row(client: &mut SpiClient<'_>, item: ItemKey, need: i64) -> Option<LockedItem> {
+    locked_row(client, &LOCK_ROW, item, Some(need))
+}
+
+/// The row `stmt` locked (on hand, reserved), with its expired holds.
+fn locked_row(
+    client: &mut SpiClient<'_>,
+    stmt: &'static Statement,
+    (p, w): ItemKey,
+    need: Option<i64>,
+) -> Option<LockedItem> {
+    let mut args = vec![p.into(), w.into()];
+    args.extend(need.map(Into::into));
+    let (on_hand, reserved) = plans::run(client, stmt, &args)
         .next()
         .map(|row| (col::<i64>(&row, 1), col::<i64>(&row, 2)))?;
     let expired = if reserved > 0 {
@@ -373,6 +423,37 @@ pub fn lock_items(
     )
 }
 
+/// Lock the rows of `items` like [`lock_items`], but without waiting for
+/// anyone: `None` as soon as another transaction holds an item's queue or
+/// row. Items without an inventory row are left out.
+pub fn try_lock_items(
+    client: &mut SpiClient<'_>,
+    items: impl IntoIterator<Item = ItemKey>,
+) -> WmsResult<Option<Locked>> {
+    plans::prepare(client, &[&TRY_LOCK_ROW, &PEEK, &APPLY, &NOTIFY]);
+    let mut items: Vec<ItemKey> = items.into_iter().collect();
+    items.sort_unstable();
+    items.dedup();
+    if !try_join_queues(&items) {
+        return Ok(None);
+    }
+    let mut locked = Locked {
+        rows: BTreeMap::new(),
+        short: Vec::new(),
+    };
+    for item in items {
+        match locked_row(client, &TRY_LOCK_ROW, item, None) {
+            Some(row) => {
+                locked.rows.insert(item, row);
+            }
+            // Skipped: locked by another transaction, or no row at all.
+            None if peek(client, [item].into_iter()).is_empty() => {}
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(locked))
+}
+
 /// Lock the rows of an order's lines while each has its quantity
 /// available. At the first short line the order cannot go ahead: that
 /// line and the ones after it are read, not locked, so that a buyer who
@@ -392,7 +473,7 @@ fn lock(
     let mut needs: Vec<(ItemKey, i64)> = needs.collect();
     needs.sort_unstable();
     needs.dedup_by_key(|(item, _)| *item);
-    bounded_wait(client, |client| lock_sorted(client, needs, missing))
+    bounded_wait(|| lock_sorted(client, needs, missing))
 }
 
 fn lock_sorted(
@@ -470,13 +551,14 @@ pub struct Applied {
 
 static APPLY: Statement = Statement {
     sql: "WITH change AS ( \
-              SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) \
+              SELECT * FROM ROWS FROM (pg_catalog.unnest($1::bigint[]), pg_catalog.unnest($2::bigint[]), \
+                                  pg_catalog.unnest($3::bigint[]), pg_catalog.unnest($4::bigint[])) \
                   AS c(product_id, warehouse_id, on_hand_change, reserved_change) \
           ), updated AS ( \
               UPDATE wms.inventory i \
                  SET quantity_on_hand = i.quantity_on_hand + c.on_hand_change, \
                      quantity_reserved = i.quantity_reserved + c.reserved_change, \
-                     updated_at = now() \
+                     updated_at = pg_catalog.now() \
                 FROM change c \
                WHERE i.product_id = c.product_id AND i.warehouse_id = c.warehouse_id \
               RETURNING i.product_id, i.warehouse_id, i.quantity_on_hand, i.quantity_reserved, c.on_hand_change \
@@ -597,13 +679,17 @@ pub fn apply(
 }
 
 static NOTIFY: Statement = Statement {
-    sql: "SELECT pg_notify('wms_stock', payload) FROM unnest($1::text[]) AS payload",
+    sql: "SELECT pg_catalog.pg_notify('wms_stock', payload) FROM pg_catalog.unnest($1::text[]) AS payload",
     params: &[TEXTARRAYOID],
 };
 
-/// `NOTIFY wms_stock` for each changed row. Notifications are delivered at
-/// commit, so a rolled-back change announces nothing.
+/// `NOTIFY wms_stock` for each changed row, unless `wms.notify` is off.
+/// Notifications are delivered at commit, so a rolled-back change
+/// announces nothing.
 fn announce(client: &mut SpiClient<'_>, applied: &[Applied]) {
+    if !settings::NOTIFY.get() {
+        return;
+    }
     let payloads: Vec<String> = applied
         .iter()
         .map(|a| {

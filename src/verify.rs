@@ -3,6 +3,8 @@
 
 use pgrx::prelude::*;
 
+use crate::plans::{self, col, opt_col};
+
 const VERIFY_SQL: &str = include_str!("../sql/verify.sql");
 
 // pgrx needs the full TableIterator type spelled out here.
@@ -19,25 +21,15 @@ fn wms_verify() -> TableIterator<
         name!(actual, Option<i64>),
     ),
 > {
-    let rows: Vec<_> = Spi::connect(|client| {
-        client
-            .select(VERIFY_SQL, None, &[])
-            .unwrap_or_else(|e| panic!("wms: verify query failed: {e}"))
-            .map(|row| {
-                (
-                    row.get::<String>(1)
-                        .ok()
-                        .flatten()
-                        .expect("check_name is never NULL"),
-                    row.get::<i64>(2).ok().flatten(),
-                    row.get::<i64>(3).ok().flatten(),
-                    row.get::<i64>(4).ok().flatten(),
-                    row.get::<i64>(5).ok().flatten(),
-                )
-            })
-            .collect()
-    });
-    TableIterator::new(rows)
+    TableIterator::new(plans::rows(VERIFY_SQL, &[], "verify", |row| {
+        (
+            col(row, 1),
+            opt_col(row, 2),
+            opt_col(row, 3),
+            opt_col(row, 4),
+            opt_col(row, 5),
+        )
+    }))
 }
 
 #[cfg(any(test, feature = "pg_test"))]
@@ -46,12 +38,22 @@ mod tests {
     use crate::testing::{item, verify};
     use pgrx::prelude::*;
 
-    /// Change the append-only ledger the only way left: as its owner, with
-    /// its triggers disabled (rolled back with the test).
+    /// Change the append-only ledger the only way left: as a superuser,
+    /// with the DDL guard and then the ledger's triggers disabled (rolled
+    /// back with the test).
     fn tamper_with_ledger(sql: &str) {
-        Spi::run("ALTER TABLE wms.stock_movements DISABLE TRIGGER stock_movements_append_only")
-            .unwrap();
+        without_ddl_guard(
+            "ALTER TABLE wms.stock_movements DISABLE TRIGGER stock_movements_append_only",
+        );
         Spi::run(sql).unwrap();
+    }
+
+    /// Run DDL on the extension's tables with the guard off (a superuser's
+    /// ALTER EVENT TRIGGER, rolled back with the test).
+    fn without_ddl_guard(ddl: &str) {
+        Spi::run("ALTER EVENT TRIGGER wms_guard DISABLE").unwrap();
+        Spi::run(ddl).unwrap();
+        Spi::run("ALTER EVENT TRIGGER wms_guard ENABLE ALWAYS").unwrap();
     }
 
     fn checks() -> Vec<(String, Option<i64>, Option<i64>)> {
@@ -165,7 +167,7 @@ mod tests {
     fn test_verify_reports_negative_quantities() {
         let (p, w) = item("v", 0);
         // Only possible with the CHECK constraints gone; verify does not rely on them.
-        Spi::run("ALTER TABLE wms.inventory DROP CONSTRAINT inventory_on_hand_nonnegative, DROP CONSTRAINT inventory_reserved_within_on_hand").unwrap();
+        without_ddl_guard("ALTER TABLE wms.inventory DROP CONSTRAINT inventory_on_hand_nonnegative, DROP CONSTRAINT inventory_reserved_within_on_hand");
         Spi::run(&format!("INSERT INTO wms.inventory (product_id, warehouse_id, quantity_on_hand, quantity_reserved) VALUES ({p}, {w}, -1, 0)")).unwrap();
         let names: Vec<String> = checks().into_iter().map(|c| c.0).collect();
         assert_eq!(
