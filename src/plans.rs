@@ -250,7 +250,10 @@ pub fn rows<T>(
         // read-only (in the caller's snapshot) until the transaction has
         // written something, and then sees those writes.
         let rc = unsafe {
-            let read_only = pg_sys::GetCurrentTransactionIdIfAny() == pg_sys::InvalidTransactionId;
+            // In a parallel worker a statement must not advance the command
+            // counter, so it always runs read-only there.
+            let read_only = pg_sys::IsInParallelMode()
+                || pg_sys::GetCurrentTransactionIdIfAny() == pg_sys::InvalidTransactionId;
             pg_sys::SPI_tuptable = std::ptr::null_mut();
             pg_sys::SPI_execute_with_args(
                 text.as_ptr(),
