@@ -53,6 +53,12 @@ extension_sql_file!("../sql/privileges.sql", name = "privileges", finalize);
 mod tests {
     use pgrx::prelude::*;
 
+    /// A panic, for the scenario that checks errors carry no backtrace.
+    #[pg_extern]
+    fn wms_test_panic() {
+        panic!("wms: a deliberate panic");
+    }
+
     /// The extension's objects exist where API.md puts them; the
     /// multi-backend harness starts the test cluster through this test.
     #[pg_test]

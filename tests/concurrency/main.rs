@@ -7,6 +7,7 @@
 //! creates the extension; the scenarios below then connect as clients.
 //! With an argument, only scenarios whose name contains it run.
 
+mod hardening;
 mod scenarios;
 
 use std::env;
@@ -172,6 +173,9 @@ fn main() {
         println!("concurrency: no scenario matches {filters:?}");
         return;
     }
+    // The test cluster inherits this, so that errors are checked to carry
+    // no backtrace whatever the server's environment says.
+    env::set_var("RUST_BACKTRACE", "1");
     let mut db = Db::start();
     let mut failed = Vec::new();
     for (name, scenario) in &selected {

@@ -1,0 +1,16 @@
+-- wms reads text as UTF-8 and refuses to install in a database of another
+-- encoding (0A000), SQL_ASCII included.
+\set VERBOSITY terse
+CREATE DATABASE wms_regress_latin1 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
+CREATE DATABASE wms_regress_ascii ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
+\c wms_regress_latin1
+CREATE EXTENSION wms;
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS wms_extensions FROM pg_extension WHERE extname = 'wms';
+\c wms_regress_ascii
+CREATE EXTENSION wms;
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS wms_extensions FROM pg_extension WHERE extname = 'wms';
+\c wms_regress
+DROP DATABASE wms_regress_latin1;
+DROP DATABASE wms_regress_ascii;
