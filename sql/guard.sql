@@ -18,16 +18,18 @@ BEGIN
     END IF;
     -- An object is in wms when its schema is, or (a trigger, rule, policy,
     -- constraint or column) when the table it belongs to is: the first
-    -- name of its address.
+    -- name of its address. The extension itself (COMMENT ON EXTENSION, as
+    -- pg_restore runs it) is not one of them.
     IF TG_EVENT = 'sql_drop' THEN
         SELECT pg_catalog.string_agg(object_identity, ', ') INTO touched
           FROM pg_catalog.pg_event_trigger_dropped_objects()
-         WHERE schema_name = 'wms' OR address_names[1] = 'wms';
+         WHERE object_type <> 'extension' AND (schema_name = 'wms' OR address_names[1] = 'wms');
     ELSE
         SELECT pg_catalog.string_agg(c.object_identity, ', ') INTO touched
           FROM pg_catalog.pg_event_trigger_ddl_commands() c
-         WHERE c.schema_name = 'wms'
-            OR (pg_catalog.pg_identify_object_as_address(c.classid, c.objid, c.objsubid)).object_names[1] = 'wms';
+         WHERE c.object_type <> 'extension'
+           AND (c.schema_name = 'wms'
+                OR (pg_catalog.pg_identify_object_as_address(c.classid, c.objid, c.objsubid)).object_names[1] = 'wms');
     END IF;
     -- Only a role that owns objects in wms gets this far, and it may call
     -- wms.updating_extension().

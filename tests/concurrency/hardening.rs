@@ -45,9 +45,10 @@ fn within(limit: Duration, mut done: impl FnMut() -> bool) -> Option<Duration> {
 fn set_expiry_interval(db: &mut Db, interval: &str) {
     db.admin
         .batch_execute(&format!(
-            "ALTER SYSTEM SET wms.expiry_interval = '{interval}'; SELECT pg_reload_conf()"
+            "ALTER SYSTEM SET wms.expiry_interval = '{interval}'"
         ))
         .unwrap();
+    db.admin.batch_execute("SELECT pg_reload_conf()").unwrap();
 }
 
 fn worker_pid(db: &mut Db) -> Option<i32> {
@@ -81,7 +82,12 @@ fn reserve(client: &mut Client, customer: &str, lines: &[(i64, i64, i64)], ttl: 
 pub fn lookalike_functions(db: &mut Db) {
     // A terminated worker exits with a non-zero code and is started again;
     // the new one prepares its statements after the look-alikes exist.
-    let old = worker_pid(db).expect("an expiry worker runs in the test database");
+    let mut old = None;
+    within(Duration::from_secs(30), || {
+        old = worker_pid(db);
+        old.is_some()
+    });
+    let old = old.expect("an expiry worker runs in the test database");
     db.admin
         .execute("SELECT pg_terminate_backend($1)", &[&old])
         .unwrap();
@@ -208,7 +214,7 @@ pub fn lookalike_functions(db: &mut Db) {
             .execute("SELECT wms_set_reorder_policy($1, $2, 5, 2)", &[&p, &w])
             .unwrap();
         for sql in [
-            "SELECT wms_available_to_sell($1)",
+            "SELECT wms_available_to_sell($1), $2::bigint",
             "SELECT wms_available_to_sell($1, $2)",
             "SELECT wms_stock_as_of($1, $2, now())",
             "SELECT * FROM wms_sales_rolling_average($1, 7, $2)",
@@ -469,13 +475,17 @@ pub fn notify_off(db: &mut Db) {
     seller.batch_execute("RESET wms.notify").unwrap();
     let shown: String = seller.query_one("SHOW wms.notify", &[]).unwrap().get(0);
     seller.execute(order, &[&p, &w]).unwrap();
+    // Two seconds of notifications, whatever else the server announces.
     let mut ours = Vec::new();
     let mut notifications = listener.notifications();
-    let mut iter = notifications.timeout_iter(Duration::from_secs(2));
-    while let Some(n) = iter.next().expect("read notifications") {
-        let payload: serde_json::Value = serde_json::from_str(n.payload()).unwrap();
-        if payload["product_id"] == p {
-            ours.push(payload["on_hand"].as_i64());
+    let mut iter = notifications.timeout_iter(Duration::from_millis(500));
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(2) {
+        if let Some(n) = iter.next().expect("read notifications") {
+            let payload: serde_json::Value = serde_json::from_str(n.payload()).unwrap();
+            if payload["product_id"] == p {
+                ours.push(payload["on_hand"].as_i64());
+            }
         }
     }
     assert_eq!(shown, "on");
@@ -488,17 +498,25 @@ pub fn notify_off(db: &mut Db) {
 /// carry no backtrace: neither PostgreSQL's own (a lock timeout inside a
 /// call) nor a Rust panic's (XX000).
 pub fn no_backtraces(db: &mut Db) {
+    // The postmaster's environment (a backend writes its process title
+    // over its own copy).
     let pid: i32 = db
         .admin
         .query_one("SELECT pg_backend_pid()", &[])
         .unwrap()
         .get(0);
-    let environ = std::fs::read(format!("/proc/{pid}/environ")).expect("read the backend's environment");
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("backend status");
+    let postmaster = status
+        .lines()
+        .find_map(|l| l.strip_prefix("PPid:"))
+        .map(str::trim)
+        .expect("a parent process");
+    let environ =
+        std::fs::read(format!("/proc/{postmaster}/environ")).expect("read the server's environment");
     assert!(
-        environ
-            .split(|b| *b == 0)
-            .any(|v| v == b"RUST_BACKTRACE=1"),
-        "the server was started without RUST_BACKTRACE=1"
+        environ.split(|b| *b == 0).any(|v| v == b"RUST_BACKTRACE=1"),
+        "the server was started without RUST_BACKTRACE=1: {}",
+        String::from_utf8_lossy(&environ).replace('\0', " ")
     );
     let (p, w) = db.item("backtrace", 5);
     let mut holder = connect(db);

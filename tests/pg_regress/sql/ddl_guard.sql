@@ -73,7 +73,9 @@ SELECT count(*) AS append_only_triggers FROM pg_trigger
 SELECT format_type(atttypid, atttypmod) FROM pg_attribute
  WHERE attrelid = 'wms.stock_movements'::regclass AND attname = 'quantity_change';
 
--- allowed: privileges on the tables, and DDL outside schema wms
+-- allowed: privileges on the tables, a comment on the extension (as
+-- pg_restore writes it), and DDL outside schema wms
+COMMENT ON EXTENSION wms IS 'wms: concurrency-safe warehouse inventory core (orders, ledger, availability)';
 CREATE ROLE regress_reader;
 GRANT USAGE ON SCHEMA wms TO regress_reader;
 GRANT SELECT ON wms.stock_movements TO regress_reader;
