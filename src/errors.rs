@@ -165,6 +165,13 @@ const CANCELED: ErrorKind = ErrorKind {
     condition: "query_canceled",
     when: "the call was cancelled, or ran past the caller's statement_timeout; nothing written",
 };
+/// Raised by PostgreSQL at commit, not by the call.
+const NOTIFY_QUEUE_FULL: ErrorKind = ErrorKind {
+    code: ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+    sqlstate: "54000",
+    condition: "program_limit_exceeded",
+    when: "at commit, when PostgreSQL's notification queue is full and wms.notify is on (see Stock events)",
+};
 /// Raised by the extension script (sql/schema.sql).
 const FEATURE_NOT_SUPPORTED: ErrorKind = ErrorKind {
     code: ERRCODE_FEATURE_NOT_SUPPORTED,
@@ -196,6 +203,7 @@ impl WmsError {
         SERIALIZATION,
         DEADLOCK,
         CANCELED,
+        NOTIFY_QUEUE_FULL,
         FEATURE_NOT_SUPPORTED,
     ];
 

@@ -91,9 +91,17 @@ pub fn lookalike_functions(db: &mut Db) {
     db.admin
         .execute("SELECT pg_terminate_backend($1)", &[&old])
         .unwrap();
+    // The worker's user: a schema of that name comes first in the default
+    // search_path ("$user", public).
+    let bootstrap: String = db
+        .admin
+        .query_one("SELECT rolname::text FROM pg_roles WHERE oid = 10", &[])
+        .unwrap()
+        .get(0);
     db.admin
         .batch_execute(
             "CREATE ROLE intruder LOGIN; GRANT CREATE ON SCHEMA public TO intruder; \
+             GRANT CREATE ON DATABASE pgrx_tests TO intruder; \
              GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO intruder",
         )
         .unwrap();
@@ -122,6 +130,12 @@ pub fn lookalike_functions(db: &mut Db) {
              BEGIN PERFORM public.intrude('unnest({t}[])'); RETURN QUERY SELECT pg_catalog.unnest(a); END $$;"
         ));
     }
+    ddl.push_str(&format!(
+        "CREATE SCHEMA \"{bootstrap}\"; \
+         CREATE FUNCTION \"{bootstrap}\".unnest(a text[]) RETURNS SETOF text LANGUAGE plpgsql AS $$ \
+         BEGIN PERFORM public.intrude('{bootstrap}.unnest(text[])'); RETURN QUERY SELECT pg_catalog.unnest(a); END $$; \
+         GRANT USAGE ON SCHEMA \"{bootstrap}\" TO PUBLIC;"
+    ));
     intruder.batch_execute(&ddl).expect("define the look-alikes");
     let captured = |db: &mut Db| -> Vec<String> {
         db.admin
@@ -160,6 +174,7 @@ pub fn lookalike_functions(db: &mut Db) {
     thread::sleep(Duration::from_millis(500));
     let w2 = db.warehouse("lookalike-2");
     for (as_intruder, path) in [
+        (false, "\"$user\", public"),
         (false, "public"),
         (false, "public, pg_catalog"),
         (true, "\"$user\", public"),
@@ -241,6 +256,9 @@ pub fn lookalike_functions(db: &mut Db) {
         .get(0);
     drop(intruder);
     db.admin
+        .batch_execute(&format!("DROP SCHEMA \"{bootstrap}\" CASCADE"))
+        .unwrap();
+    db.admin
         .batch_execute(
             "DROP FUNCTION public.intrude(text), public.jsonb_build_object(VARIADIC text[]), \
                  public.to_jsonb(text), public.generate_series(date, date, interval), \
@@ -248,6 +266,7 @@ pub fn lookalike_functions(db: &mut Db) {
                  public.unnest(jsonb[]), public.unnest(timestamptz[]); \
              DROP TABLE public.captured; \
              REVOKE ALL ON SCHEMA public FROM intruder; \
+             REVOKE ALL ON DATABASE pgrx_tests FROM intruder; \
              REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM intruder; \
              DROP ROLE intruder",
         )
