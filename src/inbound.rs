@@ -2,7 +2,9 @@
 
 use pgrx::prelude::*;
 
-use crate::errors::{bounded, not_blank_text, positive_quantity, required, writable, Text, WmsResult};
+use crate::errors::{
+    bounded, not_blank_text, positive_quantity, required, writable, Text, WmsResult,
+};
 use crate::stock::{self, Cause, Change, Missing};
 
 fn receive(

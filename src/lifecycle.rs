@@ -269,10 +269,13 @@ pub struct Swept {
 /// are kept until the sweep's commit, which waits for nothing either.
 pub fn expire_reservations(after: i64) -> WmsResult<Swept> {
     Spi::connect_mut(|client| {
-        let candidates: Vec<i64> =
-            plans::run(client, &EXPIRED_ORDERS, &[EXPIRY_BATCH.into(), after.into()])
-                .map(|row| col::<i64>(&row, 1))
-                .collect();
+        let candidates: Vec<i64> = plans::run(
+            client,
+            &EXPIRED_ORDERS,
+            &[EXPIRY_BATCH.into(), after.into()],
+        )
+        .map(|row| col::<i64>(&row, 1))
+        .collect();
         let mut swept = Swept {
             cancelled: 0,
             examined: candidates.len() as i64,
@@ -291,9 +294,10 @@ pub fn expire_reservations(after: i64) -> WmsResult<Swept> {
                 continue;
             };
             // Busy, or fulfilled or cancelled meanwhile: nothing to do now.
-            let Some((status, is_expired)) = plans::run(client, &TRY_LOCK_ORDER, &[order_id.into()])
-                .next()
-                .map(|row| (col::<String>(&row, 1), col::<bool>(&row, 2)))
+            let Some((status, is_expired)) =
+                plans::run(client, &TRY_LOCK_ORDER, &[order_id.into()])
+                    .next()
+                    .map(|row| (col::<String>(&row, 1), col::<bool>(&row, 2)))
             else {
                 continue;
             };
@@ -328,7 +332,9 @@ pub fn expire_reservations(after: i64) -> WmsResult<Swept> {
 #[search_path(pg_catalog, pg_temp)]
 fn wms_expire_reservations() -> i32 {
     writable("wms_expire_reservations");
-    expire_reservations(0).unwrap_or_else(|e| e.raise()).cancelled
+    expire_reservations(0)
+        .unwrap_or_else(|e| e.raise())
+        .cancelled
 }
 
 #[cfg(any(test, feature = "pg_test"))]

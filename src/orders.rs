@@ -220,7 +220,11 @@ fn json_bigint(value: Option<&Node<'_>>, i: usize, key: &str) -> WmsResult<i64> 
             return Ok(v);
         }
         // Digits only: an integer, outside bigint. 1.5 and 1.0 are not integers.
-        if text.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit()) {
+        if text
+            .trim_start_matches('-')
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+        {
             return Err(WmsError::OutOfRange {
                 message: format!(
                     "items[{i}].{key} is out of range for bigint: {}",

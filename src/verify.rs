@@ -51,8 +51,10 @@ mod tests {
     /// Run DDL on the extension's tables with the guard off (a superuser's
     /// ALTER EVENT TRIGGER, rolled back with the test).
     fn without_ddl_guard(ddl: &str) {
-        Spi::run("ALTER EVENT TRIGGER wms_guard DISABLE; ALTER EVENT TRIGGER wms_guard_drop DISABLE")
-            .unwrap();
+        Spi::run(
+            "ALTER EVENT TRIGGER wms_guard DISABLE; ALTER EVENT TRIGGER wms_guard_drop DISABLE",
+        )
+        .unwrap();
         Spi::run(ddl).unwrap();
         Spi::run(
             "ALTER EVENT TRIGGER wms_guard ENABLE ALWAYS; ALTER EVENT TRIGGER wms_guard_drop ENABLE ALWAYS",

@@ -42,6 +42,18 @@ fn within(limit: Duration, mut done: impl FnMut() -> bool) -> Option<Duration> {
     done().then(|| started.elapsed())
 }
 
+/// A session in an idle transaction that holds an item's inventory row,
+/// as a writer outside wms would.
+fn hold_row(db: &Db, (p, w): (i64, i64)) -> Client {
+    let mut holder = connect(db);
+    holder
+        .batch_execute(&format!(
+            "BEGIN; SELECT 1 FROM wms.inventory WHERE product_id = {p} AND warehouse_id = {w} FOR UPDATE"
+        ))
+        .unwrap();
+    holder
+}
+
 fn set_expiry_interval(db: &mut Db, interval: &str) {
     db.admin
         .batch_execute(&format!(
@@ -136,7 +148,9 @@ pub fn lookalike_functions(db: &mut Db) {
          BEGIN PERFORM public.intrude('{bootstrap}.unnest(text[])'); RETURN QUERY SELECT pg_catalog.unnest(a); END $$; \
          GRANT USAGE ON SCHEMA \"{bootstrap}\" TO PUBLIC;"
     ));
-    intruder.batch_execute(&ddl).expect("define the look-alikes");
+    intruder
+        .batch_execute(&ddl)
+        .expect("define the look-alikes");
     let captured = |db: &mut Db| -> Vec<String> {
         db.admin
             .query("SELECT who || ' ran ' || what FROM public.captured", &[])
@@ -205,13 +219,22 @@ pub fn lookalike_functions(db: &mut Db) {
             client.batch_execute(sql).unwrap();
         }
         client
-            .execute("SELECT wms_receive($1, $2, 5, 'Purchase Order', 'ref')", &[&p, &w])
+            .execute(
+                "SELECT wms_receive($1, $2, 5, 'Purchase Order', 'ref')",
+                &[&p, &w],
+            )
             .unwrap();
         client
-            .execute("SELECT * FROM wms_place_order('api', $1::bigint, $2::bigint, 1, 'k-' || $3)", &[&p, &w, &path])
+            .execute(
+                "SELECT * FROM wms_place_order('api', $1::bigint, $2::bigint, 1, 'k-' || $3)",
+                &[&p, &w, &path],
+            )
             .unwrap();
         client
-            .execute("SELECT * FROM wms_place_order('api', $1::text::jsonb)", &[&items])
+            .execute(
+                "SELECT * FROM wms_place_order('api', $1::text::jsonb)",
+                &[&items],
+            )
             .unwrap();
         client
             .execute("SELECT * FROM wms_fulfill_order($1)", &[&held])
@@ -251,7 +274,10 @@ pub fn lookalike_functions(db: &mut Db) {
     let recorded = captured(db);
     let superuser: bool = db
         .admin
-        .query_one("SELECT rolsuper FROM pg_roles WHERE rolname = 'intruder'", &[])
+        .query_one(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = 'intruder'",
+            &[],
+        )
         .unwrap()
         .get(0);
     drop(intruder);
@@ -286,14 +312,14 @@ pub fn worker_skips_busy_items(db: &mut Db) {
     let (fp, fw) = db.item("free", 10);
     // Both in one order too: it is busy as long as one of its items is.
     let held = reserve(&mut db.admin, "held", &[(hp, hw, 3)], "1 second");
-    let both = reserve(&mut db.admin, "both", &[(hp, hw, 1), (fp, fw, 1)], "1 second");
+    let both = reserve(
+        &mut db.admin,
+        "both",
+        &[(hp, hw, 1), (fp, fw, 1)],
+        "1 second",
+    );
     let free = reserve(&mut db.admin, "free", &[(fp, fw, 3)], "1 second");
-    let mut holder = connect(db);
-    holder
-        .batch_execute(&format!(
-            "BEGIN; SELECT 1 FROM wms.inventory WHERE product_id = {hp} AND warehouse_id = {hw} FOR UPDATE"
-        ))
-        .unwrap();
+    let mut holder = hold_row(db, (hp, hw));
     set_expiry_interval(db, "500ms");
     thread::sleep(Duration::from_millis(1100));
     let swept = within(2 * INTERVAL + Duration::from_secs(1), || {
@@ -301,9 +327,7 @@ pub fn worker_skips_busy_items(db: &mut Db) {
     });
     println!("    the free item's reservation was swept {swept:?} after it expired");
     let mut buyer = connect(db);
-    buyer
-        .batch_execute("SET wms.lock_timeout = '1s'")
-        .unwrap();
+    buyer.batch_execute("SET wms.lock_timeout = '1s'").unwrap();
     let started = Instant::now();
     for _ in 0..3 {
         let status: String = buyer
@@ -330,7 +354,10 @@ pub fn worker_skips_busy_items(db: &mut Db) {
         ("Pending", "Pending"),
         "orders on the held row wait for the next sweep"
     );
-    assert!(later.is_some(), "the held item's reservations were not swept");
+    assert!(
+        later.is_some(),
+        "the held item's reservations were not swept"
+    );
     assert_eq!((db.reserved(hp, hw), db.reserved(fp, fw)), (0, 0));
     db.assert_verified();
 }
@@ -373,7 +400,9 @@ pub fn sql_advisory_locks_block_nothing(db: &mut Db) {
         .map(|r| r.get(0))
         .collect();
     tx.commit().unwrap();
-    holder.batch_execute("SELECT pg_advisory_unlock_all()").unwrap();
+    holder
+        .batch_execute("SELECT pg_advisory_unlock_all()")
+        .unwrap();
     assert_eq!(status, "Fulfilled");
     assert!(waited < Duration::from_millis(900), "waited {waited:?}");
     assert_eq!(classes, vec![KEY_LOCK_CLASS, QUEUE_LOCK_CLASS]);
@@ -384,18 +413,18 @@ pub fn sql_advisory_locks_block_nothing(db: &mut Db) {
 /// wms; a role's and a transaction's setting change that.
 pub fn default_lock_timeout(db: &mut Db) {
     let (p, w) = db.item("default-timeout", 5);
-    let mut holder = connect(db);
-    holder
-        .batch_execute(&format!(
-            "BEGIN; SELECT 1 FROM wms.inventory WHERE product_id = {p} AND warehouse_id = {w} FOR UPDATE"
-        ))
-        .unwrap();
+    let mut holder = hold_row(db, (p, w));
     let mut buyer = connect(db);
-    let shown: String = buyer.query_one("SHOW wms.lock_timeout", &[]).unwrap().get(0);
+    let shown: String = buyer
+        .query_one("SHOW wms.lock_timeout", &[])
+        .unwrap()
+        .get(0);
     assert_eq!(shown, "5s");
     let order = "SELECT * FROM wms_place_order('patient', $1::bigint, $2::bigint)";
     let started = Instant::now();
-    let err = buyer.query_one(order, &[&p, &w]).expect_err("the row is held");
+    let err = buyer
+        .query_one(order, &[&p, &w])
+        .expect_err("the row is held");
     let waited = started.elapsed();
     assert_eq!(err.code(), Some(&SqlState::LOCK_NOT_AVAILABLE), "{err}");
     assert!(
@@ -404,7 +433,8 @@ pub fn default_lock_timeout(db: &mut Db) {
     );
     // Per transaction.
     let mut tx = buyer.transaction().unwrap();
-    tx.batch_execute("SET LOCAL wms.lock_timeout = '300ms'").unwrap();
+    tx.batch_execute("SET LOCAL wms.lock_timeout = '300ms'")
+        .unwrap();
     let started = Instant::now();
     let err = tx.query_one(order, &[&p, &w]).expect_err("the row is held");
     let short = started.elapsed();
@@ -413,14 +443,15 @@ pub fn default_lock_timeout(db: &mut Db) {
     assert!(short < Duration::from_secs(2), "waited {short:?}");
     // Per role.
     db.admin
-        .batch_execute(
-            "CREATE ROLE hurried LOGIN; ALTER ROLE hurried SET wms.lock_timeout = '1s'",
-        )
+        .batch_execute("CREATE ROLE hurried LOGIN; ALTER ROLE hurried SET wms.lock_timeout = '1s'")
         .unwrap();
     let mut config = db.config.clone();
     config.user("hurried");
     let mut hurried = config.connect(NoTls).expect("connect as hurried");
-    let role_setting: String = hurried.query_one("SHOW wms.lock_timeout", &[]).unwrap().get(0);
+    let role_setting: String = hurried
+        .query_one("SHOW wms.lock_timeout", &[])
+        .unwrap()
+        .get(0);
     drop(hurried);
     db.admin.batch_execute("DROP ROLE hurried").unwrap();
     holder.batch_execute("ROLLBACK").unwrap();
@@ -490,7 +521,9 @@ pub fn notify_off(db: &mut Db) {
     let order = "SELECT * FROM wms_place_order('quiet', $1::bigint, $2::bigint)";
     seller.batch_execute("SET wms.notify = off").unwrap();
     seller.execute(order, &[&p, &w]).unwrap();
-    seller.execute("SELECT wms_receive($1, $2, 2)", &[&p, &w]).unwrap();
+    seller
+        .execute("SELECT wms_receive($1, $2, 2)", &[&p, &w])
+        .unwrap();
     seller.batch_execute("RESET wms.notify").unwrap();
     let shown: String = seller.query_one("SHOW wms.notify", &[]).unwrap().get(0);
     seller.execute(order, &[&p, &w]).unwrap();
@@ -508,7 +541,11 @@ pub fn notify_off(db: &mut Db) {
         }
     }
     assert_eq!(shown, "on");
-    assert_eq!(ours, vec![Some(10)], "only the change made with wms.notify on");
+    assert_eq!(
+        ours,
+        vec![Some(10)],
+        "only the change made with wms.notify on"
+    );
     db.assert_verified();
 }
 
@@ -530,20 +567,15 @@ pub fn no_backtraces(db: &mut Db) {
         .find_map(|l| l.strip_prefix("PPid:"))
         .map(str::trim)
         .expect("a parent process");
-    let environ =
-        std::fs::read(format!("/proc/{postmaster}/environ")).expect("read the server's environment");
+    let environ = std::fs::read(format!("/proc/{postmaster}/environ"))
+        .expect("read the server's environment");
     assert!(
         environ.split(|b| *b == 0).any(|v| v == b"RUST_BACKTRACE=1"),
         "the server was started without RUST_BACKTRACE=1: {}",
         String::from_utf8_lossy(&environ).replace('\0', " ")
     );
     let (p, w) = db.item("backtrace", 5);
-    let mut holder = connect(db);
-    holder
-        .batch_execute(&format!(
-            "BEGIN; SELECT 1 FROM wms.inventory WHERE product_id = {p} AND warehouse_id = {w} FOR UPDATE"
-        ))
-        .unwrap();
+    let mut holder = hold_row(db, (p, w));
     let mut buyer = connect(db);
     buyer.batch_execute("SET wms.lock_timeout = 100").unwrap();
     let timeout = buyer
