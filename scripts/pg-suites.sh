@@ -5,19 +5,20 @@
 #   isolation  tests/isolation   (pg_isolation_regress: interleavings)
 #   crash      wms-crash-cycles  (kill -9 and immediate stops under load)
 #   datagen    scripts/datagen.sh (consistent and reproducible history)
+#   standby    a streaming replica: reads as on the primary, writes refused
 # Called by scripts/test.sh after it installs the extension; arguments name
-# the suites to run (default: all three).
+# the suites to run (default: all of them).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$REPO"
 
 PGXS=$("$PG_CONFIG" --pkglibdir)/pgxs
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(regress isolation datagen crash)
+[ ${#suites[@]} -gt 0 ] || suites=(regress isolation datagen standby crash)
 
 work=$(mktemp -d /tmp/wms-suites.XXXXXX)
 chmod 755 "$work"
-trap 'cluster_stop "$work/cluster"; cluster_stop "$work/crash"; rm -rf "$work"' EXIT
+trap 'for c in cluster crash primary replica; do cluster_stop "$work/$c"; done; rm -rf "$work"' EXIT
 
 # pg_regress and pg_isolation_regress compare against the committed
 # expected files; on a difference they leave regression.diffs, printed here.
@@ -86,6 +87,104 @@ for suite in "${suites[@]}"; do
             status=1
         fi
         ;;
+    standby)
+        # A streaming replica of a cluster with the extension: once it has
+        # replayed, every function that only read answers there exactly as
+        # on the primary; every function that writes is refused (25006, "on
+        # a standby"); no expiry worker runs there until it is promoted.
+        echo "== standby: a streaming replica (pg_basebackup -R)"
+        primary="$work/primary" replica="$work/replica"
+        preload=("shared_preload_libraries=wms" "wms.expiry_databases=wms_standby" "wms.expiry_interval=200ms")
+        cluster_start "$primary" 54341 "${preload[@]}"
+        on() { as_pg "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$1" -p "$2" -U "$PG_OS_USER" -d wms_standby -c "$3"; }
+        as_pg "$PG_BIN/createdb" -h "$primary" -p 54341 -U "$PG_OS_USER" wms_standby
+        on "$primary" 54341 "CREATE EXTENSION wms" >/dev/null
+        on "$primary" 54341 "
+            SELECT wms_add_product('SKU-1', 'Widget'), wms_add_product('SKU-2', 'Gadget'),
+                   wms_add_warehouse('WH-1', 'North'), wms_add_warehouse('WH-2', 'South');
+            SELECT wms_receive(1, 1, 100), wms_receive(2, 1, 50), wms_receive(1, 2, 7);
+            SELECT status FROM wms_place_order('alice', 1, 1, 3, 'order-1');
+            SELECT status FROM wms_place_order('bob', '[{\"product_id\": 1, \"warehouse_id\": 1, \"quantity\": 2},
+                                                       {\"product_id\": 2, \"warehouse_id\": 1, \"quantity\": 5}]'::jsonb);
+            SELECT status FROM wms_reserve('carol', '[{\"product_id\": 2, \"warehouse_id\": 1, \"quantity\": 4}]', '1 day');
+            SELECT status FROM wms_reserve('dave', '[{\"product_id\": 1, \"warehouse_id\": 1, \"quantity\": 1}]', '1 day');
+            SELECT status FROM wms_cancel_order(4, 'changed their mind');
+            SELECT * FROM wms_transfer(1, 1, 2, 10);
+            SELECT wms_set_reorder_policy(1, 1, 90, 10);" >/dev/null
+        mkdir -p "$replica" && [ "$(id -u)" -eq 0 ] && chown "$PG_OS_USER" "$replica"
+        as_pg "$PG_BIN/pg_basebackup" -h "$primary" -p 54341 -U "$PG_OS_USER" -D "$replica/data" -R -X stream -c fast
+        as_pg "$PG_BIN/pg_ctl" -D "$replica/data" -l "$replica/server.log" -w start \
+            -o "-c listen_addresses='' -c port=54342 -c unix_socket_directories=$replica $(printf -- '-c %s ' "${preload[@]}")" >/dev/null
+        lsn=$(on "$primary" 54341 "SELECT pg_current_wal_lsn()")
+        for _ in $(seq 100); do
+            [ "$(on "$replica" 54342 "SELECT pg_last_wal_replay_lsn() >= '$lsn'")" = t ] && break
+            sleep 0.1
+        done
+        reads=(
+            "SELECT wms_available_to_sell(1)" "SELECT wms_available_to_sell(2, 1)"
+            "SELECT wms_stock_as_of(1, 1, now())" "SELECT wms_stock_as_of(1, 2, 'infinity')"
+            "SELECT * FROM wms_sales_rolling_average(1, 7)" "SELECT * FROM wms_reorder_hints()"
+            "SELECT * FROM wms_stock_by_warehouse()"
+            "SELECT movement_id, product_id, warehouse_id, quantity_change, balance_after, reason, order_id, reference, actor
+               FROM wms_movements('-infinity', 'infinity')"
+            "SELECT * FROM wms_movement_summary('-infinity', 'infinity')"
+            "SELECT order_id, customer_name, order_status, lines, units FROM wms_orders('-infinity', 'infinity')"
+            "SELECT * FROM wms_verify()" "SELECT * FROM wms.available_to_sell ORDER BY 1, 2"
+        )
+        same=0
+        for q in "${reads[@]}"; do
+            if [ "$(on "$primary" 54341 "$q")" = "$(on "$replica" 54342 "$q" 2>&1)" ]; then
+                same=$((same + 1))
+            else
+                echo "standby: '$q' answers differently on the replica:" >&2
+                on "$replica" 54342 "$q" >&2 || true
+                status=1
+            fi
+        done
+        writes=(
+            "SELECT wms_add_product('SKU-9', 'x')" "SELECT wms_add_warehouse('WH-9', 'x')"
+            "SELECT wms_receive(1, 1, 1)" "SELECT * FROM wms_place_order('eve', 1, 1, 1)"
+            "SELECT * FROM wms_place_order('eve', '[{\"product_id\": 1, \"warehouse_id\": 1, \"quantity\": 1}]'::jsonb)"
+            "SELECT * FROM wms_reserve('eve', '[{\"product_id\": 1, \"warehouse_id\": 1, \"quantity\": 1}]')"
+            "SELECT * FROM wms_fulfill_order(5)" "SELECT * FROM wms_cancel_order(5, 'x')"
+            "SELECT wms_expire_reservations()" "SELECT wms_adjust(1, 1, 1, 'count')"
+            "SELECT * FROM wms_transfer(1, 1, 2, 1)" "SELECT wms_set_reorder_policy(1, 1, 1, 1)"
+        )
+        refused=0
+        for q in "${writes[@]}"; do
+            out=$(as_pg "$PG_BIN/psql" -X -q -At -h "$replica" -p 54342 -U "$PG_OS_USER" -d wms_standby \
+                -v VERBOSITY=verbose -c "$q" 2>&1 || true)
+            if grep -q "ERROR:  25006: .* writes and cannot run on a standby" <<<"$out"; then
+                refused=$((refused + 1))
+            else
+                echo "standby: '$q' was not refused with 25006: $out" >&2
+                status=1
+            fi
+        done
+        workers() { on "$1" "$2" "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'wms expiry worker'"; }
+        on_replica=$(workers "$replica" 54342)
+        as_pg "$PG_BIN/pg_ctl" -D "$replica/data" -w promote >/dev/null
+        promoted=0
+        for _ in $(seq 150); do
+            [ "$(workers "$replica" 54342)" = 1 ] && promoted=1 && break
+            sleep 0.2
+        done
+        order=$(on "$replica" 54342 "SELECT order_id FROM wms_reserve('frank', '[{\"product_id\": 1, \"warehouse_id\": 1, \"quantity\": 1}]', '100 milliseconds')")
+        swept=0
+        for _ in $(seq 100); do
+            [ "$(on "$replica" 54342 "SELECT order_status FROM wms.customer_orders WHERE order_id = $order")" = Cancelled ] && swept=1 && break
+            sleep 0.1
+        done
+        as_pg "$PG_BIN/pg_ctl" -D "$replica/data" -m fast -w stop >/dev/null
+        if [ "$on_replica" = 0 ] && [ "$promoted" = 1 ] && [ "$swept" = 1 ]; then
+            echo "standby: ${same} of ${#reads[@]} reads answered as on the primary, ${refused} of ${#writes[@]} writes refused with 25006;" \
+                "no expiry worker before promotion, one after, and it swept a reservation"
+        else
+            echo "standby: workers before promotion $on_replica (expected 0), after: $promoted, swept: $swept" >&2
+            status=1
+        fi
+        [ "$same" = "${#reads[@]}" ] && [ "$refused" = "${#writes[@]}" ] || status=1
+        ;;
     crash)
         cargo build --release -q -p wms-loadgen
         echo "== crash: wms-crash-cycles"
@@ -93,7 +192,7 @@ for suite in "${suites[@]}"; do
             --os-user "$PG_OS_USER" --cycles "${CRASH_CYCLES:-20}" || status=1
         ;;
     *)
-        echo "unknown suite: $suite (regress, isolation, datagen or crash)" >&2
+        echo "unknown suite: $suite (regress, isolation, datagen, standby or crash)" >&2
         exit 2
         ;;
     esac

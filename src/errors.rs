@@ -57,10 +57,11 @@ pub enum WmsError {
     IdempotencyKeyReused {
         key: String,
     },
-    /// A function that writes, called in a read-only transaction (or on a
-    /// standby).
+    /// A function that writes, called in a read-only transaction.
     ReadOnlyTransaction {
         function: &'static str,
+        /// On a hot standby, where every transaction is read-only.
+        standby: bool,
     },
 }
 
@@ -267,9 +268,14 @@ impl WmsError {
             WmsError::IdempotencyKeyReused { key } => {
                 format!("idempotency key \"{key}\" was already used with a different request")
             }
-            WmsError::ReadOnlyTransaction { function } => {
-                format!("{function} writes and cannot run in a read-only transaction")
-            }
+            WmsError::ReadOnlyTransaction {
+                function,
+                standby: false,
+            } => format!("{function} writes and cannot run in a read-only transaction"),
+            WmsError::ReadOnlyTransaction {
+                function,
+                standby: true,
+            } => format!("{function} writes and cannot run on a standby"),
         }
     }
 
@@ -295,6 +301,9 @@ impl WmsError {
             }
             WmsError::InsufficientStock { .. } => {
                 Some("Call with on_shortage => 'reject' to get an Unavailable result instead of an error.")
+            }
+            WmsError::ReadOnlyTransaction { standby: true, .. } => {
+                Some("Send writes to the primary; a standby answers the functions that only read.")
             }
             _ => None,
         }
@@ -343,9 +352,10 @@ pub fn required<T>(value: Option<T>, argument: &'static str) -> T {
 /// transaction (PostgreSQL would refuse its first lock or write anyway, but
 /// deep inside the call).
 pub fn writable(function: &'static str) {
-    // SAFETY: a backend-global flag, read on the backend's own thread.
+    // SAFETY: backend-global state, read on the backend's own thread.
     if unsafe { pgrx::pg_sys::XactReadOnly } {
-        WmsError::ReadOnlyTransaction { function }.raise()
+        let standby = unsafe { pgrx::pg_sys::RecoveryInProgress() };
+        WmsError::ReadOnlyTransaction { function, standby }.raise()
     }
 }
 
@@ -457,7 +467,10 @@ mod tests {
                 reserved: 1,
             },
             WmsError::IdempotencyKeyReused { key: String::new() },
-            WmsError::ReadOnlyTransaction { function: "f" },
+            WmsError::ReadOnlyTransaction {
+                function: "f",
+                standby: true,
+            },
         ];
         for e in &all {
             match e {
