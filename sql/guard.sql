@@ -7,7 +7,8 @@
 -- extension's own script (CREATE EXTENSION, ALTER EXTENSION wms UPDATE) or
 -- is DROP EXTENSION; GRANT and REVOKE stay allowed. It fires in every
 -- session_replication_role (ENABLE ALWAYS). A superuser can still disable
--- it (ALTER EVENT TRIGGER wms_guard DISABLE): that is the one way past it.
+-- it (ALTER EVENT TRIGGER wms_guard DISABLE, and wms_guard_drop for drops):
+-- that is the way past it, and README says so.
 CREATE FUNCTION wms.refuse_ddl() RETURNS event_trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
