@@ -17,11 +17,11 @@ const SALES_ROLLING_AVERAGE_SQL: &str = include_str!("../sql/sales_rolling_avera
 const MAX_DAYS: i32 = 3660;
 
 /// The days (since 2000-01-01) a rolling average's calendar may cover: a
-/// day's start must be a timestamptz in every time zone, so one day is
-/// kept clear of timestamptz's range (4714-11-24 BC to 294276-12-31) at
-/// each end.
-const FIRST_DAY: i32 = -2_451_545 + 1;
-const LAST_DAY: i32 = 106_751_983 - 2;
+/// day's start must be a timestamptz in every time zone, and a zone may be
+/// up to a week from UTC, so eight days are kept clear of timestamptz's
+/// range (4714-11-24 BC to 294276-12-31) at each end.
+const FIRST_DAY: i32 = -2_451_545 + 8;
+const LAST_DAY: i32 = 106_751_983 - 9;
 
 /// The calendar of a rolling average of `days` days ending `until` reads
 /// from `2 * days - 2` days before `until` to the start of the day after

@@ -66,8 +66,9 @@ fn add(
     name: &str,
 ) -> WmsResult<i64> {
     Spi::connect_mut(|client| {
-        plans::run(client, stmt, &[key.into(), name.into()])
-            .next()
+        // A key another transaction is inserting is waited for, as long as
+        // any lock of the extension.
+        crate::stock::bounded_wait(|| plans::run(client, stmt, &[key.into(), name.into()]).next())
             .map(|row| col::<i64>(&row, 1))
             .ok_or_else(|| WmsError::DuplicateKey {
                 message: format!("{what} with {key_name} \"{key}\" already exists"),

@@ -157,7 +157,7 @@ impl Drop for Setting {
 /// Run `f` with PostgreSQL's lock_timeout set to `wms.lock_timeout` (when
 /// that is not 0), then put the caller's setting back. A wait past it
 /// raises 55P03, which aborts the call with nothing written.
-fn bounded_wait<R>(f: impl FnOnce() -> R) -> R {
+pub fn bounded_wait<R>(f: impl FnOnce() -> R) -> R {
     let ms = settings::LOCK_TIMEOUT_MS.get();
     // SAFETY: LockTimeout is read by the lock manager when a wait starts.
     let _restore = (ms > 0).then(|| unsafe { Setting::set(&raw mut pg_sys::LockTimeout, ms) });

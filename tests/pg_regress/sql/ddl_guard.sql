@@ -1,7 +1,9 @@
--- The extension's tables change shape only through its own scripts: an
--- event trigger refuses any other DDL on objects in schema wms, even from
--- the owner and a superuser (this suite runs as one), in every
--- session_replication_role (42501). GRANT and REVOKE stay allowed, and DDL
+-- The extension's objects change only through its own scripts: event
+-- triggers refuse any other DDL on objects in schema wms and on the
+-- extension's members (the API functions too), the renaming of schema wms,
+-- tables inheriting from wms tables and changes of the extension's
+-- membership, even from the owner and a superuser (this suite runs as
+-- one), in every session_replication_role (42501). GRANT and REVOKE stay allowed, and DDL
 -- elsewhere is untouched. Dropping a table or view of the extension is
 -- refused by PostgreSQL itself (2BP01). Each refused command runs in a transaction that
 -- is rolled back, so that nothing it might have done stays.
@@ -61,6 +63,41 @@ CREATE TABLE wms.extra (x int);
 ROLLBACK;
 \echo :LAST_ERROR_SQLSTATE
 BEGIN;
+ALTER SCHEMA wms RENAME TO wms_elsewhere;
+ROLLBACK;
+\echo :LAST_ERROR_SQLSTATE
+BEGIN;
+ALTER TABLE wms.inventory SET SCHEMA public;
+ROLLBACK;
+\echo :LAST_ERROR_SQLSTATE
+BEGIN;
+ALTER FUNCTION wms_verify() RESET search_path;
+ROLLBACK;
+\echo :LAST_ERROR_SQLSTATE
+BEGIN;
+ALTER FUNCTION wms_verify() SECURITY INVOKER;
+ROLLBACK;
+\echo :LAST_ERROR_SQLSTATE
+BEGIN;
+CREATE OR REPLACE FUNCTION wms_verify()
+RETURNS TABLE (check_name text, product_id bigint, warehouse_id bigint, expected bigint, actual bigint)
+LANGUAGE sql AS 'SELECT NULL::text, 1::bigint, 1::bigint, 1::bigint, 1::bigint WHERE false';
+ROLLBACK;
+\echo :LAST_ERROR_SQLSTATE
+BEGIN;
+ALTER EXTENSION wms DROP FUNCTION wms.refuse_change();
+ROLLBACK;
+\echo :LAST_ERROR_SQLSTATE
+BEGIN;
+CREATE TABLE public.ghost () INHERITS (wms.stock_movements);
+ROLLBACK;
+\echo :LAST_ERROR_SQLSTATE
+BEGIN;
+CREATE TABLE public.ghost (LIKE wms.stock_movements INCLUDING CONSTRAINTS);
+ALTER TABLE public.ghost INHERIT wms.stock_movements;
+ROLLBACK;
+\echo :LAST_ERROR_SQLSTATE
+BEGIN;
 SET LOCAL session_replication_role = replica;
 ALTER TABLE wms.stock_movements SET UNLOGGED;
 ROLLBACK;
@@ -76,6 +113,14 @@ SELECT format_type(atttypid, atttypmod) FROM pg_attribute
 -- allowed: privileges on the tables, a comment on the extension (as
 -- pg_restore writes it), and DDL outside schema wms
 COMMENT ON EXTENSION wms IS 'wms: concurrency-safe warehouse inventory core (orders, ledger, availability)';
+-- objects elsewhere that only refer to the tables, and one that is merely
+-- named wms
+CREATE TABLE public.regress_refers (product_id bigint REFERENCES wms.products);
+DROP TABLE public.regress_refers;
+CREATE VIEW public.regress_sales AS SELECT * FROM wms.stock_movements WHERE order_id IS NOT NULL;
+DROP VIEW public.regress_sales;
+CREATE PUBLICATION wms FOR TABLE wms.stock_movements;
+DROP PUBLICATION wms;
 CREATE ROLE regress_reader;
 GRANT USAGE ON SCHEMA wms TO regress_reader;
 GRANT SELECT ON wms.stock_movements TO regress_reader;

@@ -97,9 +97,19 @@ SELECT * FROM wms_sales_rolling_average(1, 30, NULL, '5874897-12-31');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM wms_sales_rolling_average(1, 3660, NULL, '4700-01-01 BC');
 \echo :LAST_ERROR_SQLSTATE
--- the widest windows that fit are answered
-SELECT count(*) AS days FROM wms_sales_rolling_average(1, 3, NULL, '294276-12-28');
-SELECT count(*) AS days FROM wms_sales_rolling_average(1, 1, NULL, '4714-11-25 BC');
+-- the widest windows that fit are answered, in time zones up to a week
+-- away from UTC (POSIX zones go up to 167 hours)
+SELECT count(*) AS days FROM wms_sales_rolling_average(1, 3, NULL, '294276-12-22');
+SELECT count(*) AS days FROM wms_sales_rolling_average(1, 1, NULL, '4714-12-02 BC');
+SET TimeZone = 'UTC+167';
+SELECT count(*) AS days FROM wms_sales_rolling_average(1, 3, NULL, '294276-12-22');
+SELECT count(*) AS days FROM wms_sales_rolling_average(1, 1, NULL, '4714-12-02 BC');
+SET TimeZone = '<+167>-167';
+SELECT count(*) AS days FROM wms_sales_rolling_average(1, 3, NULL, '294276-12-22');
+SELECT count(*) AS days FROM wms_sales_rolling_average(1, 1, NULL, '4714-12-02 BC');
+SELECT * FROM wms_sales_rolling_average(1, 1, NULL, '294276-12-23');
+\echo :LAST_ERROR_SQLSTATE
+RESET TimeZone;
 
 -- Nothing changed.
 SELECT * FROM regress_changes();
