@@ -441,6 +441,24 @@ pub fn default_lock_timeout(db: &mut Db) {
     tx.rollback().unwrap();
     assert_eq!(err.code(), Some(&SqlState::LOCK_NOT_AVAILABLE), "{err}");
     assert!(short < Duration::from_secs(2), "waited {short:?}");
+    // A SKU another transaction is inserting is waited for as long, too.
+    let sku = format!("pending-sku-{}", db.gate_key());
+    let mut adder = connect(db);
+    adder
+        .batch_execute(&format!("BEGIN; SELECT wms_add_product('{sku}', 'first')"))
+        .unwrap();
+    let mut tx = buyer.transaction().unwrap();
+    tx.batch_execute("SET LOCAL wms.lock_timeout = '300ms'")
+        .unwrap();
+    let started = Instant::now();
+    let err = tx
+        .query_one("SELECT wms_add_product($1, 'second')", &[&sku])
+        .expect_err("the SKU is being inserted");
+    let catalogue = started.elapsed();
+    tx.rollback().unwrap();
+    adder.batch_execute("ROLLBACK").unwrap();
+    assert_eq!(err.code(), Some(&SqlState::LOCK_NOT_AVAILABLE), "{err}");
+    assert!(catalogue < Duration::from_secs(2), "waited {catalogue:?}");
     // Per role.
     db.admin
         .batch_execute("CREATE ROLE hurried LOGIN; ALTER ROLE hurried SET wms.lock_timeout = '1s'")
