@@ -9,24 +9,23 @@
 --   - an object of the extension (its tables, view, sequences, functions,
 --     schema wms), or any object in schema wms;
 --   - a part of a table in wms (column, constraint, trigger, rule, policy,
---     index, statistics), or a table that inherits from one;
+--     index), a table that inherits from one, or one that has a wms table
+--     as a child or partition;
 --   - the extension's membership (ALTER EXTENSION wms ADD / DROP);
 -- unless it runs inside the extension's own script (CREATE EXTENSION,
 -- ALTER EXTENSION wms UPDATE) or is DROP EXTENSION wms. GRANT and REVOKE
 -- stay allowed, and so do objects elsewhere that only refer to the tables
--- (a foreign key to wms.products, a view, a publication). They fire in
+-- (a foreign key to wms.products, a view, a publication, statistics). They fire in
 -- every session_replication_role (ENABLE ALWAYS). A superuser can still
 -- disable them (ALTER EVENT TRIGGER wms_guard DISABLE, likewise
--- wms_guard_drop and wms_guard_start, or ENABLE REPLICA): that is the way
--- past them, and README says so.
+-- wms_guard_drop, or ENABLE REPLICA): that is the way past them, and
+-- README says so.
 CREATE FUNCTION wms.refuse_ddl() RETURNS event_trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     -- Objects that belong to a table: their address starts with the
     -- table's schema.
-    parts CONSTANT text[] := ARRAY['table column', 'table constraint', 'trigger', 'rule', 'policy',
-                                   'index', 'statistics object'];
-    members text;
+    parts CONSTANT text[] := ARRAY['table column', 'table constraint', 'trigger', 'rule', 'policy', 'index'];
     touched text;
     updating boolean;
 BEGIN
@@ -34,27 +33,38 @@ BEGIN
         RETURN;
     END IF;
     IF TG_TAG = 'ALTER EXTENSION' THEN
-        -- The version and the members of wms, before and after: UPDATE
-        -- changes the version, ADD and DROP only the members.
-        SELECT e.extversion || ':' || pg_catalog.md5(pg_catalog.string_agg(d.classid || '/' || d.objid, ','
-                                                     ORDER BY d.classid, d.objid))
-          INTO members
-          FROM pg_catalog.pg_extension e
-          LEFT JOIN pg_catalog.pg_depend d
-                 ON d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
-                AND d.refobjid = e.oid AND d.deptype = 'e'
-         WHERE e.extname = 'wms'
-         GROUP BY e.extversion;
-        IF TG_EVENT = 'ddl_command_start' THEN
-            PERFORM pg_catalog.set_config('wms.guard_members', members, true);
-        ELSIF pg_catalog.split_part(members, ':', 1)
-                  = pg_catalog.split_part(pg_catalog.current_setting('wms.guard_members', true), ':', 1)
-              AND members IS DISTINCT FROM pg_catalog.current_setting('wms.guard_members', true) THEN
-            -- Only a role that may change wms's members gets here.
-            IF NOT wms.updating_extension() THEN
-                RAISE EXCEPTION 'the members of extension wms change only through ALTER EXTENSION wms UPDATE'
-                    USING ERRCODE = 'insufficient_privilege';
-            END IF;
+        -- ADD and DROP of members: after any ALTER EXTENSION, every
+        -- relation and function in schema wms, every C function of the wms
+        -- library, schema wms itself and these event triggers must still
+        -- be members of wms (UPDATE keeps them so).
+        WITH members AS (
+            SELECT d.classid, d.objid FROM pg_catalog.pg_depend d
+             WHERE d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.deptype = 'e'
+               AND d.refobjid = (SELECT oid FROM pg_catalog.pg_extension WHERE extname = 'wms')
+        ), expected AS (
+            SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid, c.oid::pg_catalog.regclass::text AS what
+              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = 'wms' AND c.relkind <> 'i'
+            UNION ALL
+            SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, p.oid::pg_catalog.regprocedure::text
+              FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+             WHERE n.nspname = 'wms'
+                OR (p.prolang = (SELECT oid FROM pg_catalog.pg_language WHERE lanname = 'c')
+                    AND p.probin IN ('wms', '$libdir/wms'))
+            UNION ALL
+            SELECT 'pg_catalog.pg_namespace'::pg_catalog.regclass, n.oid, 'schema wms'
+              FROM pg_catalog.pg_namespace n WHERE n.nspname = 'wms'
+            UNION ALL
+            SELECT 'pg_catalog.pg_event_trigger'::pg_catalog.regclass, e.oid, 'event trigger ' || e.evtname
+              FROM pg_catalog.pg_event_trigger e WHERE e.evtname IN ('wms_guard', 'wms_guard_drop')
+        )
+        SELECT pg_catalog.string_agg(x.what, ', ') INTO touched
+          FROM expected x
+         WHERE NOT EXISTS (SELECT FROM members m WHERE m.classid = x.classid AND m.objid = x.objid);
+        IF touched IS NOT NULL THEN
+            RAISE EXCEPTION 'the members of extension wms change only through ALTER EXTENSION wms UPDATE: % would no longer be one',
+                touched
+                USING ERRCODE = 'insufficient_privilege';
         END IF;
         RETURN;
     END IF;
@@ -82,11 +92,14 @@ BEGIN
                               AND d.refobjid = (SELECT oid FROM pg_catalog.pg_extension WHERE extname = 'wms'))
                 OR (c.object_type = ANY (parts)
                     AND (pg_catalog.pg_identify_object_as_address(c.classid, c.objid, c.objsubid)).object_names[1] = 'wms')
+                -- a table that inherits from a wms table, or has one as a
+                -- child or partition (its DDL would reach into it)
                 OR (c.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
                     AND EXISTS (SELECT FROM pg_catalog.pg_inherits i
-                                  JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
-                                  JOIN pg_catalog.pg_namespace n ON n.oid = p.relnamespace
-                                 WHERE i.inhrelid = c.objid AND n.nspname = 'wms')));
+                                  JOIN pg_catalog.pg_class r ON r.oid IN (i.inhparent, i.inhrelid)
+                                  JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
+                                 WHERE c.objid IN (i.inhrelid, i.inhparent) AND r.oid <> c.objid
+                                   AND n.nspname = 'wms')));
     END IF;
     -- Only a role that owns the objects in question gets this far, and it
     -- may call the extension's wms.updating_extension(), found as a member
@@ -99,7 +112,7 @@ BEGIN
                 ON d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = p.oid AND d.deptype = 'e'
                AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
                AND d.refobjid = (SELECT oid FROM pg_catalog.pg_extension WHERE extname = 'wms')
-             WHERE p.proname = 'updating_extension'))
+             WHERE p.proname = 'updating_extension' AND p.probin IN ('wms', '$libdir/wms')))
             INTO updating;
         IF NOT updating THEN
             RAISE EXCEPTION 'the objects of extension wms change only through ALTER EXTENSION wms UPDATE: % of % is not allowed',
@@ -113,8 +126,5 @@ $$;
 
 CREATE EVENT TRIGGER wms_guard ON ddl_command_end EXECUTE FUNCTION wms.refuse_ddl();
 CREATE EVENT TRIGGER wms_guard_drop ON sql_drop EXECUTE FUNCTION wms.refuse_ddl();
-CREATE EVENT TRIGGER wms_guard_start ON ddl_command_start WHEN TAG IN ('ALTER EXTENSION')
-    EXECUTE FUNCTION wms.refuse_ddl();
 ALTER EVENT TRIGGER wms_guard ENABLE ALWAYS;
 ALTER EVENT TRIGGER wms_guard_drop ENABLE ALWAYS;
-ALTER EVENT TRIGGER wms_guard_start ENABLE ALWAYS;

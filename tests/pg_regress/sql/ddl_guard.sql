@@ -98,6 +98,19 @@ ALTER TABLE public.ghost INHERIT wms.stock_movements;
 ROLLBACK;
 \echo :LAST_ERROR_SQLSTATE
 BEGIN;
+CREATE TABLE public.parent (LIKE wms.order_transitions) PARTITION BY LIST (from_status);
+ALTER TABLE public.parent ATTACH PARTITION wms.order_transitions DEFAULT;
+ROLLBACK;
+\echo :LAST_ERROR_SQLSTATE
+BEGIN;
+ALTER EXTENSION wms DROP FUNCTION wms_verify();
+ROLLBACK;
+\echo :LAST_ERROR_SQLSTATE
+BEGIN;
+ALTER EXTENSION wms DROP EVENT TRIGGER wms_guard;
+ROLLBACK;
+\echo :LAST_ERROR_SQLSTATE
+BEGIN;
 SET LOCAL session_replication_role = replica;
 ALTER TABLE wms.stock_movements SET UNLOGGED;
 ROLLBACK;
@@ -121,6 +134,8 @@ CREATE VIEW public.regress_sales AS SELECT * FROM wms.stock_movements WHERE orde
 DROP VIEW public.regress_sales;
 CREATE PUBLICATION wms FOR TABLE wms.stock_movements;
 DROP PUBLICATION wms;
+CREATE STATISTICS public.regress_items ON product_id, warehouse_id FROM wms.inventory;
+DROP STATISTICS public.regress_items;
 CREATE ROLE regress_reader;
 GRANT USAGE ON SCHEMA wms TO regress_reader;
 GRANT SELECT ON wms.stock_movements TO regress_reader;
