@@ -61,14 +61,11 @@ BEGIN
         SELECT pg_catalog.string_agg(x.what, ', ') INTO touched
           FROM expected x
          WHERE NOT EXISTS (SELECT FROM members m WHERE m.classid = x.classid AND m.objid = x.objid);
-        IF touched IS NOT NULL THEN
-            RAISE EXCEPTION 'the members of extension wms change only through ALTER EXTENSION wms UPDATE: % would no longer be one',
-                touched
-                USING ERRCODE = 'insufficient_privilege';
+        IF touched IS NULL THEN
+            RETURN;
         END IF;
-        RETURN;
-    END IF;
-    IF TG_EVENT = 'sql_drop' THEN
+        touched := 'ALTER EXTENSION: ' || touched || ' would no longer be a member of the extension';
+    ELSIF TG_EVENT = 'sql_drop' THEN
         IF EXISTS (SELECT FROM pg_catalog.pg_event_trigger_dropped_objects()
                     WHERE object_type = 'extension' AND object_identity = 'wms') THEN
             RETURN;
@@ -101,22 +98,25 @@ BEGIN
                                  WHERE c.objid IN (i.inhrelid, i.inhparent) AND r.oid <> c.objid
                                    AND n.nspname = 'wms')));
     END IF;
+    IF TG_TAG <> 'ALTER EXTENSION' THEN
+        touched := TG_TAG || ' of ' || touched || ' is not allowed';
+    END IF;
     -- Only a role that owns the objects in question gets this far, and it
     -- may call the extension's wms.updating_extension(), found as a member
-    -- wherever a refused command has just put it.
+    -- wherever a refused command has just put it (none: false).
     IF touched IS NOT NULL THEN
-        EXECUTE pg_catalog.format('SELECT %s', (
-            SELECT p.oid::pg_catalog.regprocedure
+        EXECUTE pg_catalog.format('SELECT %s', COALESCE((
+            SELECT p.oid::pg_catalog.regprocedure::text
               FROM pg_catalog.pg_proc p
               JOIN pg_catalog.pg_depend d
                 ON d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = p.oid AND d.deptype = 'e'
                AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
                AND d.refobjid = (SELECT oid FROM pg_catalog.pg_extension WHERE extname = 'wms')
-             WHERE p.proname = 'updating_extension' AND p.probin IN ('wms', '$libdir/wms')))
+             WHERE p.proname = 'updating_extension' AND p.probin IN ('wms', '$libdir/wms')), 'false'))
             INTO updating;
         IF NOT updating THEN
-            RAISE EXCEPTION 'the objects of extension wms change only through ALTER EXTENSION wms UPDATE: % of % is not allowed',
-                TG_TAG, touched
+            RAISE EXCEPTION 'the objects of extension wms change only through ALTER EXTENSION wms UPDATE: %',
+                touched
                 USING ERRCODE = 'insufficient_privilege',
                       HINT = 'Stock changes through the wms functions; the schema through the extension''s update scripts.';
         END IF;
