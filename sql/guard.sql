@@ -11,7 +11,9 @@
 --   - a part of a table in wms (column, constraint, trigger, rule, policy,
 --     index), a table that inherits from one, or one that has a wms table
 --     as a child or partition;
---   - the extension's membership (ALTER EXTENSION wms ADD / DROP);
+--   - the extension's membership: after any ALTER EXTENSION, every relation
+--     and function of schema wms, every C function of the library, the
+--     schema and these event triggers are still members of wms;
 -- unless it runs inside the extension's own script (CREATE EXTENSION,
 -- ALTER EXTENSION wms UPDATE) or is DROP EXTENSION wms. GRANT and REVOKE
 -- stay allowed, and so do objects elsewhere that only refer to the tables
