@@ -65,6 +65,7 @@ fn add(
     key: &str,
     name: &str,
 ) -> WmsResult<i64> {
+    bounded(name, "name", Text::Prose)?;
     Spi::connect_mut(|client| {
         // A key another transaction is inserting is waited for, as long as
         // any lock of the extension.
@@ -84,8 +85,7 @@ fn wms_add_product(sku: Option<&str>, name: Option<&str>) -> i64 {
     let sku = required(sku, "sku");
     let name = required(name, "name");
     not_blank_text(sku, "sku", Text::Key)
-        .and_then(|sku| Ok((sku, bounded(name, "name", Text::Prose)?)))
-        .and_then(|(sku, name)| add(&ADD_PRODUCT, "product", "sku", sku, name))
+        .and_then(|sku| add(&ADD_PRODUCT, "product", "sku", sku, name))
         .unwrap_or_else(|e| e.raise())
 }
 
@@ -97,8 +97,7 @@ fn wms_add_warehouse(code: Option<&str>, name: Option<&str>) -> i64 {
     let code = required(code, "code");
     let name = required(name, "name");
     not_blank_text(code, "code", Text::Key)
-        .and_then(|code| Ok((code, bounded(name, "name", Text::Prose)?)))
-        .and_then(|(code, name)| add(&ADD_WAREHOUSE, "warehouse", "code", code, name))
+        .and_then(|code| add(&ADD_WAREHOUSE, "warehouse", "code", code, name))
         .unwrap_or_else(|e| e.raise())
 }
 

@@ -89,10 +89,18 @@ fn order_lines(client: &mut pgrx::spi::SpiClient<'_>, order_id: i64) -> Vec<Line
 /// Lock an order's row (after its inventory rows); its status and whether
 /// its reservation has expired.
 fn lock_order(client: &mut pgrx::spi::SpiClient<'_>, order_id: i64) -> WmsResult<(String, bool)> {
-    plans::run(client, &LOCK_ORDER, &[order_id.into()])
+    order_row(client, &LOCK_ORDER, order_id).ok_or(WmsError::UnknownOrder { order_id })
+}
+
+/// The status of the order `stmt` locked, and whether it has expired.
+fn order_row(
+    client: &mut pgrx::spi::SpiClient<'_>,
+    stmt: &'static Statement,
+    order_id: i64,
+) -> Option<(String, bool)> {
+    plans::run(client, stmt, &[order_id.into()])
         .next()
         .map(|row| (col::<String>(&row, 1), col::<bool>(&row, 2)))
-        .ok_or(WmsError::UnknownOrder { order_id })
 }
 
 fn check_transition(
@@ -294,11 +302,7 @@ pub fn expire_reservations(after: i64) -> WmsResult<Swept> {
                 continue;
             };
             // Busy, or fulfilled or cancelled meanwhile: nothing to do now.
-            let Some((status, is_expired)) =
-                plans::run(client, &TRY_LOCK_ORDER, &[order_id.into()])
-                    .next()
-                    .map(|row| (col::<String>(&row, 1), col::<bool>(&row, 2)))
-            else {
+            let Some((status, is_expired)) = order_row(client, &TRY_LOCK_ORDER, order_id) else {
                 continue;
             };
             if status != "Pending" || !is_expired {

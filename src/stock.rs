@@ -21,6 +21,7 @@
 
 use std::collections::BTreeMap;
 
+use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys;
 use pgrx::pg_sys::BuiltinOid::*;
 use pgrx::spi::SpiClient;
@@ -103,6 +104,7 @@ pub enum Missing {
 /// Rows this transaction holds locked; only [`lock_items`] and
 /// [`lock_lines`] make one, so [`apply`] cannot be reached without taking
 /// the locks first.
+#[derive(Default)]
 pub struct Locked {
     rows: BTreeMap<ItemKey, LockedItem>,
     /// Lines ([`lock_lines`]) that are short of stock; when there is one,
@@ -381,20 +383,24 @@ fn try_join_queues(items: &[ItemKey]) -> bool {
 
 /// Lock an item's row if it has at least `need` available before expired
 /// holds are counted (`i64::MIN`: whatever it has).
-fn lock_row(client: &mut SpiClient<'_>, item: ItemKey, need: i64) -> Option<LockedItem> {
-    locked_row(client, &LOCK_ROW, item, Some(need))
+fn lock_row(client: &mut SpiClient<'_>, (p, w): ItemKey, need: i64) -> Option<LockedItem> {
+    locked_row(
+        client,
+        &LOCK_ROW,
+        (p, w),
+        &[p.into(), w.into(), need.into()],
+    )
 }
 
-/// The row `stmt` locked (on hand, reserved), with its expired holds.
+/// The row of `item` that `stmt` locked (on hand, reserved), with its
+/// expired holds.
 fn locked_row(
     client: &mut SpiClient<'_>,
     stmt: &'static Statement,
     (p, w): ItemKey,
-    need: Option<i64>,
+    args: &[DatumWithOid<'_>],
 ) -> Option<LockedItem> {
-    let mut args = vec![p.into(), w.into()];
-    args.extend(need.map(Into::into));
-    let (on_hand, reserved) = plans::run(client, stmt, &args)
+    let (on_hand, reserved) = plans::run(client, stmt, args)
         .next()
         .map(|row| (col::<i64>(&row, 1), col::<i64>(&row, 2)))?;
     let expired = if reserved > 0 {
@@ -437,12 +443,9 @@ pub fn try_lock_items(
     if !try_join_queues(&items) {
         return Ok(None);
     }
-    let mut locked = Locked {
-        rows: BTreeMap::new(),
-        short: Vec::new(),
-    };
+    let mut locked = Locked::default();
     for item in items {
-        match locked_row(client, &TRY_LOCK_ROW, item, None) {
+        match locked_row(client, &TRY_LOCK_ROW, item, &[item.0.into(), item.1.into()]) {
             Some(row) => {
                 locked.rows.insert(item, row);
             }
@@ -483,10 +486,7 @@ fn lock_sorted(
 ) -> WmsResult<Locked> {
     let items: Vec<ItemKey> = needs.iter().map(|(item, _)| *item).collect();
     join_queues(&items);
-    let mut locked = Locked {
-        rows: BTreeMap::new(),
-        short: Vec::new(),
-    };
+    let mut locked = Locked::default();
     for (item, need) in needs {
         let going_ahead = locked.short.is_empty();
         if going_ahead {

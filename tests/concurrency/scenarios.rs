@@ -1061,6 +1061,22 @@ fn reserve_idempotency_race(db: &mut Db) {
     db.assert_verified();
 }
 
+/// Run `sql`, which must give up waiting with 55P03 ("busy, retry");
+/// how long it waited.
+pub fn lock_timeout_after(
+    client: &mut impl postgres::GenericClient,
+    sql: &str,
+    params: &[&(dyn postgres::types::ToSql + Sync)],
+) -> Duration {
+    let started = std::time::Instant::now();
+    let err = client
+        .query_one(sql, params)
+        .expect_err("the call waits for a lock another transaction holds");
+    let waited = started.elapsed();
+    assert_eq!(err.code(), Some(&SqlState::LOCK_NOT_AVAILABLE), "{err}");
+    waited
+}
+
 /// A buyer behind a held row lock gives up after wms.lock_timeout with
 /// 55P03 ("busy, retry", not "sold out"), writes nothing, and the caller's
 /// own lock_timeout is left as it was.
@@ -1076,28 +1092,22 @@ fn lock_timeout(db: &mut Db) {
 
     let mut buyer = db.config.connect(postgres::NoTls).expect("buyer");
     buyer.batch_execute("SET wms.lock_timeout = 200").unwrap();
-    let started = std::time::Instant::now();
-    let err = buyer
-        .query_one(
-            "SELECT * FROM wms_place_order('buyer', $1::bigint, $2::bigint)",
-            &[&p, &w],
-        )
-        .expect_err("the row is held");
-    let waited = started.elapsed();
-    assert_eq!(err.code(), Some(&SqlState::LOCK_NOT_AVAILABLE), "{err}");
+    let waited = lock_timeout_after(
+        &mut buyer,
+        "SELECT * FROM wms_place_order('buyer', $1::bigint, $2::bigint)",
+        &[&p, &w],
+    );
     assert!(
         waited >= Duration::from_millis(200) && waited < Duration::from_secs(5),
         "waited {waited:?}"
     );
     // The same for an idempotency key held by an unfinished call.
     let mut keyed = holder_key_call(db, w);
-    let err = buyer
-        .query_one(
-            "SELECT * FROM wms_place_order('buyer', $1::bigint, $2::bigint, 1, 'busy-key')",
-            &[&p, &w],
-        )
-        .expect_err("the key is held");
-    assert_eq!(err.code(), Some(&SqlState::LOCK_NOT_AVAILABLE), "{err}");
+    lock_timeout_after(
+        &mut buyer,
+        "SELECT * FROM wms_place_order('buyer', $1::bigint, $2::bigint, 1, 'busy-key')",
+        &[&p, &w],
+    );
     keyed.batch_execute("ROLLBACK").unwrap();
     tx.commit().unwrap();
     let orders: i64 = buyer
