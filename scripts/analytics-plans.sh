@@ -93,7 +93,7 @@ counts=$(psql_ -At -F ' | ' -c "
     echo "The hot product is product $hot ($hot_rows ledger rows, the most of any;"
     echo "warehouse $hot_w is its busiest), the typical one product $mid ($mid_rows rows)."
     echo "Each entry below gives the median of 20 calls of the function, then the"
-    echo "plan of its statement (sql/) for the same arguments, as EXPLAIN (ANALYZE,"
+    echo "plan of its statement (sql/queries/) for the same arguments, as EXPLAIN (ANALYZE,"
     echo "BUFFERS) shows it. Times are per call, in milliseconds."
     echo
     echo "| query | median ms |"
@@ -129,62 +129,62 @@ SQL
 
 entry "Stock of the hot item half a year ago" \
     "SELECT wms_stock_as_of($hot, $hot_w, now() - interval '182 days')" \
-    sql/stock_as_of.sql "bigint, bigint, timestamptz" "$hot, $hot_w, now() - interval '182 days'"
+    sql/queries/stock_as_of.sql "bigint, bigint, timestamptz" "$hot, $hot_w, now() - interval '182 days'"
 entry "Stock of the typical product now" \
     "SELECT wms_stock_as_of($mid, $mid_w, now())" \
-    sql/stock_as_of.sql "bigint, bigint, timestamptz" "$mid, $mid_w, now()"
+    sql/queries/stock_as_of.sql "bigint, bigint, timestamptz" "$mid, $mid_w, now()"
 entry "30-day rolling sales of the hot product, all warehouses" \
     "SELECT * FROM wms_sales_rolling_average($hot)" \
-    sql/sales_rolling_average.sql "bigint, integer, bigint, date" "$hot, 30, NULL, current_date"
+    sql/queries/sales_rolling_average.sql "bigint, integer, bigint, date" "$hot, 30, NULL, current_date"
 entry "30-day rolling sales of the hot item, one warehouse" \
     "SELECT * FROM wms_sales_rolling_average($hot, 30, $hot_w)" \
-    sql/sales_rolling_average.sql "bigint, integer, bigint, date" "$hot, 30, $hot_w, current_date"
+    sql/queries/sales_rolling_average.sql "bigint, integer, bigint, date" "$hot, 30, $hot_w, current_date"
 entry "365-day rolling sales of the typical product" \
     "SELECT * FROM wms_sales_rolling_average($mid, 365)" \
-    sql/sales_rolling_average.sql "bigint, integer, bigint, date" "$mid, 365, NULL, current_date"
+    sql/queries/sales_rolling_average.sql "bigint, integer, bigint, date" "$mid, 365, NULL, current_date"
 entry "Available to sell, hot product" \
     "SELECT wms_available_to_sell($hot)" \
-    sql/available_to_sell.sql "bigint, bigint" "$hot, NULL"
+    sql/queries/available_to_sell.sql "bigint, bigint" "$hot, NULL"
 entry "Reorder hints, hot product" \
     "SELECT * FROM wms_reorder_hints($hot)" \
-    sql/reorder_hints.sql "bigint, bigint" "$hot, NULL"
+    sql/queries/reorder_hints.sql "bigint, bigint" "$hot, NULL"
 entry "Reorder hints, whole catalogue" \
     "SELECT * FROM wms_reorder_hints()" \
-    sql/reorder_hints.sql "bigint, bigint" "NULL, NULL"
+    sql/queries/reorder_hints.sql "bigint, bigint" "NULL, NULL"
 entry "Stock by warehouse" \
     "SELECT * FROM wms_stock_by_warehouse()" \
-    sql/stock_by_warehouse.sql "bigint" "NULL"
+    sql/queries/stock_by_warehouse.sql "bigint" "NULL"
 entry "Ledger, first page of the last 30 days" \
     "SELECT * FROM wms_movements(now() - interval '30 days', now())" \
-    sql/movements.sql "timestamptz, timestamptz, text, bigint, bigint, timestamptz, bigint, bigint" \
+    sql/queries/movements.sql "timestamptz, timestamptz, text, bigint, bigint, timestamptz, bigint, bigint" \
     "now() - interval '30 days', now(), NULL, NULL, NULL, NULL, NULL, 100"
 entry "Ledger, a page half way through the last 30 days" \
     "SELECT * FROM wms_movements(now() - interval '30 days', now(), after_movement_id => $mid_movement)" \
-    sql/movements.sql "timestamptz, timestamptz, text, bigint, bigint, timestamptz, bigint, bigint" \
+    sql/queries/movements.sql "timestamptz, timestamptz, text, bigint, bigint, timestamptz, bigint, bigint" \
     "now() - interval '30 days', now(), NULL, NULL, NULL, $mid_movement_time, $mid_movement, 100"
 entry "Ledger of the hot product for a year, first page" \
     "SELECT * FROM wms_movements(now() - interval '365 days', now(), product_id => $hot)" \
-    sql/movements.sql "timestamptz, timestamptz, text, bigint, bigint, timestamptz, bigint, bigint" \
+    sql/queries/movements.sql "timestamptz, timestamptz, text, bigint, bigint, timestamptz, bigint, bigint" \
     "now() - interval '365 days', now(), NULL, $hot, NULL, NULL, NULL, 100"
 entry "Movements by reason, last 30 days" \
     "SELECT * FROM wms_movement_summary(now() - interval '30 days', now())" \
-    sql/movement_summary.sql "timestamptz, timestamptz, bigint, bigint" \
+    sql/queries/movement_summary.sql "timestamptz, timestamptz, bigint, bigint" \
     "now() - interval '30 days', now(), NULL, NULL"
 entry "Movements by reason, hot product, a year" \
     "SELECT * FROM wms_movement_summary(now() - interval '365 days', now(), $hot)" \
-    sql/movement_summary.sql "timestamptz, timestamptz, bigint, bigint" \
+    sql/queries/movement_summary.sql "timestamptz, timestamptz, bigint, bigint" \
     "now() - interval '365 days', now(), $hot, NULL"
 entry "Orders, first page of the last 30 days" \
     "SELECT * FROM wms_orders(now() - interval '30 days', now())" \
-    sql/orders_page.sql "timestamptz, timestamptz, text, timestamptz, bigint, bigint" \
+    sql/queries/orders_page.sql "timestamptz, timestamptz, text, timestamptz, bigint, bigint" \
     "now() - interval '30 days', now(), NULL, NULL, NULL, 100"
 entry "Orders, a page half way through the last 30 days" \
     "SELECT * FROM wms_orders(now() - interval '30 days', now(), after_order_id => $mid_order)" \
-    sql/orders_page.sql "timestamptz, timestamptz, text, timestamptz, bigint, bigint" \
+    sql/queries/orders_page.sql "timestamptz, timestamptz, text, timestamptz, bigint, bigint" \
     "now() - interval '30 days', now(), NULL, $mid_order_time, $mid_order, 100"
 entry "Cancelled orders of the last 30 days, first page" \
     "SELECT * FROM wms_orders(now() - interval '30 days', now(), 'Cancelled')" \
-    sql/orders_page.sql "timestamptz, timestamptz, text, timestamptz, bigint, bigint" \
+    sql/queries/orders_page.sql "timestamptz, timestamptz, text, timestamptz, bigint, bigint" \
     "now() - interval '30 days', now(), 'Cancelled', NULL, NULL, 100"
 {
     echo

@@ -130,3 +130,8 @@ CREATE EVENT TRIGGER wms_guard ON ddl_command_end EXECUTE FUNCTION wms.refuse_dd
 CREATE EVENT TRIGGER wms_guard_drop ON sql_drop EXECUTE FUNCTION wms.refuse_ddl();
 ALTER EVENT TRIGGER wms_guard ENABLE ALWAYS;
 ALTER EVENT TRIGGER wms_guard_drop ENABLE ALWAYS;
+
+COMMENT ON FUNCTION wms.refuse_ddl() IS 'Event trigger function that refuses DDL on the objects of wms outside the extension''s own scripts (42501).';
+COMMENT ON FUNCTION wms.updating_extension() IS 'Returns true while the wms extension script itself runs (CREATE EXTENSION wms or ALTER EXTENSION wms UPDATE).';
+COMMENT ON EVENT TRIGGER wms_guard IS 'Refuses DDL on the objects of wms outside the extension''s own scripts.';
+COMMENT ON EVENT TRIGGER wms_guard_drop IS 'Refuses DROP of the objects of wms outside DROP EXTENSION wms.';

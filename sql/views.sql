@@ -7,9 +7,7 @@ WITH pending_allocations AS (
     SELECT oi.product_id, oi.warehouse_id, pg_catalog.sum(oi.quantity)::bigint AS allocated
     FROM wms.order_items oi
     JOIN wms.customer_orders o ON o.order_id = oi.order_id
-    WHERE o.order_status = 'Pending'
-      AND oi.holding
-      AND (o.expires_at IS NULL OR o.expires_at > pg_catalog.now())
+    WHERE oi.holding AND wms.hold_live(o.order_status, o.expires_at)
     GROUP BY oi.product_id, oi.warehouse_id
 )
 SELECT i.product_id,

@@ -10,8 +10,8 @@ use crate::catalogue::ensure_known;
 use crate::errors::{required, WmsError};
 use crate::plans::col;
 
-const STOCK_AS_OF_SQL: &str = include_str!("../sql/stock_as_of.sql");
-const SALES_ROLLING_AVERAGE_SQL: &str = include_str!("../sql/sales_rolling_average.sql");
+const STOCK_AS_OF_SQL: &str = include_str!("../sql/queries/stock_as_of.sql");
+const SALES_ROLLING_AVERAGE_SQL: &str = include_str!("../sql/queries/sales_rolling_average.sql");
 
 /// A rolling average spans 1 day to 10 years.
 const MAX_DAYS: i32 = 3660;

@@ -8,7 +8,7 @@ use crate::catalogue::ensure_known;
 use crate::errors::required;
 use crate::plans::{self, col};
 
-const AVAILABLE_TO_SELL_SQL: &str = include_str!("../sql/available_to_sell.sql");
+const AVAILABLE_TO_SELL_SQL: &str = include_str!("../sql/queries/available_to_sell.sql");
 
 #[pg_extern(stable, parallel_safe, security_definer)]
 #[search_path(pg_catalog, pg_temp)]

@@ -7,14 +7,12 @@ use crate::errors::{bounded, not_blank_text, required, writable, Text, WmsError,
 use crate::plans::{self, col, Statement};
 
 static ADD_PRODUCT: Statement = Statement {
-    sql: "INSERT INTO wms.products (sku, name) VALUES ($1, $2) \
-          ON CONFLICT (sku) DO NOTHING RETURNING product_id",
+    sql: include_str!("../sql/queries/add_product.sql"),
     params: &[TEXTOID, TEXTOID],
 };
 
 static ADD_WAREHOUSE: Statement = Statement {
-    sql: "INSERT INTO wms.warehouses (code, name) VALUES ($1, $2) \
-          ON CONFLICT (code) DO NOTHING RETURNING warehouse_id",
+    sql: include_str!("../sql/queries/add_warehouse.sql"),
     params: &[TEXTOID, TEXTOID],
 };
 
@@ -23,8 +21,7 @@ static ADD_WAREHOUSE: Statement = Statement {
 /// wait, stock.rs); the functions that only read run it in their snapshot
 /// ([`ensure_known`]). Either way [`known`] reads the answer.
 pub static KNOWN: Statement = Statement {
-    sql: "SELECT $1::bigint IS NULL OR EXISTS (SELECT 1 FROM wms.products WHERE product_id = $1), \
-                 $2::bigint IS NULL OR EXISTS (SELECT 1 FROM wms.warehouses WHERE warehouse_id = $2)",
+    sql: include_str!("../sql/queries/known.sql"),
     params: &[INT8OID, INT8OID],
 };
 

@@ -18,13 +18,13 @@ use pgrx::prelude::*;
 
 use crate::lifecycle::{expire_reservations, EXPIRY_BATCH};
 use crate::plans::{self, col, Statement};
-use crate::settings;
+use crate::gucs;
 
 /// At postmaster start (preload only): the database list, read once, and
 /// one worker per database in it.
 pub fn register_workers() {
-    settings::define_preloaded();
-    let databases = settings::EXPIRY_DATABASES
+    gucs::define_preloaded();
+    let databases = gucs::EXPIRY_DATABASES
         .get()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
@@ -45,7 +45,7 @@ pub fn register_workers() {
 }
 
 static EXTENSION_OWNER: Statement = Statement {
-    sql: "SELECT extowner FROM pg_catalog.pg_extension WHERE extname = $1",
+    sql: include_str!("../sql/queries/extension_owner.sql"),
     params: &[TEXTOID],
 };
 
@@ -132,7 +132,7 @@ pub extern "C-unwind" fn wms_expiry_worker_main(_arg: pg_sys::Datum) {
     pin(c"lock_timeout", c"1s");
     log!("wms expiry worker started in database \"{database}\"");
     while BackgroundWorker::wait_latch(Some(Duration::from_millis(
-        settings::EXPIRY_INTERVAL_MS.get() as u64,
+        gucs::EXPIRY_INTERVAL_MS.get() as u64,
     ))) {
         if BackgroundWorker::sighup_received() {
             // SAFETY: the documented way for a worker to reload its settings.

@@ -22,11 +22,12 @@ mod orders;
 mod plans;
 mod reorder;
 mod reports;
-mod settings;
+mod gucs;
 mod stock;
 #[cfg(any(test, feature = "pg_test"))]
 mod testing;
 mod verify;
+mod vocabulary;
 
 extension_sql_file!("../sql/schema.sql", name = "schema", bootstrap);
 
@@ -34,7 +35,7 @@ extension_sql_file!("../sql/schema.sql", name = "schema", bootstrap);
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     errors::no_backtraces();
-    settings::define();
+    gucs::define();
     // SAFETY: a flag PostgreSQL sets while it preloads libraries.
     if unsafe { pg_sys::process_shared_preload_libraries_in_progress } {
         expiry_worker::register_workers();
@@ -46,7 +47,7 @@ extension_sql_file!(
     name = "guard",
     requires = ["schema", guard::updating_extension]
 );
-extension_sql_file!("../sql/privileges.sql", name = "privileges", finalize);
+extension_sql_file!("../sql/api.sql", name = "api", finalize);
 
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]
@@ -59,7 +60,7 @@ mod tests {
         panic!("wms: a deliberate panic");
     }
 
-    /// The extension's objects exist where API.md puts them; the
+    /// The extension's objects exist where docs/reference.md puts them; the
     /// multi-backend harness starts the test cluster through this test.
     #[pg_test]
     fn test_extension_installed() {
@@ -77,6 +78,48 @@ mod tests {
         assert_eq!(
             Spi::get_one::<bool>("SELECT EXISTS (SELECT 1 FROM pg_views WHERE schemaname = 'wms' AND viewname = 'available_to_sell')"),
             Ok(Some(true))
+        );
+    }
+    /// Every function, table, view and event trigger of the extension, and
+    /// every setting, says what it is: \df+, \d+ and SHOW ALL are a
+    /// reference in psql. (Schema `tests` holds the test-only functions.)
+    #[pg_test]
+    fn test_every_object_has_a_comment() {
+        let missing = Spi::get_one::<String>(
+            "WITH members AS ( \
+                 SELECT d.classid, d.objid FROM pg_depend d \
+                  WHERE d.deptype = 'e' AND d.refclassid = 'pg_extension'::regclass \
+                    AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'wms') \
+             ) \
+             SELECT string_agg(what, ', ' ORDER BY what) FROM ( \
+                 SELECT p.oid::regprocedure::text AS what, obj_description(p.oid, 'pg_proc') AS c \
+                   FROM members m JOIN pg_proc p ON m.classid = 'pg_proc'::regclass AND p.oid = m.objid \
+                  WHERE p.pronamespace <> 'tests'::regnamespace \
+                 UNION ALL \
+                 SELECT r.oid::regclass::text, obj_description(r.oid, 'pg_class') \
+                   FROM members m JOIN pg_class r ON m.classid = 'pg_class'::regclass AND r.oid = m.objid \
+                  WHERE r.relkind IN ('r', 'v', 'm', 'p') \
+                 UNION ALL \
+                 SELECT 'event trigger ' || e.evtname, obj_description(e.oid, 'pg_event_trigger') \
+                   FROM members m JOIN pg_event_trigger e ON m.classid = 'pg_event_trigger'::regclass AND e.oid = m.objid \
+                 UNION ALL \
+                 SELECT 'schema wms', obj_description('wms'::regnamespace, 'pg_namespace') \
+                 UNION ALL \
+                 SELECT 'setting ' || name, NULLIF(short_desc, '') FROM pg_settings WHERE name LIKE 'wms.%' \
+             ) o WHERE c IS NULL OR btrim(c) = ''",
+        );
+        assert_eq!(missing, Ok(None), "objects without a COMMENT");
+        // The count guards the query against finding nothing at all.
+        let described = Spi::get_one::<i64>(
+            "SELECT count(*) FROM pg_depend d JOIN pg_description c ON c.classoid = d.classid AND c.objoid = d.objid \
+              WHERE d.deptype = 'e' AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'wms')",
+        )
+        .unwrap()
+        .unwrap();
+        assert!(described >= 38, "{described}");
+        assert_eq!(
+            Spi::get_one::<i64>("SELECT count(*) FROM pg_settings WHERE name LIKE 'wms.%' AND short_desc <> ''"),
+            Ok(Some(3))
         );
     }
 }

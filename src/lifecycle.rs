@@ -13,11 +13,8 @@ use serde_json::json;
 use crate::errors::{not_blank_text, required, writable, Text, WmsError, WmsResult};
 use crate::plans::{self, col, Statement};
 use crate::stock::{self, Cause, Change, ItemKey, Locked, Missing};
+use crate::vocabulary::{history, CANCELLED, FULFILLED, PENDING, SALE_REASON};
 
-/// Ledger reason of the rows a fulfilled reservation writes.
-const SALE_REASON: &str = "Sale";
-/// History reason of the sweep's cancellations.
-const EXPIRED_REASON: &str = "expired";
 /// Most orders one wms_expire_reservations() call handles; it is called again.
 pub const EXPIRY_BATCH: i64 = 1000;
 
@@ -29,50 +26,38 @@ struct Line {
 }
 
 static ORDER_LINES: Statement = Statement {
-    sql: "SELECT product_id, warehouse_id, quantity, holding FROM wms.order_items \
-           WHERE order_id = $1 ORDER BY product_id, warehouse_id",
+    sql: include_str!("../sql/queries/order_lines.sql"),
     params: &[INT8OID],
 };
 
 static LOCK_ORDER: Statement = Statement {
-    sql: "SELECT order_status, COALESCE(expires_at <= pg_catalog.now(), false) FROM wms.customer_orders \
-           WHERE order_id = $1 FOR UPDATE",
+    sql: include_str!("../sql/queries/lock_order.sql"),
     params: &[INT8OID],
 };
 
 static ORDER_EXISTS: Statement = Statement {
-    sql: "SELECT 1 FROM wms.customer_orders WHERE order_id = $1",
+    sql: include_str!("../sql/queries/order_exists.sql"),
     params: &[INT8OID],
 };
 
 static TRANSITION_ALLOWED: Statement = Statement {
-    sql: "SELECT EXISTS (SELECT 1 FROM wms.order_transitions WHERE from_status = $1 AND to_status = $2)",
+    sql: include_str!("../sql/queries/transition_allowed.sql"),
     params: &[TEXTOID, TEXTOID],
 };
 
 static SET_STATUS: Statement = Statement {
-    sql: "WITH o AS ( \
-              UPDATE wms.customer_orders SET order_status = $2, updated_at = pg_catalog.now() \
-               WHERE order_id = ANY($1) RETURNING order_id \
-          ), settled AS ( \
-              UPDATE wms.order_items SET holding = false WHERE order_id = ANY($1) AND holding \
-          ) \
-          INSERT INTO wms.order_status_history (order_id, from_status, to_status, reason) \
-          SELECT order_id, $3, $2, $4 FROM o",
+    sql: include_str!("../sql/queries/set_status.sql"),
     params: &[INT8ARRAYOID, TEXTOID, TEXTOID, TEXTOID],
 };
 
 static EXPIRED_ORDERS: Statement = Statement {
-    sql: "SELECT order_id FROM wms.customer_orders \
-           WHERE order_status = 'Pending' AND expires_at <= pg_catalog.now() AND order_id > $2 \
-           ORDER BY order_id LIMIT $1",
+    sql: include_str!("../sql/queries/expired_orders.sql"),
     params: &[INT8OID, INT8OID],
 };
 
 // The sweep's lock of an order: never waits (see expire_reservations).
 static TRY_LOCK_ORDER: Statement = Statement {
-    sql: "SELECT order_status, COALESCE(expires_at <= pg_catalog.now(), false) FROM wms.customer_orders \
-           WHERE order_id = $1 FOR UPDATE SKIP LOCKED",
+    sql: include_str!("../sql/queries/try_lock_order.sql"),
     params: &[INT8OID],
 };
 
@@ -150,7 +135,7 @@ fn leave_pending(lines: &[Line], to: &str) -> Vec<Change> {
         .filter(|l| l.holding)
         .map(|l| Change {
             item: l.item,
-            on_hand: if to == "Fulfilled" { -l.quantity } else { 0 },
+            on_hand: if to == FULFILLED { -l.quantity } else { 0 },
             reserved: -l.quantity,
         })
         .collect()
@@ -176,7 +161,7 @@ fn transition(order_id: i64, to: &str, reason: Option<&str>) -> WmsResult<serde_
         let lines = order_lines(client, order_id);
         // A line that no longer holds was taken back after its reservation
         // expired (perhaps judged by a later clock than this transaction's).
-        if to == "Fulfilled" && (expired || lines.iter().any(|l| !l.holding)) {
+        if to == FULFILLED && (expired || lines.iter().any(|l| !l.holding)) {
             return Err(WmsError::ReservationExpired { order_id });
         }
         let applied = stock::apply(
@@ -230,8 +215,8 @@ fn wms_fulfill_order(
     writable("wms_fulfill_order");
     transition_row(
         required(order_id, "order_id"),
-        "Fulfilled",
-        Some("fulfilled"),
+        FULFILLED,
+        Some(history::FULFILLED),
     )
 }
 
@@ -253,7 +238,7 @@ fn wms_cancel_order(
     let order_id = required(order_id, "order_id");
     let reason = required(reason, "reason");
     not_blank_text(reason, "reason", Text::Prose).unwrap_or_else(|e| e.raise());
-    transition_row(order_id, "Cancelled", Some(reason))
+    transition_row(order_id, CANCELLED, Some(reason))
 }
 
 /// What one batch of the sweep did.
@@ -292,7 +277,7 @@ pub fn expire_reservations(after: i64) -> WmsResult<Swept> {
         let Some(&first) = candidates.first() else {
             return Ok(swept);
         };
-        check_transition(client, first, "Pending", "Cancelled")?;
+        check_transition(client, first, PENDING, CANCELLED)?;
         for order_id in candidates {
             let items: Vec<ItemKey> = order_lines(client, order_id)
                 .iter()
@@ -305,16 +290,16 @@ pub fn expire_reservations(after: i64) -> WmsResult<Swept> {
             let Some((status, is_expired)) = order_row(client, &TRY_LOCK_ORDER, order_id) else {
                 continue;
             };
-            if status != "Pending" || !is_expired {
+            if status != PENDING || !is_expired {
                 continue;
             }
-            let changes = leave_pending(&order_lines(client, order_id), "Cancelled");
+            let changes = leave_pending(&order_lines(client, order_id), CANCELLED);
             stock::apply(
                 client,
                 &locked,
                 &changes,
                 &Cause {
-                    reason: EXPIRED_REASON,
+                    reason: history::EXPIRED,
                     order_id: None,
                     reference: None,
                 },
@@ -322,9 +307,9 @@ pub fn expire_reservations(after: i64) -> WmsResult<Swept> {
             set_status(
                 client,
                 &[order_id],
-                "Pending",
-                "Cancelled",
-                Some(EXPIRED_REASON),
+                PENDING,
+                CANCELLED,
+                Some(history::EXPIRED),
             );
             swept.cancelled += 1;
         }

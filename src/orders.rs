@@ -14,6 +14,7 @@ use crate::errors::{
 use crate::jsonb::{Jsonb, Node};
 use crate::plans::{self, col, opt_col, Statement};
 use crate::stock::{self, Applied, Cause, Change, ItemKey, Lines};
+use crate::vocabulary::{history, FULFILLED, PENDING, SALE_REASON, UNAVAILABLE};
 
 /// More lines than this in one order is refused (22023).
 pub const MAX_ORDER_LINES: usize = 1000;
@@ -22,9 +23,6 @@ pub const MAX_ORDER_LINES: usize = 1000;
 /// measured as PostgreSQL compares intervals: a month is 30 days, so this
 /// is `interval '100 years'`.
 const MAX_TTL_MICROS: i128 = 100 * 12 * 30 * 86_400 * 1_000_000;
-
-/// Ledger reason of the rows an order writes.
-const SALE_REASON: &str = "Sale";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum OnShortage {
@@ -105,7 +103,7 @@ impl Outcome {
     fn unavailable(shortages: Vec<Shortage>) -> Outcome {
         Outcome {
             order_id: None,
-            status: "Unavailable".into(),
+            status: UNAVAILABLE.into(),
             detail: json!({ "short": shortages }),
             expires_at: None,
         }
@@ -248,9 +246,7 @@ static FIND_BY_KEY: Statement = Statement {
 };
 
 static ORDER_LEDGER: Statement = Statement {
-    sql: "SELECT product_id, warehouse_id, -quantity_change, movement_id, balance_after \
-            FROM wms.stock_movements WHERE order_id = $1 AND quantity_change < 0 \
-           ORDER BY product_id, warehouse_id, movement_id",
+    sql: include_str!("../sql/queries/order_ledger.sql"),
     params: &[INT8OID],
 };
 
@@ -258,21 +254,7 @@ static ORDER_LEDGER: Statement = Statement {
 // ON CONFLICT turns a key taken by a transaction this snapshot cannot see
 // (REPEATABLE READ or stricter) into a serialization failure to retry.
 static INSERT_ORDER: Statement = Statement {
-    sql: "WITH o AS ( \
-              INSERT INTO wms.customer_orders (customer_name, order_status, idempotency_key, request, expires_at) \
-              VALUES ($1, $2, $3, $4, pg_catalog.now() + $9) \
-              ON CONFLICT (idempotency_key) DO NOTHING \
-              RETURNING order_id, order_status, expires_at \
-          ), items AS ( \
-              INSERT INTO wms.order_items (order_id, product_id, warehouse_id, quantity, holding) \
-              SELECT o.order_id, l.product_id, l.warehouse_id, l.quantity, o.order_status = 'Pending' \
-                FROM o, ROWS FROM (pg_catalog.unnest($5::bigint[]), pg_catalog.unnest($6::bigint[]), \
-                                 pg_catalog.unnest($7::bigint[])) AS l(product_id, warehouse_id, quantity) \
-          ), history AS ( \
-              INSERT INTO wms.order_status_history (order_id, from_status, to_status, reason) \
-              SELECT order_id, NULL, order_status, $8 FROM o \
-          ) \
-          SELECT order_id, expires_at FROM o",
+    sql: include_str!("../sql/queries/insert_order.sql"),
     params: &[
         TEXTOID,
         TEXTOID,
@@ -363,8 +345,8 @@ fn place_order(
         }
 
         let (status, ttl) = match request.intent {
-            Intent::Take => ("Fulfilled", None),
-            Intent::Reserve(ttl) => ("Pending", Some(ttl)),
+            Intent::Take => (FULFILLED, None),
+            Intent::Reserve(ttl) => (PENDING, Some(ttl)),
         };
         let (products, warehouses, quantities) = request.lines.columns();
         let inserted = plans::run(
@@ -379,8 +361,8 @@ fn place_order(
                 warehouses.into(),
                 quantities.into(),
                 match request.intent {
-                    Intent::Take => "placed",
-                    Intent::Reserve(_) => "reserved",
+                    Intent::Take => history::PLACED,
+                    Intent::Reserve(_) => history::RESERVED,
                 }
                 .into(),
                 ttl.into(),

@@ -10,11 +10,10 @@ use crate::errors::{required, writable, WmsError, WmsResult};
 use crate::plans::{self, col, opt_col, Statement};
 use crate::stock::{self, Missing};
 
-const REORDER_HINTS_SQL: &str = include_str!("../sql/reorder_hints.sql");
+const REORDER_HINTS_SQL: &str = include_str!("../sql/queries/reorder_hints.sql");
 
 static SET_POLICY: Statement = Statement {
-    sql: "UPDATE wms.inventory SET reorder_point = $3, safety_stock = $4 \
-           WHERE product_id = $1 AND warehouse_id = $2",
+    sql: include_str!("../sql/queries/set_policy.sql"),
     params: &[INT8OID, INT8OID, INT8OID, INT8OID],
 };
 
@@ -74,7 +73,7 @@ fn wms_set_reorder_policy(
 
 /// Per inventory row of a product, a warehouse, or all: stock, the 30-day
 /// average of daily sales, days of cover and a suggested reorder quantity
-/// (formula in sql/reorder_hints.sql and README).
+/// (formula in sql/queries/reorder_hints.sql and README).
 #[allow(clippy::type_complexity)]
 #[pg_extern(stable, parallel_safe, security_definer)]
 #[search_path(pg_catalog, pg_temp)]

@@ -8,16 +8,15 @@ use pgrx::AnyNumeric;
 
 use crate::errors::{bounded, required, Text, WmsError};
 use crate::plans::{col, opt_col, rows};
+use crate::vocabulary::STATUSES;
 
-const STOCK_BY_WAREHOUSE_SQL: &str = include_str!("../sql/stock_by_warehouse.sql");
-const MOVEMENTS_SQL: &str = include_str!("../sql/movements.sql");
-const MOVEMENT_SUMMARY_SQL: &str = include_str!("../sql/movement_summary.sql");
-const ORDERS_SQL: &str = include_str!("../sql/orders_page.sql");
+const STOCK_BY_WAREHOUSE_SQL: &str = include_str!("../sql/queries/stock_by_warehouse.sql");
+const MOVEMENTS_SQL: &str = include_str!("../sql/queries/movements.sql");
+const MOVEMENT_SUMMARY_SQL: &str = include_str!("../sql/queries/movement_summary.sql");
+const ORDERS_SQL: &str = include_str!("../sql/queries/orders_page.sql");
 
 /// A page holds 1 to 10,000 rows.
 const MAX_PAGE: i32 = 10_000;
-
-const STATUSES: [&str; 3] = ["Pending", "Fulfilled", "Cancelled"];
 
 fn invalid(message: String) -> ! {
     WmsError::InvalidParameter { message }.raise()

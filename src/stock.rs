@@ -29,7 +29,7 @@ use pgrx::spi::SpiClient;
 use crate::catalogue;
 use crate::errors::{Shortage, WmsError, WmsResult};
 use crate::plans::{self, col, opt_col, Statement};
-use crate::settings;
+use crate::gucs;
 
 /// (product_id, warehouse_id): one inventory row.
 pub type ItemKey = (i64, i64);
@@ -160,28 +160,24 @@ impl Drop for Setting {
 /// that is not 0), then put the caller's setting back. A wait past it
 /// raises 55P03, which aborts the call with nothing written.
 pub fn bounded_wait<R>(f: impl FnOnce() -> R) -> R {
-    let ms = settings::LOCK_TIMEOUT_MS.get();
+    let ms = gucs::LOCK_TIMEOUT_MS.get();
     // SAFETY: LockTimeout is read by the lock manager when a wait starts.
     let _restore = (ms > 0).then(|| unsafe { Setting::set(&raw mut pg_sys::LockTimeout, ms) });
     f()
 }
 
 static LOCK_ROW: Statement = Statement {
-    sql: "SELECT quantity_on_hand, quantity_reserved FROM wms.inventory \
-          WHERE product_id = $1 AND warehouse_id = $2 \
-            AND quantity_on_hand - quantity_reserved >= $3 FOR NO KEY UPDATE",
+    sql: include_str!("../sql/queries/lock_row.sql"),
     params: &[INT8OID, INT8OID, INT8OID],
 };
 
 static TRY_LOCK_ROW: Statement = Statement {
-    sql: "SELECT quantity_on_hand, quantity_reserved FROM wms.inventory \
-          WHERE product_id = $1 AND warehouse_id = $2 FOR NO KEY UPDATE SKIP LOCKED",
+    sql: include_str!("../sql/queries/try_lock_row.sql"),
     params: &[INT8OID, INT8OID],
 };
 
 static CREATE_ROW: Statement = Statement {
-    sql: "INSERT INTO wms.inventory (product_id, warehouse_id) VALUES ($1, $2) \
-          ON CONFLICT (product_id, warehouse_id) DO NOTHING",
+    sql: include_str!("../sql/queries/create_row.sql"),
     params: &[INT8OID, INT8OID],
 };
 
@@ -206,14 +202,7 @@ pub fn check_item_exists(
 // unreleased reservations (stable while the row is locked: reserving needs
 // that lock).
 static PEEK: Statement = Statement {
-    sql: "SELECT i.product_id, i.warehouse_id, i.quantity_on_hand, i.quantity_reserved, \
-                 CASE WHEN i.quantity_reserved = 0 THEN 0 ELSE ( \
-                     SELECT COALESCE(pg_catalog.sum(oi.quantity), 0)::bigint \
-                       FROM wms.order_items oi JOIN wms.customer_orders o ON o.order_id = oi.order_id \
-                      WHERE oi.product_id = i.product_id AND oi.warehouse_id = i.warehouse_id \
-                        AND oi.holding AND o.order_status = 'Pending' AND o.expires_at <= pg_catalog.now()) END \
-            FROM ROWS FROM (pg_catalog.unnest($1::bigint[]), pg_catalog.unnest($2::bigint[])) AS l(product_id, warehouse_id) \
-            JOIN wms.inventory i ON i.product_id = l.product_id AND i.warehouse_id = l.warehouse_id",
+    sql: include_str!("../sql/queries/peek.sql"),
     params: &[INT8ARRAYOID, INT8ARRAYOID],
 };
 
@@ -275,11 +264,7 @@ pub fn shortage(
 }
 
 static RELEASE_EXPIRED: Statement = Statement {
-    sql: "UPDATE wms.order_items oi SET holding = false \
-            FROM wms.customer_orders o \
-           WHERE o.order_id = oi.order_id AND oi.product_id = $1 AND oi.warehouse_id = $2 \
-             AND oi.holding AND o.order_status = 'Pending' AND o.expires_at <= pg_catalog.now() \
-          RETURNING oi.quantity",
+    sql: include_str!("../sql/queries/release_expired.sql"),
     params: &[INT8OID, INT8OID],
 };
 
@@ -550,29 +535,7 @@ pub struct Applied {
 }
 
 static APPLY: Statement = Statement {
-    sql: "WITH change AS ( \
-              SELECT * FROM ROWS FROM (pg_catalog.unnest($1::bigint[]), pg_catalog.unnest($2::bigint[]), \
-                                  pg_catalog.unnest($3::bigint[]), pg_catalog.unnest($4::bigint[])) \
-                  AS c(product_id, warehouse_id, on_hand_change, reserved_change) \
-          ), updated AS ( \
-              UPDATE wms.inventory i \
-                 SET quantity_on_hand = i.quantity_on_hand + c.on_hand_change, \
-                     quantity_reserved = i.quantity_reserved + c.reserved_change, \
-                     updated_at = pg_catalog.now() \
-                FROM change c \
-               WHERE i.product_id = c.product_id AND i.warehouse_id = c.warehouse_id \
-              RETURNING i.product_id, i.warehouse_id, i.quantity_on_hand, i.quantity_reserved, c.on_hand_change \
-          ), ledger AS ( \
-              INSERT INTO wms.stock_movements \
-                     (product_id, warehouse_id, quantity_change, reason, order_id, reference, balance_after) \
-              SELECT product_id, warehouse_id, on_hand_change, $5, $6, $7, quantity_on_hand \
-                FROM updated WHERE on_hand_change <> 0 \
-              RETURNING movement_id, product_id, warehouse_id \
-          ) \
-          SELECT u.product_id, u.warehouse_id, u.quantity_on_hand, u.quantity_reserved, l.movement_id \
-            FROM updated u LEFT JOIN ledger l \
-                 ON l.product_id = u.product_id AND l.warehouse_id = u.warehouse_id \
-           ORDER BY u.product_id, u.warehouse_id",
+    sql: include_str!("../sql/queries/apply.sql"),
     params: &[INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TEXTOID, INT8OID, TEXTOID],
 };
 
@@ -679,7 +642,7 @@ pub fn apply(
 }
 
 static NOTIFY: Statement = Statement {
-    sql: "SELECT pg_catalog.pg_notify('wms_stock', payload) FROM pg_catalog.unnest($1::text[]) AS payload",
+    sql: include_str!("../sql/queries/notify.sql"),
     params: &[TEXTARRAYOID],
 };
 
@@ -687,7 +650,7 @@ static NOTIFY: Statement = Statement {
 /// Notifications are delivered at commit, so a rolled-back change
 /// announces nothing.
 fn announce(client: &mut SpiClient<'_>, applied: &[Applied]) {
-    if !settings::NOTIFY.get() {
+    if !gucs::NOTIFY.get() {
         return;
     }
     let payloads: Vec<String> = applied

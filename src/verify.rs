@@ -5,7 +5,7 @@ use pgrx::prelude::*;
 
 use crate::plans::{self, col, opt_col};
 
-const VERIFY_SQL: &str = include_str!("../sql/verify.sql");
+const VERIFY_SQL: &str = include_str!("../sql/queries/verify.sql");
 
 // pgrx needs the full TableIterator type spelled out here.
 #[allow(clippy::type_complexity)]

@@ -1,4 +1,5 @@
-//! Every setting of the extension (README.md, "Settings").
+//! Every setting (GUC) of the extension, defined here and nowhere else
+//! (README.md, "Settings").
 
 use std::ffi::CString;
 

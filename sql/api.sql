@@ -1,0 +1,78 @@
+-- The API as applications see it: who may call each function, and what it
+-- is (psql: \df+ wms_*).
+--
+-- Applications get EXECUTE on the API and nothing else. The functions run
+-- as the extension's owner (SECURITY DEFINER, search_path pinned to
+-- pg_catalog, pg_temp); schema wms and its tables are not granted to
+-- anyone, so a role without the owner's rights reaches no table (42501).
+-- PUBLIC loses the default EXECUTE: a DBA grants it to application roles
+-- (README.md, "Privileges").
+REVOKE ALL ON SCHEMA wms FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION
+    @extschema@.wms_add_product(text, text),
+    @extschema@.wms_add_warehouse(text, text),
+    @extschema@.wms_receive(bigint, bigint, bigint, text, text),
+    @extschema@.wms_place_order(text, bigint, bigint, bigint, text),
+    @extschema@.wms_place_order(text, jsonb, text, text),
+    @extschema@.wms_reserve(text, jsonb, interval, text),
+    @extschema@.wms_fulfill_order(bigint),
+    @extschema@.wms_cancel_order(bigint, text),
+    @extschema@.wms_expire_reservations(),
+    @extschema@.wms_adjust(bigint, bigint, bigint, text),
+    @extschema@.wms_transfer(bigint, bigint, bigint, bigint, text),
+    @extschema@.wms_available_to_sell(bigint, bigint),
+    @extschema@.wms_verify(),
+    @extschema@.wms_stock_as_of(bigint, bigint, timestamptz),
+    @extschema@.wms_sales_rolling_average(bigint, integer, bigint, date),
+    @extschema@.wms_set_reorder_policy(bigint, bigint, bigint, bigint),
+    @extschema@.wms_reorder_hints(bigint, bigint),
+    @extschema@.wms_stock_by_warehouse(bigint),
+    @extschema@.wms_movements(timestamptz, timestamptz, text, bigint, bigint, bigint, integer),
+    @extschema@.wms_movement_summary(timestamptz, timestamptz, bigint, bigint),
+    @extschema@.wms_orders(timestamptz, timestamptz, text, bigint, integer)
+FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION wms.refuse_change(), wms.refuse_ddl(), wms.updating_extension(),
+    wms.hold_expired(text, timestamptz), wms.hold_live(text, timestamptz) FROM PUBLIC;
+
+COMMENT ON FUNCTION @extschema@.wms_add_product(text, text) IS
+    'Adds a product with a unique SKU; returns its product_id.';
+COMMENT ON FUNCTION @extschema@.wms_add_warehouse(text, text) IS
+    'Adds a warehouse with a unique code; returns its warehouse_id.';
+COMMENT ON FUNCTION @extschema@.wms_receive(bigint, bigint, bigint, text, text) IS
+    'Receives stock into a warehouse with its ledger row; returns the new quantity on hand.';
+COMMENT ON FUNCTION @extschema@.wms_place_order(text, bigint, bigint, bigint, text) IS
+    'Places a one-line order that never oversells; returns (order_id, status Fulfilled or Unavailable, detail).';
+COMMENT ON FUNCTION @extschema@.wms_place_order(text, jsonb, text, text) IS
+    'Places a multi-line order, all lines or none; returns (order_id, status Fulfilled or Unavailable, detail).';
+COMMENT ON FUNCTION @extschema@.wms_reserve(text, jsonb, interval, text) IS
+    'Reserves stock for a time as a Pending order; returns (order_id, status Pending or Unavailable, expires_at).';
+COMMENT ON FUNCTION @extschema@.wms_fulfill_order(bigint) IS
+    'Fulfils a live reservation, taking its stock with ledger rows; returns (order_id, status, detail).';
+COMMENT ON FUNCTION @extschema@.wms_cancel_order(bigint, text) IS
+    'Cancels a Pending order and releases what it holds; returns (order_id, status, detail).';
+COMMENT ON FUNCTION @extschema@.wms_expire_reservations() IS
+    'Cancels expired reservations (reason expired); returns how many it cancelled.';
+COMMENT ON FUNCTION @extschema@.wms_adjust(bigint, bigint, bigint, text) IS
+    'Sets on hand to a counted quantity with its ledger row; returns the difference written.';
+COMMENT ON FUNCTION @extschema@.wms_transfer(bigint, bigint, bigint, bigint, text) IS
+    'Moves stock between two warehouses in one transaction; returns (from_on_hand, to_on_hand).';
+COMMENT ON FUNCTION @extschema@.wms_available_to_sell(bigint, bigint) IS
+    'Returns what is available to sell of a product, in one warehouse or all, without taking a lock.';
+COMMENT ON FUNCTION @extschema@.wms_verify() IS
+    'Checks every invariant of the stored data; returns one row per violation, none when all hold.';
+COMMENT ON FUNCTION @extschema@.wms_stock_as_of(bigint, bigint, timestamptz) IS
+    'Returns the quantity on hand of an item at a past instant, from the ledger.';
+COMMENT ON FUNCTION @extschema@.wms_sales_rolling_average(bigint, integer, bigint, date) IS
+    'Returns units sold per day and their rolling average over a window of days.';
+COMMENT ON FUNCTION @extschema@.wms_set_reorder_policy(bigint, bigint, bigint, bigint) IS
+    'Sets the reorder point and safety stock of an item; returns nothing.';
+COMMENT ON FUNCTION @extschema@.wms_reorder_hints(bigint, bigint) IS
+    'Returns, per item, its stock, demand, days of cover and the quantity to reorder.';
+COMMENT ON FUNCTION @extschema@.wms_stock_by_warehouse(bigint) IS
+    'Returns per warehouse the products in stock, on hand, allocated and available.';
+COMMENT ON FUNCTION @extschema@.wms_movements(timestamptz, timestamptz, text, bigint, bigint, bigint, integer) IS
+    'Returns a page of ledger rows in a time range, oldest first, filtered by reason, product and warehouse.';
+COMMENT ON FUNCTION @extschema@.wms_movement_summary(timestamptz, timestamptz, bigint, bigint) IS
+    'Returns per ledger reason the movements and units in and out in a time range.';
+COMMENT ON FUNCTION @extschema@.wms_orders(timestamptz, timestamptz, text, bigint, integer) IS
+    'Returns a page of orders created in a time range, oldest first, with their lines and units.';

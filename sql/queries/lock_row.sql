@@ -1,0 +1,3 @@
+SELECT quantity_on_hand, quantity_reserved FROM wms.inventory
+  WHERE product_id = $1 AND warehouse_id = $2
+    AND quantity_on_hand - quantity_reserved >= $3 FOR NO KEY UPDATE

@@ -1,0 +1,1 @@
+SELECT 1 FROM wms.customer_orders WHERE order_id = $1
