@@ -1,6 +1,6 @@
 -- bare_sql: the same work as one hand-written statement in autocommit: a
 -- conditional decrement, and the order, its line, its ledger row, its
--- history row and the wms_stock notification (API.md, Events) only when
+-- history row and the wms_stock notification (docs/design.md, "Stock events") only when
 -- the decrement took place.
 -- The product: zipfian over :skus (always 1 when there is one).
 \set p random_zipfian(1, :skus, 1.01)

@@ -3,7 +3,7 @@
 -- the stock, write the ledger row, mark the order Fulfilled, commit; or
 -- roll back when there is not enough. It writes the same rows as
 -- wms_place_order (order, line, ledger row, status history) and sends the
--- same wms_stock notification (API.md, Events).
+-- same wms_stock notification (docs/design.md, "Stock events").
 -- The product: zipfian over :skus (always 1 when there is one).
 \set p random_zipfian(1, :skus, 1.01)
 BEGIN;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark (BENCH.md): builds and installs the extension, starts a
+# The benchmark (docs/benchmark.md): builds and installs the extension, starts a
 # throwaway cluster, and runs wms-bench, which drives every variant in
 # bench/ with pgbench on the hot-SKU, catalogue and flash-sale workloads,
 # synchronous_commit on and off, interleaved and repeated, checking the

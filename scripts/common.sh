@@ -23,11 +23,15 @@ as_pg() {
 }
 
 # Build the extension in release mode and install it into $PG_CONFIG's
-# PostgreSQL (through sudo when not root).
+# PostgreSQL (through sudo when not root): the library, the control file,
+# this version's install script and the update scripts (cargo pgrx
+# install), and the install scripts of released versions kept in
+# sql/archive/, so that CREATE EXTENSION wms VERSION '<older>' works too.
 install_release() {
     local flags=(--release --pg-config "$PG_CONFIG")
     [ -n "$SUDO" ] && flags+=(--sudo)
-    cargo pgrx install "${flags[@]}" >/dev/null
+    (cd "$REPO" && cargo pgrx install "${flags[@]}" >/dev/null)
+    $SUDO install -m 644 "$REPO"/sql/archive/wms--*.sql "$("$PG_CONFIG" --sharedir)/extension/"
 }
 
 # cluster_start DIR PORT [postgres -c settings...]: a throwaway cluster

@@ -6,6 +6,8 @@
 #   crash      wms-crash-cycles  (kill -9 and immediate stops under load)
 #   datagen    scripts/datagen.sh (consistent and reproducible history)
 #   standby    a streaming replica: reads as on the primary, writes refused
+#   upgrade    tests/upgrade: every released version updated in place
+#   package    scripts/package.sh: the .deb built, unpacked and used
 # Called by scripts/test.sh after it installs the extension; arguments name
 # the suites to run (default: all of them).
 set -euo pipefail
@@ -14,7 +16,7 @@ cd "$REPO"
 
 PGXS=$("$PG_CONFIG" --pkglibdir)/pgxs
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(regress isolation datagen standby crash)
+[ ${#suites[@]} -gt 0 ] || suites=(upgrade package regress isolation datagen standby crash)
 
 work=$(mktemp -d /tmp/wms-suites.XXXXXX)
 chmod 755 "$work"
@@ -61,6 +63,13 @@ for suite in "${suites[@]}"; do
                 status=1
             fi
         fi
+        ;;
+    upgrade)
+        [ -f "$work/cluster/data/postmaster.pid" ] || cluster_start "$work/cluster" 54331
+        bash tests/upgrade/run.sh "$work/cluster" 54331 || status=1
+        ;;
+    package)
+        bash tests/package/run.sh || status=1
         ;;
     datagen)
         # The generator at a small size, three times: wms_verify() must be
@@ -192,7 +201,7 @@ for suite in "${suites[@]}"; do
             --os-user "$PG_OS_USER" --cycles "${CRASH_CYCLES:-20}" || status=1
         ;;
     *)
-        echo "unknown suite: $suite (regress, isolation, datagen, standby or crash)" >&2
+        echo "unknown suite: $suite (upgrade, package, regress, isolation, datagen, standby or crash)" >&2
         exit 2
         ;;
     esac

@@ -6,7 +6,7 @@
 -- pg_catalog, pg_temp); schema wms and its tables are not granted to
 -- anyone, so a role without the owner's rights reaches no table (42501).
 -- PUBLIC loses the default EXECUTE: a DBA grants it to application roles
--- (README.md, "Privileges").
+-- (docs/operations.md, "Privileges").
 REVOKE ALL ON SCHEMA wms FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION
     @extschema@.wms_add_product(text, text),
@@ -31,8 +31,7 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.wms_movement_summary(timestamptz, timestamptz, bigint, bigint),
     @extschema@.wms_orders(timestamptz, timestamptz, text, bigint, integer)
 FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION wms.refuse_change(), wms.refuse_ddl(), wms.updating_extension(),
-    wms.hold_expired(text, timestamptz), wms.hold_live(text, timestamptz) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION wms.refuse_change(), wms.refuse_ddl(), wms.updating_extension() FROM PUBLIC;
 
 COMMENT ON FUNCTION @extschema@.wms_add_product(text, text) IS
     'Adds a product with a unique SKU; returns its product_id.';

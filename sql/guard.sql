@@ -21,7 +21,7 @@
 -- every session_replication_role (ENABLE ALWAYS). A superuser can still
 -- disable them (ALTER EVENT TRIGGER wms_guard DISABLE, likewise
 -- wms_guard_drop, or ENABLE REPLICA): that is the way past them, and
--- README says so.
+-- docs/design.md says so.
 CREATE FUNCTION wms.refuse_ddl() RETURNS event_trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE

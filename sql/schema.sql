@@ -76,21 +76,6 @@ CREATE INDEX customer_orders_created_at_idx ON wms.customer_orders (created_at, 
 CREATE INDEX customer_orders_pending_expiry_idx ON wms.customer_orders (expires_at)
     WHERE order_status = 'Pending';
 
--- The rule of a live hold, defined here once. A reservation (a Pending order
--- with an expires_at) holds its lines' stock until it expires; past
--- expires_at its hold is dead, swept or not, and an order that needs the
--- stock takes it back. The view, the row locks' take-back and the sweep all
--- ask these two functions, which PostgreSQL inlines into their statements
--- (so the sweep's `order_status = 'Pending' AND expires_at <= now()` still
--- finds its rows through customer_orders_pending_expiry_idx). They are
--- complements for a Pending order; neither is true for a settled one.
-CREATE FUNCTION wms.hold_expired(order_status text, expires_at timestamptz) RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN order_status = 'Pending' AND expires_at <= pg_catalog.now();
-
-CREATE FUNCTION wms.hold_live(order_status text, expires_at timestamptz) RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN order_status = 'Pending' AND (expires_at IS NULL OR expires_at > pg_catalog.now());
 
 -- One line per (product, warehouse): lines naming the same item are summed
 -- before they are stored. A reservation's line holds its quantity in
@@ -205,8 +190,6 @@ COMMENT ON TABLE wms.order_items IS 'Lines of an order: item, quantity, and whet
 COMMENT ON TABLE wms.order_transitions IS 'The status changes an order may make (from_status to to_status).';
 COMMENT ON TABLE wms.stock_movements IS 'The append-only ledger: one row per change of on hand, whose sum per item is on hand.';
 COMMENT ON TABLE wms.order_status_history IS 'Append-only history of every order status change: who, when, from, to and why.';
-COMMENT ON FUNCTION wms.hold_expired(text, timestamptz) IS 'Returns true when an order with this status and expires_at is a reservation past its expiry.';
-COMMENT ON FUNCTION wms.hold_live(text, timestamptz) IS 'Returns true when an order with this status and expires_at is a reservation whose lines still hold stock.';
 COMMENT ON FUNCTION wms.refuse_change() IS 'Trigger function that refuses UPDATE, DELETE and TRUNCATE of the append-only tables (42501).';
 
 -- pg_dump leaves extension tables out unless they are registered: every

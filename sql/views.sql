@@ -1,13 +1,16 @@
 -- Available to sell per (product, warehouse): on hand minus what live
 -- reservations hold (lines holding stock whose reservation has not expired).
 -- An expired reservation never counts, swept or not. wms_available_to_sell()
--- reads this view, and orders decide on the same rule (stock.rs).
+-- reads this view, and orders decide on the same rule: the complement of
+-- HOLD_EXPIRED in src/vocabulary.rs (a test checks that they agree).
 CREATE VIEW wms.available_to_sell AS
 WITH pending_allocations AS (
     SELECT oi.product_id, oi.warehouse_id, pg_catalog.sum(oi.quantity)::bigint AS allocated
     FROM wms.order_items oi
     JOIN wms.customer_orders o ON o.order_id = oi.order_id
-    WHERE oi.holding AND wms.hold_live(o.order_status, o.expires_at)
+    WHERE o.order_status = 'Pending'
+      AND oi.holding
+      AND (o.expires_at IS NULL OR o.expires_at > pg_catalog.now())
     GROUP BY oi.product_id, oi.warehouse_id
 )
 SELECT i.product_id,

@@ -390,7 +390,7 @@ pub enum Text {
 }
 
 impl Text {
-    /// The most characters the argument may have (README.md, "API").
+    /// The most characters the argument may have (docs/reference.md, "API").
     pub const fn max_chars(self) -> usize {
         match self {
             Text::Key => 255,

@@ -79,7 +79,8 @@ fn kept(stmt: &'static Statement) -> Kept {
     if let Some(plan) = KEPT.with(|k| k.borrow().get(&key).copied()) {
         return plan;
     }
-    let sql = CString::new(stmt.sql).expect("statement text has no NUL");
+    let sql = CString::new(crate::vocabulary::expand(stmt.sql).as_bytes())
+        .expect("statement text has no NUL");
     let mut oids: Vec<pg_sys::Oid> = stmt.params.iter().map(|o| o.value()).collect();
     // SAFETY: called inside an SPI connection (every caller holds a
     // SpiClient); errors are raised by PostgreSQL and unwind.

@@ -73,7 +73,7 @@ fn wms_set_reorder_policy(
 
 /// Per inventory row of a product, a warehouse, or all: stock, the 30-day
 /// average of daily sales, days of cover and a suggested reorder quantity
-/// (formula in sql/queries/reorder_hints.sql and README).
+/// (formula in sql/queries/reorder_hints.sql and docs/reference.md).
 #[allow(clippy::type_complexity)]
 #[pg_extern(stable, parallel_safe, security_definer)]
 #[search_path(pg_catalog, pg_temp)]

@@ -1,8 +1,9 @@
 //! The business vocabulary, written once: the order statuses, the answer
-//! that writes nothing, the ledger reason of a sale and the reasons the
-//! status history records. The table constraints in `sql/schema.sql` list
-//! the same statuses (a test compares them); the rule of a live hold is
-//! SQL, `wms.hold_live` / `wms.hold_expired` in `sql/schema.sql`.
+//! that writes nothing, the ledger reason of a sale, the reasons the status
+//! history records, and the rule of a live hold. The DDL states two of them
+//! again, and tests check that it agrees: the statuses in the tables' CHECK
+//! constraints (`sql/schema.sql`), the live-hold rule in the view
+//! `wms.available_to_sell` (`sql/views.sql`).
 
 /// An order that holds its lines' stock (a reservation).
 pub const PENDING: &str = "Pending";
@@ -18,6 +19,26 @@ pub const UNAVAILABLE: &str = "Unavailable";
 
 /// Ledger reason of the rows a sale writes (placed or fulfilled).
 pub const SALE_REASON: &str = "Sale";
+
+/// The rule of a live hold, as SQL over the order row `o`: true when the
+/// order is a reservation past its expiry. Its lines' stock is then no
+/// longer held, swept or not, and an order that needs it takes it back; a
+/// Pending order is live while this is not true (no expiry, or not yet),
+/// and a settled order holds nothing. Statements in `sql/queries/` write
+/// `{hold_expired}` where they apply it ([`expand`]). It is plain SQL
+/// rather than a function of the schema so that the library runs on the
+/// schema of every version it can be updated from, and so that the sweep
+/// still finds its orders through `customer_orders_pending_expiry_idx`.
+pub const HOLD_EXPIRED: &str = "(o.order_status = 'Pending' AND o.expires_at <= pg_catalog.now())";
+
+/// A statement's text with the vocabulary's placeholders filled in.
+pub fn expand(sql: &str) -> std::borrow::Cow<'_, str> {
+    if sql.contains("{hold_expired}") {
+        sql.replace("{hold_expired}", HOLD_EXPIRED).into()
+    } else {
+        sql.into()
+    }
+}
 
 /// Status history reasons.
 pub mod history {
@@ -53,5 +74,40 @@ mod tests {
             let listed: Vec<&str> = def.split('\'').skip(1).step_by(2).collect();
             assert_eq!(listed, super::STATUSES, "{constraint}: {def}");
         }
+    }
+
+    /// The view counts a reservation's lines exactly while the rule says
+    /// its hold is live: reservations without expiry, expiring later, just
+    /// expired and long expired, and settled orders.
+    #[pg_test]
+    fn test_view_applies_the_live_hold_rule() {
+        let (p, w) = crate::testing::item("rule", 100);
+        for (status, expires) in [
+            ("Pending", "NULL"),
+            ("Pending", "now() + interval '1 hour'"),
+            ("Pending", "now()"),
+            ("Pending", "now() - interval '1 day'"),
+            ("Fulfilled", "NULL"),
+            ("Cancelled", "now() - interval '1 day'"),
+        ] {
+            Spi::run(&format!(
+                "WITH o AS (INSERT INTO wms.customer_orders (customer_name, order_status, expires_at) \
+                            VALUES ('rule', '{status}', {expires}) RETURNING order_id) \
+                 INSERT INTO wms.order_items (order_id, product_id, warehouse_id, quantity, holding) \
+                 SELECT order_id, {p}, {w}, 1, true FROM o"
+            ))
+            .unwrap();
+        }
+        let rule = Spi::get_one::<i64>(&format!(
+            "SELECT count(*) FROM wms.order_items oi JOIN wms.customer_orders o USING (order_id) \
+              WHERE oi.product_id = {p} AND oi.warehouse_id = {w} AND oi.holding \
+                AND o.order_status = 'Pending' AND NOT COALESCE({}, false)",
+            super::HOLD_EXPIRED
+        ));
+        let view = Spi::get_one::<i64>(&format!(
+            "SELECT allocated FROM wms.available_to_sell WHERE product_id = {p} AND warehouse_id = {w}"
+        ));
+        assert_eq!(rule, Ok(Some(2)));
+        assert_eq!(view, rule);
     }
 }

@@ -1,3 +1,3 @@
-SELECT order_id FROM wms.customer_orders
-  WHERE wms.hold_expired(order_status, expires_at) AND order_id > $2
-  ORDER BY order_id LIMIT $1
+SELECT o.order_id FROM wms.customer_orders o
+  WHERE {hold_expired} AND o.order_id > $2
+  ORDER BY o.order_id LIMIT $1

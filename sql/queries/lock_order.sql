@@ -1,2 +1,2 @@
-SELECT order_status, COALESCE(wms.hold_expired(order_status, expires_at), false) FROM wms.customer_orders
-  WHERE order_id = $1 FOR UPDATE
+SELECT o.order_status, COALESCE({hold_expired}, false) FROM wms.customer_orders o
+  WHERE o.order_id = $1 FOR UPDATE

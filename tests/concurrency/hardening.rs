@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use postgres::error::SqlState;
 use postgres::{Client, NoTls};
 
-use crate::scenarios::{items_json, lock_timeout_after};
+use crate::support::{items_json, lock_timeout_after};
 use crate::Db;
 
 /// `objsubid` of the extension's idempotency-key and queue locks in pg_locks.

@@ -8,8 +8,17 @@
 //! With an argument, only scenarios whose name contains it (or one of its
 //! comma-separated parts) run.
 
+mod flash_sale;
 mod hardening;
+mod idempotency;
+mod locks;
+mod notify;
+mod operations;
+mod privileges;
+mod reservations;
 mod scenarios;
+mod stock;
+mod support;
 
 use std::env;
 use std::panic::{self, AssertUnwindSafe};
@@ -157,8 +166,8 @@ impl Db {
 type Scenario = fn(&mut Db);
 
 fn main() {
-    if let Ok(spec) = env::var(scenarios::CHILD_ENV) {
-        scenarios::buyer_process(&spec);
+    if let Ok(spec) = env::var(flash_sale::CHILD_ENV) {
+        flash_sale::buyer_process(&spec);
         return;
     }
     // Names may be given as one comma-separated argument (cargo pgrx test

@@ -1,4 +1,4 @@
-//! The benchmark (BENCH.md): pgbench drives each variant of placing an
+//! The benchmark (docs/benchmark.md): pgbench drives each variant of placing an
 //! order (bench/*.sql) against the same data, on the hot-SKU, catalogue and
 //! flash-sale workloads, with synchronous_commit on and off, variants
 //! interleaved and every cell repeated. After each run the database is

@@ -49,7 +49,7 @@ pub fn markdown(
     writeln!(md, "# Benchmark results\n")?;
     writeln!(
         md,
-        "Written by `bash scripts/bench.sh` (README.md, \"Benchmark\", describes the variants and the checks). \
+        "Written by `bash scripts/bench.sh` (docs/benchmark.md describes the variants and the checks). \
          Each figure is the median of {repeats} runs, variants interleaved; a run whose check failed has no figure. \
          A steady run lasts {duration} s plus one per 50 clients, and is measured after its first {warmup} s \
          and once every client has finished its first transaction (the new connections' first calls); \

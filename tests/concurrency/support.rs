@@ -1,0 +1,29 @@
+//! Helpers shared by several scenario modules (and by `hardening`).
+
+use std::time::Duration;
+
+use postgres::error::SqlState;
+
+pub fn items_json(lines: &[(i64, i64, i64)]) -> String {
+    let items: Vec<String> = lines
+        .iter()
+        .map(|(p, w, q)| format!(r#"{{"product_id":{p},"warehouse_id":{w},"quantity":{q}}}"#))
+        .collect();
+    format!("[{}]", items.join(","))
+}
+
+/// Run `sql`, which must give up waiting with 55P03 ("busy, retry");
+/// how long it waited.
+pub fn lock_timeout_after(
+    client: &mut impl postgres::GenericClient,
+    sql: &str,
+    params: &[&(dyn postgres::types::ToSql + Sync)],
+) -> Duration {
+    let started = std::time::Instant::now();
+    let err = client
+        .query_one(sql, params)
+        .expect_err("the call waits for a lock another transaction holds");
+    let waited = started.elapsed();
+    assert_eq!(err.code(), Some(&SqlState::LOCK_NOT_AVAILABLE), "{err}");
+    waited
+}

@@ -1,0 +1,56 @@
+-- After ALTER EXTENSION wms UPDATE of a database that data.sql filled: the
+-- old data still answers, old keys replay, new calls work. Each check
+-- raises (and psql stops) when it does not hold.
+\set ON_ERROR_STOP on
+\set VERBOSITY terse
+SELECT product_id AS p1 FROM wms.products WHERE sku = 'UP-1' \gset
+SELECT product_id AS p2 FROM wms.products WHERE sku = 'UP-2' \gset
+SELECT warehouse_id AS wa FROM wms.warehouses WHERE code = 'UP-A' \gset
+SELECT warehouse_id AS wb FROM wms.warehouses WHERE code = 'UP-B' \gset
+SELECT order_id AS bob FROM wms.customer_orders WHERE idempotency_key = 'upgrade-bob' \gset
+SELECT order_id AS carol FROM wms.customer_orders WHERE idempotency_key = 'upgrade-carol' \gset
+SELECT order_id AS dave FROM wms.customer_orders WHERE customer_name = 'dave' \gset
+SELECT pg_catalog.count(*) AS ledger_rows FROM wms.stock_movements \gset
+
+CREATE FUNCTION pg_temp.check(ok boolean, what text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF ok IS NOT TRUE THEN
+        RAISE EXCEPTION 'upgrade check failed: %', what;
+    END IF;
+END
+$$;
+
+SELECT pg_temp.check(extversion = :'version', 'extension version is ' || extversion)
+  FROM pg_catalog.pg_extension WHERE extname = 'wms';
+SELECT pg_temp.check(NOT EXISTS (SELECT FROM wms_verify()), 'wms_verify() is empty after the update');
+SELECT pg_temp.check(wms_available_to_sell(:p1, :wa) = 80 AND wms_available_to_sell(:p1) = 90,
+                     'availability of UP-1 as before: 100 - 3 - 2 - 10 on hand, 5 reserved');
+
+-- A retry with an old key replays the old order, writing nothing.
+SELECT pg_temp.check(order_id = :bob AND status = 'Fulfilled' AND (detail->>'replayed')::boolean,
+                     'the retry of upgrade-bob replays order ' || :bob || ', got ' || order_id || ' ' || detail)
+  FROM wms_place_order('bob', pg_catalog.format(
+      '[{"product_id": %s, "warehouse_id": %s, "quantity": 2}, {"product_id": %s, "warehouse_id": %s, "quantity": 1}]',
+      :p1, :wa, :p2, :wa)::jsonb, 'upgrade-bob');
+SELECT pg_temp.check(order_id = :carol AND status = 'Pending', 'the retry of upgrade-carol replays the reservation')
+  FROM wms_reserve('carol', pg_catalog.format(
+      '[{"product_id": %s, "warehouse_id": %s, "quantity": 5}]', :p1, :wa)::jsonb, '2 days', 'upgrade-carol');
+SELECT pg_temp.check(pg_catalog.count(*) = :ledger_rows, 'replays wrote no ledger row') FROM wms.stock_movements;
+
+-- New calls, on old and new orders.
+SELECT pg_temp.check(status = 'Fulfilled', 'the reservation made before the update is fulfilled')
+  FROM wms_fulfill_order(:carol);
+SELECT pg_temp.check(status = 'Cancelled', 'the other one is cancelled') FROM wms_cancel_order(:dave, 'after the update');
+SELECT pg_temp.check(status = 'Fulfilled', 'a new order') FROM wms_place_order('gina', :p1, :wb, 4, 'upgrade-gina');
+SELECT pg_temp.check(status = 'Unavailable', 'a new order beyond stock') FROM wms_place_order('hal', :p1, :wb, 1000);
+SELECT pg_temp.check(wms_receive(:p2, :wb, 7) = 7, 'a receipt');
+SELECT pg_temp.check(from_on_hand = 3 AND to_on_hand = 48, 'a transfer') FROM wms_transfer(:p2, :wb, :wa, 4);
+SELECT pg_temp.check(wms_expire_reservations() = 0, 'nothing to expire');
+SELECT pg_temp.check(pg_catalog.count(*) = 1, 'the reorder policy is kept')
+  FROM wms_reorder_hints(:p1, :wa) WHERE reorder_point = 20 AND safety_stock = 5;
+SELECT pg_temp.check(wms_available_to_sell(:p1, :wa) = 80 - 5 + 5 AND wms_available_to_sell(:p1, :wb) = 6,
+                     'availability after the new calls');
+SELECT pg_temp.check(NOT EXISTS (SELECT FROM wms_verify()), 'wms_verify() is empty after the new calls');
+SELECT pg_temp.check(pg_catalog.sum(quantity_change) = (SELECT pg_catalog.sum(quantity_on_hand) FROM wms.inventory),
+                     'the ledger sums to on hand') FROM wms.stock_movements;
+\echo upgrade checks passed

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The upgrade test: every released version (sql/archive/wms--V.sql) is
+# installed, filled through its API (data.sql), updated in place with
+# ALTER EXTENSION wms UPDATE, and then must hold the same rows (rows.sql),
+# answer old idempotency keys and new calls (after.sql), and have the
+# catalog description (describe.sql) of a fresh CREATE EXTENSION wms.
+# Also: the library exports every symbol any install or update script
+# names, and an update script run by hand in psql does nothing.
+# Usage: tests/upgrade/run.sh SOCKET_DIR PORT (a running cluster with the
+# extension installed, scripts/install.sh).
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/common.sh"
+host=$1 port=$2
+here=$REPO/tests/upgrade
+out=$(mktemp -d /tmp/wms-upgrade.XXXXXX)
+chmod 755 "$out"
+trap 'rm -rf "$out"' EXIT
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$REPO/Cargo.toml" | head -1)
+extdir=$("$PG_CONFIG" --sharedir)/extension
+
+q() {
+    local db=$1
+    shift
+    PGOPTIONS="-c client_min_messages=warning" as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$host" -p "$port" -U "$PG_OS_USER" -d "$db" "$@"
+}
+newdb() { as_pg "$PG_BIN/createdb" -h "$host" -p "$port" -U "$PG_OS_USER" "$1"; }
+
+echo "== upgrade: every released version to $version"
+# An application role with grants, in every database alike: grants survive.
+q postgres -c "DROP ROLE IF EXISTS wms_upgrade_app" -c "CREATE ROLE wms_upgrade_app"
+grant="GRANT EXECUTE ON FUNCTION wms_place_order(text, bigint, bigint, bigint, text), wms_available_to_sell(bigint, bigint) TO wms_upgrade_app"
+
+newdb wms_up_fresh
+q wms_up_fresh -c "CREATE EXTENSION wms" -c "$grant"
+q wms_up_fresh -f "$here/describe.sql" >"$out/fresh.txt"
+grep -qx "extension wms version $version relocatable false schema public owner $PG_OS_USER" "$out/fresh.txt" ||
+    { echo "fresh install is not version $version:"; head -3 "$out/fresh.txt"; exit 1; }
+echo "fresh install of $version: $(wc -l <"$out/fresh.txt") lines of catalog description"
+
+status=0
+versions=0
+for script in "$REPO"/sql/archive/wms--*.sql; do
+    old=$(basename "$script" .sql)
+    old=${old#wms--}
+    [ "$old" != "$version" ] || continue
+    versions=$((versions + 1))
+    db=wms_up_${old//./_}
+    newdb "$db"
+    q "$db" -c "CREATE EXTENSION wms VERSION '$old'" -c "$grant"
+    q "$db" -f "$here/describe.sql" >"$out/$old-before.txt"
+    # The comparison sees the difference between versions at all.
+    if cmp -s "$out/$old-before.txt" "$out/fresh.txt"; then
+        echo "FAIL: $old and $version have the same catalog description: the comparison sees nothing"
+        status=1
+    fi
+    before=$status
+    q "$db" -f "$here/data.sql" >/dev/null
+    q "$db" -f "$here/rows.sql" >"$out/$old-rows-before.txt"
+    q "$db" -c "ALTER EXTENSION wms UPDATE"
+    q "$db" -f "$here/rows.sql" >"$out/$old-rows-after.txt"
+    if ! diff "$out/$old-rows-before.txt" "$out/$old-rows-after.txt"; then
+        echo "FAIL: $old -> $version changed the rows above"
+        status=1
+    fi
+    q "$db" -f "$here/describe.sql" >"$out/$old-updated.txt"
+    if ! diff -u "$out/fresh.txt" "$out/$old-updated.txt"; then
+        echo "FAIL: $old updated to $version differs from a fresh $version (- fresh, + updated)"
+        status=1
+    fi
+    if ! q "$db" -v version="$version" -f "$here/after.sql" >"$out/$old-after.log" 2>&1; then
+        cat "$out/$old-after.log"
+        echo "FAIL: $old -> $version: after.sql"
+        status=1
+    elif [ "$status" = "$before" ]; then
+        echo "$old -> $version: $(awk -F'|' '{s += $2} END {print s}' "$out/$old-rows-before.txt") rows kept," \
+            "catalog description equal to a fresh install, $(grep -c '^SELECT pg_temp.check' "$here/after.sql") checks after the update passed"
+    fi
+done
+[ "$versions" -gt 0 ] || { echo "FAIL: no released version in sql/archive"; status=1; }
+
+# Every symbol a script of any version names is in the library.
+lib=$("$PG_CONFIG" --pkglibdir)/wms.so
+nm -D --defined-only "$lib" | awk '{print $3}' | sort -u >"$out/symbols.txt"
+missing=$(cat "$extdir"/wms--*.sql | grep -o "'MODULE_PATHNAME', '[A-Za-z0-9_]*'" | sed "s/.*, '\(.*\)'/\1/" | sort -u |
+    comm -23 - "$out/symbols.txt")
+if [ -n "$missing" ]; then
+    echo "FAIL: symbols named by an install or update script but not in $lib: $missing"
+    status=1
+else
+    echo "every C symbol the $(ls "$extdir"/wms--*.sql | wc -l) installed scripts name is in the library"
+fi
+
+# Run by hand in psql, an update script stops at its \echo guard.
+newdb wms_up_guard
+for script in "$REPO"/sql/wms--*--*.sql; do
+    said=$(q wms_up_guard -f "$script" 2>&1)
+    if ! grep -q 'Use "ALTER EXTENSION wms UPDATE' <<<"$said" ||
+        [ "$(q wms_up_guard -Atc "SELECT count(*) FROM pg_catalog.pg_proc WHERE proname LIKE 'wms%' OR proname IN ('refuse_ddl', 'updating_extension')")" != 0 ]; then
+        echo "FAIL: $(basename "$script") run by psql did not stop at its guard: $said"
+        status=1
+    fi
+done
+[ $status -eq 0 ] && echo "update scripts run by psql stop at their guard"
+q postgres -c "DROP ROLE wms_upgrade_app" >/dev/null 2>&1 || true
+exit $status
