@@ -3,7 +3,7 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-packages=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libclang-dev clang sudo build-essential curl ca-certificates pkg-config libssl-dev)
+packages=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libclang-dev clang sudo build-essential curl ca-certificates pkg-config libssl-dev binutils dpkg-dev)
 missing=()
 for pkg in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -16,12 +16,16 @@ fi
 
 if ! command -v cargo >/dev/null 2>&1; then
     echo "setup: installing Rust (rustup)"
-    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --component rustfmt
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --component rustfmt,clippy
     . "$HOME/.cargo/env"
 fi
-# pgrx's bindings generator formats its output with rustfmt.
+# pgrx's bindings generator formats its output with rustfmt; the lint
+# steps run rustfmt and clippy.
 if ! command -v rustfmt >/dev/null 2>&1; then
     rustup component add rustfmt
+fi
+if ! cargo clippy --version >/dev/null 2>&1; then
+    rustup component add clippy
 fi
 
 if ! cargo pgrx --version 2>/dev/null | grep -q " $PGRX_VERSION\$"; then

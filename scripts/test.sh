@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Every test: the #[pg_test]s and the multi-backend scenarios, through
+# Every test: first the lint steps (scripts/lint.sh: cargo fmt --check,
+# cargo clippy -D warnings, released scripts unchanged, links), then the
+# #[pg_test]s and the multi-backend scenarios, through
 # `cargo pgrx test` (which builds, installs and starts its own cluster),
 # then the suites run by PostgreSQL's own drivers against the installed
 # extension (scripts/pg-suites.sh). Arguments are passed on to cargo pgrx
@@ -8,6 +10,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 "$REPO/scripts/setup.sh"
 cd "$REPO"
+"$REPO/scripts/lint.sh"
 
 # The flash sales open 1000+ client connections from one process.
 [ "$(ulimit -n)" -ge 4096 ] || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

@@ -16,9 +16,9 @@ use pgrx::bgworkers::{BackgroundWorker, BackgroundWorkerBuilder, SignalWakeFlags
 use pgrx::pg_sys::BuiltinOid::*;
 use pgrx::prelude::*;
 
+use crate::gucs;
 use crate::lifecycle::{expire_reservations, EXPIRY_BATCH};
 use crate::plans::{self, col, Statement};
-use crate::gucs;
 
 /// At postmaster start (preload only): the database list, read once, and
 /// one worker per database in it.
@@ -132,7 +132,7 @@ pub extern "C-unwind" fn wms_expiry_worker_main(_arg: pg_sys::Datum) {
     pin(c"lock_timeout", c"1s");
     log!("wms expiry worker started in database \"{database}\"");
     while BackgroundWorker::wait_latch(Some(Duration::from_millis(
-        gucs::EXPIRY_INTERVAL_MS.get() as u64,
+        gucs::EXPIRY_INTERVAL_MS.get() as u64
     ))) {
         if BackgroundWorker::sighup_received() {
             // SAFETY: the documented way for a worker to reload its settings.

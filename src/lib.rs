@@ -14,6 +14,7 @@ mod catalogue;
 mod errors;
 mod expiry_worker;
 mod guard;
+mod gucs;
 mod inbound;
 mod jsonb;
 mod lifecycle;
@@ -22,7 +23,6 @@ mod orders;
 mod plans;
 mod reorder;
 mod reports;
-mod gucs;
 mod stock;
 #[cfg(any(test, feature = "pg_test"))]
 mod testing;
@@ -118,7 +118,9 @@ mod tests {
         .unwrap();
         assert!(described >= 38, "{described}");
         assert_eq!(
-            Spi::get_one::<i64>("SELECT count(*) FROM pg_settings WHERE name LIKE 'wms.%' AND short_desc <> ''"),
+            Spi::get_one::<i64>(
+                "SELECT count(*) FROM pg_settings WHERE name LIKE 'wms.%' AND short_desc <> ''"
+            ),
             Ok(Some(3))
         );
     }

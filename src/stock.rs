@@ -28,8 +28,8 @@ use pgrx::spi::SpiClient;
 
 use crate::catalogue;
 use crate::errors::{Shortage, WmsError, WmsResult};
-use crate::plans::{self, col, opt_col, Statement};
 use crate::gucs;
+use crate::plans::{self, col, opt_col, Statement};
 
 /// (product_id, warehouse_id): one inventory row.
 pub type ItemKey = (i64, i64);
@@ -536,7 +536,15 @@ pub struct Applied {
 
 static APPLY: Statement = Statement {
     sql: include_str!("../sql/queries/apply.sql"),
-    params: &[INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TEXTOID, INT8OID, TEXTOID],
+    params: &[
+        INT8ARRAYOID,
+        INT8ARRAYOID,
+        INT8ARRAYOID,
+        INT8ARRAYOID,
+        TEXTOID,
+        INT8OID,
+        TEXTOID,
+    ],
 };
 
 /// The door: apply `changes` to rows locked by [`lock_items`], writing one
