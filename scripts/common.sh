@@ -31,7 +31,13 @@ install_release() {
     local flags=(--release --pg-config "$PG_CONFIG")
     [ -n "$SUDO" ] && flags+=(--sudo)
     (cd "$REPO" && cargo pgrx install "${flags[@]}" >/dev/null)
-    $SUDO install -m 644 "$REPO"/sql/archive/wms--*.sql "$("$PG_CONFIG" --sharedir)/extension/"
+    local version script
+    version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$REPO/Cargo.toml" | head -1)
+    for script in "$REPO"/sql/archive/wms--*.sql; do
+        # This version's own script is the one just generated.
+        [ "$script" = "$REPO/sql/archive/wms--$version.sql" ] ||
+            $SUDO install -m 644 "$script" "$("$PG_CONFIG" --sharedir)/extension/"
+    done
 }
 
 # cluster_start DIR PORT [postgres -c settings...]: a throwaway cluster

@@ -21,7 +21,9 @@ extdir=$root$("$PG_CONFIG" --sharedir)/extension
 libdir=$root$("$PG_CONFIG" --pkglibdir)
 [ -f "$libdir/wms.so" ] && [ -f "$extdir/wms.control" ] && [ -f "$extdir/wms--$version.sql" ] ||
     { echo "cargo pgrx package left no wms.so, wms.control or wms--$version.sql under $root" >&2; exit 1; }
-install -m 644 sql/archive/wms--*.sql "$extdir/"
+for script in sql/archive/wms--*.sql; do
+    [ "$script" = "sql/archive/wms--$version.sql" ] || install -m 644 "$script" "$extdir/"
+done
 install -D -m 644 LICENSE "$root/usr/share/doc/$name/copyright"
 install -D -m 644 CHANGELOG.md "$root/usr/share/doc/$name/changelog"
 gzip -9n "$root/usr/share/doc/$name/changelog"

@@ -26,6 +26,19 @@ q() {
 newdb() { as_pg "$PG_BIN/createdb" -h "$host" -p "$port" -U "$PG_OS_USER" "$1"; }
 
 echo "== upgrade: every released version to $version"
+# While Cargo.toml names a released version, the install script this build
+# generated is the archived one: a change of SQL objects needs a new
+# version and its update script (docs/releasing.md). pgrx's comments that
+# name source lines, and the order of its blocks, may differ.
+if [ -f "$REPO/sql/archive/wms--$version.sql" ]; then
+    strip() { grep -v -e '^-- src/' -e '^/\* <begin connected objects> \*/$' -e '^/\* </end connected objects> \*/$' "$1" | sort; }
+    if ! diff <(strip "$REPO/sql/archive/wms--$version.sql") <(strip "$extdir/wms--$version.sql"); then
+        echo "FAIL: the install script of $version differs from the released one (< released, > built):"
+        echo "      a change of SQL objects goes into the update script to the next version"
+        exit 1
+    fi
+    echo "the install script built is the one released as $version"
+fi
 # An application role with grants, in every database alike: grants survive.
 q postgres -c "DROP ROLE IF EXISTS wms_upgrade_app" -c "CREATE ROLE wms_upgrade_app"
 grant="GRANT EXECUTE ON FUNCTION wms_place_order(text, bigint, bigint, bigint, text), wms_available_to_sell(bigint, bigint) TO wms_upgrade_app"
