@@ -1,5 +1,10 @@
-//! Statements the extension runs through SPI, each parsed and planned once
-//! per backend and kept (`SPI_keepplan`) for the backend's lifetime.
+//! The one way the extension runs SQL, in two forms: [`run`] for the
+//! statements of the functions that write, each parsed and planned once
+//! per backend and kept (`SPI_keepplan`) for the backend's lifetime; and
+//! [`rows`] for the functions that only read, which plan with their
+//! arguments' values and run read-only (no transaction id). The texts are
+//! in `sql/queries/`, with the vocabulary's placeholders filled in
+//! (`crate::vocabulary::expand`).
 //!
 //! Kept statements have a generic plan, built when they are prepared: a
 //! caller prepares what it will run before it takes any lock (see
@@ -242,7 +247,8 @@ pub fn rows<T>(
     what: &str,
     row: impl Fn(&Row<'_>) -> T,
 ) -> Vec<T> {
-    let text = CString::new(sql).expect("statement text has no NUL");
+    let text =
+        CString::new(crate::vocabulary::expand(sql).as_bytes()).expect("statement text has no NUL");
     let mut types: Vec<pg_sys::Oid> = args.iter().map(|a| a.oid()).collect();
     let (mut values, nulls) = datums(args);
     pgrx::spi::Spi::connect(|_client| {
