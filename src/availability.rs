@@ -31,7 +31,7 @@ fn wms_available_to_sell(
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]
 mod tests {
-    use crate::testing::{assert_sqlstate, available, item, receive};
+    use crate::testing::{available, item, receive};
     use pgrx::prelude::*;
 
     fn view(p: i64, w: Option<i64>) -> i64 {
@@ -148,22 +148,5 @@ mod tests {
         let (_, status, _) = crate::testing::place(&format!("'c', {p}, {w}, 7"));
         assert_eq!(status, "Fulfilled");
         assert_eq!((available(p, Some(w)), view(p, Some(w))), (0, 0));
-    }
-
-    #[pg_test]
-    fn test_unknown_and_empty() {
-        let (p, w) = item("none", 0);
-        assert_eq!(available(p, Some(w)), 0);
-        assert_eq!(available(p, None), 0);
-        assert_eq!(
-            assert_sqlstate("SELECT wms_available_to_sell(-1)", "23503"),
-            "product -1 does not exist"
-        );
-        assert_eq!(
-            assert_sqlstate(&format!("SELECT wms_available_to_sell({p}, -1)"), "23503"),
-            "warehouse -1 does not exist"
-        );
-        assert_sqlstate("SELECT wms_available_to_sell(NULL)", "22004");
-        assert_sqlstate("SELECT wms_available_to_sell(NULL, 1)", "22004");
     }
 }

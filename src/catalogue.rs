@@ -129,32 +129,4 @@ mod tests {
         assert_eq!(msg, "warehouse with code \"WH-1\" already exists");
         assert_eq!(count("SELECT 1 FROM wms.products"), 1);
     }
-
-    #[pg_test]
-    fn test_catalogue_bad_input() {
-        assert_eq!(
-            assert_sqlstate("SELECT wms_add_product(NULL, 'x')", "22004"),
-            "argument \"sku\" must not be NULL"
-        );
-        assert_eq!(
-            assert_sqlstate("SELECT wms_add_product('x', NULL)", "22004"),
-            "argument \"name\" must not be NULL"
-        );
-        assert_eq!(
-            assert_sqlstate("SELECT wms_add_product('  ', 'x')", "22023"),
-            "sku must not be blank"
-        );
-        assert_eq!(
-            assert_sqlstate("SELECT wms_add_warehouse(NULL, 'x')", "22004"),
-            "argument \"code\" must not be NULL"
-        );
-        assert_eq!(
-            assert_sqlstate("SELECT wms_add_warehouse('x', NULL)", "22004"),
-            "argument \"name\" must not be NULL"
-        );
-        assert_eq!(
-            assert_sqlstate("SELECT wms_add_warehouse('', 'x')", "22023"),
-            "code must not be blank"
-        );
-    }
 }

@@ -66,7 +66,7 @@ fn wms_receive(
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]
 mod tests {
-    use crate::testing::{assert_sqlstate, count, item, on_hand, receive, verify};
+    use crate::testing::{count, item, on_hand, receive, verify};
     use pgrx::prelude::*;
 
     #[pg_test]
@@ -89,40 +89,6 @@ mod tests {
                AND actor = session_user"
         ));
         assert_eq!(ledger, 2);
-        assert!(verify().is_empty());
-    }
-
-    #[pg_test]
-    fn test_receive_bad_input() {
-        let (p, w) = item("rcv", 1);
-        for (args, state) in [
-            (format!("NULL, {w}, 1"), "22004"),
-            (format!("{p}, NULL, 1"), "22004"),
-            (format!("{p}, {w}, NULL"), "22004"),
-            (format!("{p}, {w}, 1, NULL"), "22004"),
-            (format!("{p}, {w}, 0"), "22023"),
-            (format!("{p}, {w}, -5"), "22023"),
-            (format!("{p}, {w}, 1, ' '"), "22023"),
-            (format!("{p}, {w}, 9223372036854775807"), "22003"),
-        ] {
-            assert_sqlstate(&format!("SELECT wms_receive({args})"), state);
-        }
-        assert_eq!(
-            assert_sqlstate(&format!("SELECT wms_receive(-1, {w}, 1)"), "23503"),
-            "product -1 does not exist"
-        );
-        assert_eq!(
-            assert_sqlstate(&format!("SELECT wms_receive({p}, -1, 1)"), "23503"),
-            "warehouse -1 does not exist"
-        );
-        assert_eq!(
-            assert_sqlstate(
-                &format!("SELECT wms_receive({p}, {w}, 9223372036854775807)"),
-                "22003"
-            ),
-            format!("quantity on hand of product {p} in warehouse {w} would not fit in bigint")
-        );
-        assert_eq!(on_hand(p, w), Some(1));
         assert!(verify().is_empty());
     }
 }

@@ -116,7 +116,7 @@ mod tests {
         )
         .unwrap()
         .unwrap();
-        assert!(described >= 38, "{described}");
+        assert!(described >= 36, "{described}");
         assert_eq!(
             Spi::get_one::<i64>(
                 "SELECT count(*) FROM pg_settings WHERE name LIKE 'wms.%' AND short_desc <> ''"

@@ -37,7 +37,12 @@ SELECT * FROM wms_place_order('carol', '[{"product_id": 1, "warehouse_id": 1, "q
 -- wrong types: a string, a fraction, a boolean, an object, null
 SELECT * FROM wms_place_order('carol', '[{"product_id": 1, "warehouse_id": 1, "quantity": "2"}]'::jsonb);
 \echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_place_order('carol', '[{"product_id": "1", "warehouse_id": 1, "quantity": 1}]'::jsonb);
+\echo :LAST_ERROR_SQLSTATE
 SELECT * FROM wms_place_order('carol', '[{"product_id": 1, "warehouse_id": 1, "quantity": 2.5}]'::jsonb);
+\echo :LAST_ERROR_SQLSTATE
+-- a fraction is refused even when it is whole
+SELECT * FROM wms_place_order('carol', '[{"product_id": 1, "warehouse_id": 1, "quantity": 1.0}]'::jsonb);
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM wms_place_order('carol', '[{"product_id": 1, "warehouse_id": true, "quantity": 1}]'::jsonb);
 \echo :LAST_ERROR_SQLSTATE
@@ -91,9 +96,17 @@ SELECT * FROM wms_place_order('carol', 1, 1, 1, '');
 \echo :LAST_ERROR_SQLSTATE
 SELECT wms_add_product('', 'Nameless');
 \echo :LAST_ERROR_SQLSTATE
+SELECT wms_add_product('  ', 'Nameless');
+\echo :LAST_ERROR_SQLSTATE
+SELECT wms_add_warehouse('', 'Nameless');
+\echo :LAST_ERROR_SQLSTATE
 SELECT wms_receive(1, 1, 1, ' ');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM wms_cancel_order(2, '');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_cancel_order(2, ' ');
+\echo :LAST_ERROR_SQLSTATE
+SELECT wms_adjust(1, 1, 90, '');
 \echo :LAST_ERROR_SQLSTATE
 
 -- reservation lifetimes: positive, at most 100 years
@@ -104,6 +117,9 @@ SELECT * FROM wms_reserve('carol', '[{"product_id": 1, "warehouse_id": 1, "quant
 SELECT * FROM wms_reserve('carol', '[{"product_id": 1, "warehouse_id": 1, "quantity": 1}]', '1 day -25 hours');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM wms_reserve('carol', '[{"product_id": 1, "warehouse_id": 1, "quantity": 1}]', '101 years');
+\echo :LAST_ERROR_SQLSTATE
+-- even one that would end past the last timestamptz
+SELECT * FROM wms_reserve('carol', '[{"product_id": 1, "warehouse_id": 1, "quantity": 1}]', '300000 years');
 \echo :LAST_ERROR_SQLSTATE
 
 -- a transfer needs two different warehouses

@@ -77,6 +77,8 @@ SELECT * FROM wms_transfer(1, 1, 2, 1, NULL);
 
 SELECT wms_available_to_sell(NULL);
 \echo :LAST_ERROR_SQLSTATE
+SELECT wms_available_to_sell(NULL, 1);
+\echo :LAST_ERROR_SQLSTATE
 -- a NULL warehouse is the documented "all warehouses", not an error
 SELECT wms_available_to_sell(1, NULL) AS widget_everywhere;
 

@@ -43,6 +43,8 @@ SELECT * FROM wms_place_order('carol', '[{"product_id": 1, "warehouse_id": 1, "q
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM wms_place_order('carol', '[{"product_id": 9223372036854775808, "warehouse_id": 1, "quantity": 1}]'::jsonb);
 \echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_place_order('carol', '[{"product_id": -1e30, "warehouse_id": 1, "quantity": 1}]'::jsonb);
+\echo :LAST_ERROR_SQLSTATE
 
 -- sums that would leave bigint
 -- two lines of the same item summing past the maximum
@@ -82,6 +84,8 @@ SELECT * FROM wms_movement_summary('2026-02-01', '2026-01-01');
 SELECT * FROM wms_orders('2026-02-01', '2026-01-01');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM wms_movements('-infinity', 'infinity', page_size => 0);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_orders('-infinity', 'infinity', page_size => 0);
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM wms_orders('-infinity', 'infinity', page_size => 10001);
 \echo :LAST_ERROR_SQLSTATE

@@ -20,6 +20,8 @@ SELECT * FROM wms_place_order('carol', 0, 1, 1);
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM wms_place_order('carol', -1, 1, 1);
 \echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_reserve('carol', '[{"product_id": 99, "warehouse_id": 1, "quantity": 1}]');
+\echo :LAST_ERROR_SQLSTATE
 SELECT * FROM wms_reserve('carol', '[{"product_id": 1, "warehouse_id": 99, "quantity": 1}]');
 \echo :LAST_ERROR_SQLSTATE
 SELECT wms_adjust(99, 1, 1, 'count');
@@ -40,6 +42,7 @@ SELECT wms_available_to_sell(1, 99);
 -- a known product that was never stocked is not an error: nothing available
 SELECT * FROM wms_place_order('carol', 3, 1, 1);
 SELECT wms_available_to_sell(3) AS never_stocked;
+SELECT wms_available_to_sell(3, 1) AS never_stocked_north;
 -- nor is transferring it away: there is nothing to take (23514)
 SELECT * FROM wms_transfer(3, 1, 2, 1);
 \echo :LAST_ERROR_SQLSTATE
@@ -58,6 +61,17 @@ SELECT * FROM wms_cancel_order(99, 'customer changed their mind');
 SELECT * FROM wms_fulfill_order(1);
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM wms_cancel_order(1, 'too late');
+\echo :LAST_ERROR_SQLSTATE
+-- nor once order 2 is Cancelled (undone)
+BEGIN;
+SELECT order_id, status FROM wms_cancel_order(2, 'customer changed their mind');
+SELECT * FROM wms_fulfill_order(2);
+ROLLBACK;
+\echo :LAST_ERROR_SQLSTATE
+BEGIN;
+SELECT order_id, status FROM wms_cancel_order(2, 'customer changed their mind');
+SELECT * FROM wms_cancel_order(2, 'twice');
+ROLLBACK;
 \echo :LAST_ERROR_SQLSTATE
 
 -- stock that is not there
