@@ -26,29 +26,32 @@ as_pg() {
 # PostgreSQL (through sudo when not root): the library, the control file,
 # this version's install script and the update scripts (cargo pgrx
 # install), and the install scripts of released versions kept in
-# sql/archive/, so that CREATE EXTENSION wms VERSION '<older>' works too.
+# sql/archive/ with their secondary control files, so that CREATE
+# EXTENSION wms VERSION '<older>' works too, as that version did.
 install_release() {
     local flags=(--release --pg-config "$PG_CONFIG")
     [ -n "$SUDO" ] && flags+=(--sudo)
     (cd "$REPO" && cargo pgrx install "${flags[@]}" >/dev/null)
     local version script
     version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$REPO/Cargo.toml" | head -1)
-    for script in "$REPO"/sql/archive/wms--*.sql; do
+    for script in "$REPO"/sql/archive/wms--*.sql "$REPO"/sql/archive/wms--*.control; do
         # This version's own script is the one just generated.
-        [ "$script" = "$REPO/sql/archive/wms--$version.sql" ] ||
-            $SUDO install -m 644 "$script" "$("$PG_CONFIG" --sharedir)/extension/"
+        [ -e "$script" ] && [ "$script" != "$REPO/sql/archive/wms--$version.sql" ] ||
+            continue
+        $SUDO install -m 644 "$script" "$("$PG_CONFIG" --sharedir)/extension/"
     done
 }
 
-# cluster_start DIR PORT [postgres -c settings...]: a throwaway cluster
-# listening only on a Unix socket in DIR (PORT names the socket), trust
-# auth. No TCP port, so nothing on the machine can be in its way.
+# cluster_start DIR PORT [postgres -c settings...]: a throwaway UTF8 cluster
+# (wms needs UTF8, whatever the machine's locale), listening only on a Unix
+# socket in DIR (PORT names the socket), trust auth. No TCP port, so
+# nothing on the machine can be in its way.
 cluster_start() {
     local dir=$1 port=$2
     shift 2
     mkdir -p "$dir"
     [ "$(id -u)" -eq 0 ] && chown "$PG_OS_USER" "$dir"
-    as_pg "$PG_BIN/initdb" -D "$dir/data" -U "$PG_OS_USER" -A trust --no-sync >"$dir/initdb.log" 2>&1 ||
+    as_pg "$PG_BIN/initdb" -D "$dir/data" -U "$PG_OS_USER" -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 ||
         { cat "$dir/initdb.log"; return 1; }
     local opts="-c listen_addresses='' -c port=$port -c unix_socket_directories=$dir"
     for setting in "$@"; do opts="$opts -c $setting"; done

@@ -5,6 +5,7 @@
 #     SHA-256 of every install script and update script of a released
 #     version, and each must still match (a change of an SQL object goes
 #     into the update script to the next version, docs/releasing.md);
+#   - Cargo.toml, META.json and CHANGELOG.md name the same version;
 #   - every relative link in the project's Markdown names a file that is
 #     in the repository.
 set -euo pipefail
@@ -13,13 +14,17 @@ cd "$REPO"
 
 echo "== lint: cargo fmt --check"
 cargo fmt --all -- --check
-echo "== lint: cargo clippy --all-targets -- -D warnings"
-cargo clippy --all-targets --quiet -- -D warnings
+echo "== lint: cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 echo "== lint: released scripts unchanged"
 status=0
+released=sql/archive/RELEASED
+if ! grep -q '^[0-9a-f]\{64\}  ' "$released" 2>/dev/null; then
+    echo "FAIL: $released lists no released script"
+    status=1
+fi
 while read -r sum file; do
-    [ -n "$sum" ] || continue
     if [ ! -f "$file" ]; then
         echo "FAIL: released script $file is missing"
         status=1
@@ -27,11 +32,24 @@ while read -r sum file; do
         echo "FAIL: $file was released and must not change; put the change in the update script to the next version"
         status=1
     fi
-done < <(grep -v '^#' sql/archive/RELEASED)
-for file in sql/archive/wms--*.sql sql/wms--*--*.sql; do
-    grep -q " $file\$" sql/archive/RELEASED ||
-        echo "note: $file is not released yet (not in sql/archive/RELEASED)"
+done < <(grep -v '^#' "$released" 2>/dev/null || true)
+# An archived install script is a released one, and so is an update script
+# to a version that has one: each must be listed.
+for file in sql/archive/wms--*.sql; do
+    target=${file#sql/archive/wms--}
+    for update in sql/wms--*--"$target"; do
+        [ ! -e "$update" ] || grep -q "  $update\$" "$released" ||
+            { echo "FAIL: $update leads to released version ${target%.sql} but is not in $released"; status=1; }
+    done
+    grep -q "  $file\$" "$released" || { echo "FAIL: $file is archived but not in $released"; status=1; }
 done
+
+echo "== lint: one version everywhere"
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+for meta in $(grep -o '"version": "[^"]*"' META.json | grep -v '"1.0.0"' | cut -d'"' -f4 | sort -u); do
+    [ "$meta" = "$version" ] || { echo "FAIL: META.json names version $meta, Cargo.toml $version"; status=1; }
+done
+grep -q "^## \[$version\]" CHANGELOG.md || { echo "FAIL: CHANGELOG.md has no section for $version"; status=1; }
 
 echo "== lint: relative links in Markdown"
 while IFS= read -r md; do

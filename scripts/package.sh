@@ -24,6 +24,9 @@ libdir=$root$("$PG_CONFIG" --pkglibdir)
 for script in sql/archive/wms--*.sql; do
     [ "$script" = "sql/archive/wms--$version.sql" ] || install -m 644 "$script" "$extdir/"
 done
+for control in sql/archive/wms--*.control; do
+    [ ! -e "$control" ] || install -m 644 "$control" "$extdir/"
+done
 install -D -m 644 LICENSE "$root/usr/share/doc/$name/copyright"
 install -D -m 644 CHANGELOG.md "$root/usr/share/doc/$name/changelog"
 gzip -9n "$root/usr/share/doc/$name/changelog"

@@ -108,6 +108,9 @@ for suite in "${suites[@]}"; do
         on() { as_pg "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$1" -p "$2" -U "$PG_OS_USER" -d wms_standby -c "$3"; }
         as_pg "$PG_BIN/createdb" -h "$primary" -p 54341 -U "$PG_OS_USER" wms_standby
         on "$primary" 54341 "CREATE EXTENSION wms" >/dev/null
+        # The setting only a preloaded library defines has its description.
+        [ "$(on "$primary" 54341 "SELECT short_desc <> '' FROM pg_settings WHERE name = 'wms.expiry_databases'")" = t ] ||
+            { echo "standby: wms.expiry_databases has no description" >&2; status=1; }
         on "$primary" 54341 "
             SELECT wms_add_product('SKU-1', 'Widget'), wms_add_product('SKU-2', 'Gadget'),
                    wms_add_warehouse('WH-1', 'North'), wms_add_warehouse('WH-2', 'South');

@@ -171,14 +171,14 @@ const NOTIFY_QUEUE_FULL: ErrorKind = ErrorKind {
     code: ERRCODE_PROGRAM_LIMIT_EXCEEDED,
     sqlstate: "54000",
     condition: "program_limit_exceeded",
-    when: "at commit, when PostgreSQL's notification queue is full and wms.notify is on (see Stock events)",
+    when: "at commit, when PostgreSQL's notification queue is full and wms.notify is on (docs/design.md, Stock events)",
 };
 /// Raised by PostgreSQL when its shared lock table is full.
 const OUT_OF_LOCKS: ErrorKind = ErrorKind {
     code: ERRCODE_OUT_OF_MEMORY,
     sqlstate: "53200",
     condition: "out_of_memory",
-    when: "the shared lock table is full: a transaction changed many thousands of items (see Privileges, the shared lock table)",
+    when: "the shared lock table is full: a transaction changed many thousands of items (docs/operations.md, Privileges: the shared lock table)",
 };
 /// Raised by the extension script (sql/schema.sql).
 const FEATURE_NOT_SUPPORTED: ErrorKind = ErrorKind {

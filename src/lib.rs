@@ -119,7 +119,8 @@ mod tests {
         assert!(described >= 36, "{described}");
         assert_eq!(
             Spi::get_one::<i64>(
-                "SELECT count(*) FROM pg_settings WHERE name LIKE 'wms.%' AND short_desc <> ''"
+                "SELECT count(*) FROM pg_settings WHERE short_desc <> '' \
+                  AND name IN ('wms.lock_timeout', 'wms.notify', 'wms.expiry_interval')"
             ),
             Ok(Some(3))
         );

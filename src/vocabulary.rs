@@ -24,20 +24,32 @@ pub const SALE_REASON: &str = "Sale";
 /// order is a reservation past its expiry. Its lines' stock is then no
 /// longer held, swept or not, and an order that needs it takes it back; a
 /// Pending order is live while this is not true (no expiry, or not yet),
-/// and a settled order holds nothing. Statements in `sql/queries/` write
-/// `{hold_expired}` where they apply it ([`expand`]). It is plain SQL
-/// rather than a function of the schema so that the library runs on the
-/// schema of every version it can be updated from, and so that the sweep
-/// still finds its orders through `customer_orders_pending_expiry_idx`.
-pub const HOLD_EXPIRED: &str = "(o.order_status = 'Pending' AND o.expires_at <= pg_catalog.now())";
+/// and a settled order holds nothing. It is plain SQL rather than a
+/// function of the schema so that the library runs on the schema of every
+/// version it can be updated from, and so that the sweep still finds its
+/// orders through `customer_orders_pending_expiry_idx`.
+pub const HOLD_EXPIRED: &str = "(o.order_status = {pending} AND o.expires_at <= pg_catalog.now())";
+
+/// The placeholders a statement in `sql/queries/` may write, and what
+/// [`expand`] puts in their place: the rule, and each status as an SQL
+/// literal.
+const PLACEHOLDERS: [(&str, &str); 4] = [
+    ("{hold_expired}", HOLD_EXPIRED),
+    ("{pending}", "'Pending'"),
+    ("{fulfilled}", "'Fulfilled'"),
+    ("{cancelled}", "'Cancelled'"),
+];
 
 /// A statement's text with the vocabulary's placeholders filled in.
 pub fn expand(sql: &str) -> std::borrow::Cow<'_, str> {
-    if sql.contains("{hold_expired}") {
-        sql.replace("{hold_expired}", HOLD_EXPIRED).into()
-    } else {
-        sql.into()
+    if !sql.contains('{') {
+        return sql.into();
     }
+    let mut text = sql.to_string();
+    for (placeholder, value) in PLACEHOLDERS {
+        text = text.replace(placeholder, value);
+    }
+    text.into()
 }
 
 /// Status history reasons.
@@ -56,6 +68,22 @@ pub mod history {
 #[pgrx::pg_schema]
 mod tests {
     use pgrx::prelude::*;
+
+    /// Each status placeholder is its constant, quoted; no placeholder is
+    /// left over in any expanded text.
+    #[pg_test]
+    fn test_placeholders_are_the_vocabulary() {
+        for (placeholder, status) in [
+            ("{pending}", super::PENDING),
+            ("{fulfilled}", super::FULFILLED),
+            ("{cancelled}", super::CANCELLED),
+        ] {
+            assert_eq!(super::expand(placeholder), format!("'{status}'"));
+        }
+        let rule = super::expand("{hold_expired}");
+        assert!(!rule.contains('{'), "{rule}");
+        assert!(rule.contains("'Pending'"), "{rule}");
+    }
 
     /// The statuses here are the ones the tables accept, in the same order.
     #[pg_test]
@@ -102,7 +130,7 @@ mod tests {
             "SELECT count(*) FROM wms.order_items oi JOIN wms.customer_orders o USING (order_id) \
               WHERE oi.product_id = {p} AND oi.warehouse_id = {w} AND oi.holding \
                 AND o.order_status = 'Pending' AND NOT COALESCE({}, false)",
-            super::HOLD_EXPIRED
+            super::expand("{hold_expired}")
         ));
         let view = Spi::get_one::<i64>(&format!(
             "SELECT allocated FROM wms.available_to_sell WHERE product_id = {p} AND warehouse_id = {w}"

@@ -5,7 +5,7 @@ WITH o AS (
       RETURNING order_id, order_status, expires_at
   ), items AS (
       INSERT INTO wms.order_items (order_id, product_id, warehouse_id, quantity, holding)
-      SELECT o.order_id, l.product_id, l.warehouse_id, l.quantity, o.order_status = 'Pending'
+      SELECT o.order_id, l.product_id, l.warehouse_id, l.quantity, o.order_status = {pending}
         FROM o, ROWS FROM (pg_catalog.unnest($5::bigint[]), pg_catalog.unnest($6::bigint[]),
                          pg_catalog.unnest($7::bigint[])) AS l(product_id, warehouse_id, quantity)
   ), history AS (

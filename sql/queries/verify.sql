@@ -13,7 +13,7 @@ WITH ledger AS (
            COALESCE(pg_catalog.sum(m.quantity_change) FILTER (WHERE m.quantity_change < 0), 0)::bigint AS taken,
            pg_catalog.count(m.movement_id) FILTER (WHERE m.quantity_change < 0) AS outbound_rows
     FROM wms.order_items oi
-    JOIN wms.customer_orders o ON o.order_id = oi.order_id AND o.order_status = 'Fulfilled'
+    JOIN wms.customer_orders o ON o.order_id = oi.order_id AND o.order_status = {fulfilled}
     LEFT JOIN wms.stock_movements m
            ON m.order_id = oi.order_id AND m.product_id = oi.product_id AND m.warehouse_id = oi.warehouse_id
     GROUP BY oi.order_id, oi.product_id, oi.warehouse_id, oi.quantity
@@ -41,7 +41,7 @@ UNION ALL
 SELECT 'holding_line_of_settled_order', oi.product_id, oi.warehouse_id, 0, oi.quantity
 FROM wms.order_items oi
 JOIN wms.customer_orders o ON o.order_id = oi.order_id
-WHERE oi.holding AND o.order_status <> 'Pending'
+WHERE oi.holding AND o.order_status <> {pending}
 UNION ALL
 -- 3. no negative quantity, reserved within on hand
 SELECT 'on_hand_nonnegative', product_id, warehouse_id, 0, quantity_on_hand
@@ -62,7 +62,7 @@ WHERE m.order_id IS NOT NULL
   AND NOT EXISTS (
       SELECT 1
       FROM wms.order_items oi
-      JOIN wms.customer_orders o ON o.order_id = oi.order_id AND o.order_status = 'Fulfilled'
+      JOIN wms.customer_orders o ON o.order_id = oi.order_id AND o.order_status = {fulfilled}
       WHERE oi.order_id = m.order_id AND oi.product_id = m.product_id AND oi.warehouse_id = m.warehouse_id)
 UNION ALL
 -- 5. balance_after is the running sum of the item's ledger

@@ -19,7 +19,7 @@ status=0
 listing=$(dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|')
 expected=("$pkglib/wms.so" "$share/extension/wms.control" "$share/extension/wms--$version.sql"
     /usr/share/doc/postgresql-$PG_MAJOR-wms/copyright)
-for f in "$REPO"/sql/archive/wms--*.sql "$REPO"/sql/wms--*--*.sql; do expected+=("$share/extension/$(basename "$f")"); done
+for f in "$REPO"/sql/archive/wms--*.sql "$REPO"/sql/archive/wms--*.control "$REPO"/sql/wms--*--*.sql; do expected+=("$share/extension/$(basename "$f")"); done
 for f in "${expected[@]}"; do
     grep -qx "$f" <<<"$listing" || { echo "FAIL: the package lacks $f"; status=1; }
 done
@@ -44,7 +44,7 @@ dpkg --root="$root" -L "postgresql-$PG_MAJOR-wms" | grep -qx "$pkglib/wms.so" ||
     { echo "FAIL: dpkg -i did not install $pkglib/wms.so into $root"; status=1; }
 chown -R "$PG_OS_USER" "$root" 2>/dev/null || $SUDO chown -R "$PG_OS_USER" "$root"
 chmod 755 "$root"
-as_pg "$root$PG_BIN/initdb" -D "$root/data" -U "$PG_OS_USER" -A trust --no-sync >"$root/initdb.log" 2>&1 ||
+as_pg "$root$PG_BIN/initdb" -D "$root/data" -U "$PG_OS_USER" -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$root/initdb.log" 2>&1 ||
     { cat "$root/initdb.log"; exit 1; }
 as_pg "$root$PG_BIN/pg_ctl" -D "$root/data" -l "$root/server.log" -w \
     -o "-c listen_addresses='' -c port=54339 -c unix_socket_directories=$root" start >/dev/null ||

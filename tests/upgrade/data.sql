@@ -1,7 +1,10 @@
 -- Data put through the API of an older version (0.1.0's calls, which every
--- later version keeps): products, receipts, orders with and without an
--- idempotency key, a cancelled order, live reservations, a transfer, a
--- count, a reorder policy. after.sql reads what it leaves.
+-- later version keeps), by the current library on the older schema (as
+-- between installing new files and ALTER EXTENSION wms UPDATE): products,
+-- receipts, orders with and without an idempotency key, a fulfilled and a
+-- cancelled reservation, live reservations, a transfer, a count, a reorder
+-- policy; and every reading function answers. after.sql reads what it
+-- leaves.
 \set ON_ERROR_STOP on
 SELECT wms_add_product('UP-1', 'Upgrade widget') AS p1 \gset
 SELECT wms_add_product('UP-2', 'Upgrade gadget') AS p2 \gset
@@ -21,9 +24,22 @@ SELECT order_id AS dave FROM wms_reserve('dave', pg_catalog.format(
 SELECT order_id AS frank FROM wms_reserve('frank', pg_catalog.format(
     '[{"product_id": %s, "warehouse_id": %s, "quantity": 1}]', :p1, :wa)::jsonb) \gset
 SELECT status FROM wms_cancel_order(:frank, 'customer changed mind');
+SELECT order_id AS ivan FROM wms_reserve('ivan', pg_catalog.format(
+    '[{"product_id": %s, "warehouse_id": %s, "quantity": 1}]', :p2, :wa)::jsonb) \gset
+SELECT status FROM wms_fulfill_order(:ivan);
+SELECT wms_expire_reservations();
 SELECT * FROM wms_transfer(:p1, :wa, :wb, 10);
-SELECT wms_adjust(:p2, :wa, 44, 'Damaged');
+SELECT wms_adjust(:p2, :wa, 43, 'Damaged');
 SELECT wms_set_reorder_policy(:p1, :wa, 20, 5);
+SELECT wms_available_to_sell(:p1, :wa), wms_available_to_sell(:p1);
+SELECT wms_stock_as_of(:p1, :wa, pg_catalog.now());
+SELECT pg_catalog.count(*) FROM wms_sales_rolling_average(:p1, 7);
+SELECT pg_catalog.count(*) FROM wms_reorder_hints(:p1);
+SELECT pg_catalog.count(*) FROM wms_stock_by_warehouse();
+SELECT pg_catalog.count(*) FROM wms_movements('-infinity', 'infinity');
+SELECT pg_catalog.count(*) FROM wms_movement_summary('-infinity', 'infinity');
+SELECT pg_catalog.count(*) FROM wms_orders('-infinity', 'infinity');
+SELECT pg_catalog.count(*) FROM wms.available_to_sell;
 DO $$
 BEGIN
     IF EXISTS (SELECT FROM wms_verify()) THEN

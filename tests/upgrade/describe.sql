@@ -4,11 +4,15 @@
 -- in detail: functions (definition with arguments, defaults, result,
 -- language, volatility, strictness, parallel safety, security, SET
 -- clauses and body or symbol; owner, ACL, COMMENT); relations (kind,
--- persistence, options, row security, owner, ACL, COMMENT); columns in
+-- persistence, options, row security, access method, tablespace,
+-- inheritance, partition bound, owner, ACL, COMMENT); columns in
 -- order (type, collation, NOT NULL, default, identity, generated, ACL,
--- COMMENT); sequences; constraints; indexes; triggers (and their enabled
--- state); rules and policies; views; event triggers; the schema; the
--- tables and conditions registered with pg_extension_config_dump.
+-- COMMENT, storage, compression, statistics target); sequences
+-- (and the column that owns each); constraints; indexes; extended
+-- statistics; triggers (and their enabled state); rules and policies;
+-- views; event triggers; the schema; the privileges pg_dump takes as the
+-- extension's (pg_init_privs); the extension's COMMENT; the tables and
+-- conditions registered with pg_extension_config_dump.
 \pset format unaligned
 \pset tuples_only on
 \pset footer off
@@ -23,7 +27,14 @@ WITH ext AS (
 ), lines(line) AS (
     SELECT 'extension wms version ' || e.extversion || ' relocatable ' || e.extrelocatable
            || ' schema ' || e.extnamespace::pg_catalog.regnamespace || ' owner ' || pg_catalog.pg_get_userbyid(e.extowner)
+           || ' comment ' || COALESCE(pg_catalog.obj_description(e.oid, 'pg_extension'), '(none)')
       FROM pg_catalog.pg_extension e WHERE e.extname = 'wms'
+    UNION ALL
+    -- the privileges pg_dump takes as the extension's own
+    SELECT 'initial privileges ' || pg_catalog.pg_describe_object(i.classoid, i.objoid, i.objsubid)
+           || ' ' || i.privtype::text || ' ' || i.initprivs::text
+      FROM pg_catalog.pg_init_privs i
+      JOIN members m ON m.classid = i.classoid AND m.objid = i.objoid
     UNION ALL
     SELECT 'member ' || pg_catalog.pg_describe_object(m.classid, m.objid, m.objsubid) FROM members m
     UNION ALL
@@ -41,6 +52,10 @@ WITH ext AS (
            || ' options ' || COALESCE(c.reloptions::text, '(none)')
            || ' row security ' || c.relrowsecurity || '/' || c.relforcerowsecurity
            || ' replica identity ' || c.relreplident::text
+           || ' access method ' || COALESCE((SELECT am.amname::text FROM pg_catalog.pg_am am WHERE am.oid = c.relam), '-') || ' tablespace ' || c.reltablespace
+           || ' inherits ' || COALESCE((SELECT pg_catalog.string_agg(h.inhparent::pg_catalog.regclass::text, ',' ORDER BY h.inhseqno)
+                                          FROM pg_catalog.pg_inherits h WHERE h.inhrelid = c.oid), '-')
+           || ' partition ' || COALESCE(pg_catalog.pg_get_expr(c.relpartbound, c.oid), '-')
            || ' owner ' || pg_catalog.pg_get_userbyid(c.relowner)
            || ' acl ' || COALESCE(c.relacl::text, '(default)')
            || ' comment ' || COALESCE(pg_catalog.obj_description(c.oid, 'pg_class'), '(none)')
@@ -54,7 +69,8 @@ WITH ext AS (
            || COALESCE(' default ' || pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), '')
            || CASE a.attidentity WHEN '' THEN '' ELSE ' identity ' || a.attidentity::text END
            || CASE a.attgenerated WHEN '' THEN '' ELSE ' generated ' || a.attgenerated::text END
-           || ' storage ' || a.attstorage::text
+           || ' storage ' || a.attstorage::text || ' compression ' || a.attcompression::text
+           || ' statistics ' || a.attstattarget
            || ' acl ' || COALESCE(a.attacl::text, '(default)')
            || ' comment ' || COALESCE(pg_catalog.col_description(a.attrelid, a.attnum), '(none)')
       FROM pg_catalog.pg_attribute a
@@ -65,6 +81,11 @@ WITH ext AS (
     SELECT 'sequence ' || s.seqrelid::pg_catalog.regclass || ' ' || pg_catalog.format_type(s.seqtypid, NULL)
            || ' start ' || s.seqstart || ' increment ' || s.seqincrement || ' min ' || s.seqmin
            || ' max ' || s.seqmax || ' cache ' || s.seqcache || ' cycle ' || s.seqcycle
+           || ' owned by ' || COALESCE((SELECT d.refobjid::pg_catalog.regclass || '.' || a.attname
+                                          FROM pg_catalog.pg_depend d
+                                          JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+                                         WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = s.seqrelid
+                                           AND d.deptype IN ('a', 'i')), '-')
       FROM pg_catalog.pg_sequence s JOIN rels c ON c.oid = s.seqrelid
     UNION ALL
     SELECT 'constraint ' || r.conrelid::pg_catalog.regclass || ' ' || r.conname || ' ' || pg_catalog.pg_get_constraintdef(r.oid)
@@ -73,6 +94,7 @@ WITH ext AS (
       FROM pg_catalog.pg_constraint r JOIN rels c ON c.oid = r.conrelid
     UNION ALL
     SELECT 'index ' || pg_catalog.pg_get_indexdef(i.indexrelid)
+           || ' clustered ' || i.indisclustered || ' replica identity ' || i.indisreplident
            || ' comment ' || COALESCE(pg_catalog.obj_description(i.indexrelid, 'pg_class'), '(none)')
       FROM pg_catalog.pg_index i JOIN rels c ON c.oid = i.indrelid
     UNION ALL
@@ -80,6 +102,9 @@ WITH ext AS (
            || ' comment ' || COALESCE(pg_catalog.obj_description(t.oid, 'pg_trigger'), '(none)')
       FROM pg_catalog.pg_trigger t JOIN rels c ON c.oid = t.tgrelid
      WHERE NOT t.tgisinternal
+    UNION ALL
+    SELECT 'statistics ' || pg_catalog.pg_get_statisticsobjdef(x.oid)
+      FROM pg_catalog.pg_statistic_ext x JOIN rels c ON c.oid = x.stxrelid
     UNION ALL
     SELECT 'rule ' || pg_catalog.pg_get_ruledef(w.oid)
       FROM pg_catalog.pg_rewrite w JOIN rels c ON c.oid = w.ev_class

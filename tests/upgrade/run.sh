@@ -26,12 +26,23 @@ q() {
 newdb() { as_pg "$PG_BIN/createdb" -h "$host" -p "$port" -U "$PG_OS_USER" "$1"; }
 
 echo "== upgrade: every released version to $version"
+# Leftovers of an earlier run on this cluster.
+for db in $(q postgres -Atc "SELECT datname FROM pg_catalog.pg_database WHERE datname LIKE 'wms\_up\_%'"); do
+    q postgres -c "DROP DATABASE $db"
+done
 # While Cargo.toml names a released version, the install script this build
 # generated is the archived one: a change of SQL objects needs a new
 # version and its update script (docs/releasing.md). pgrx's comments that
 # name source lines, and the order of its blocks, may differ.
 if [ -f "$REPO/sql/archive/wms--$version.sql" ]; then
-    strip() { grep -v -e '^-- src/' -e '^/\* <begin connected objects> \*/$' -e '^/\* </end connected objects> \*/$' "$1" | sort; }
+    # One record per block of pgrx's output, its lines in order, without
+    # the comments that name Rust sources, paths and types; the records
+    # sorted.
+    strip() {
+        grep -v -e '^-- src/' -e '^-- [A-Za-z_:]*$' "$1" | awk '/^\/\* <begin connected objects> \*\/$/ { if (b != "") print b; b = ""; next }
+            /^\/\* <\/end connected objects> \*\/$/ { next } { b = b $0 "\\n" } END { if (b != "") print b }' |
+            sed 's| */\* [^*]* \*/||g' | sort
+    }
     if ! diff <(strip "$REPO/sql/archive/wms--$version.sql") <(strip "$extdir/wms--$version.sql"); then
         echo "FAIL: the install script of $version differs from the released one (< released, > built):"
         echo "      a change of SQL objects goes into the update script to the next version"
@@ -46,7 +57,7 @@ grant="GRANT EXECUTE ON FUNCTION wms_place_order(text, bigint, bigint, bigint, t
 newdb wms_up_fresh
 q wms_up_fresh -c "CREATE EXTENSION wms" -c "$grant"
 q wms_up_fresh -f "$here/describe.sql" >"$out/fresh.txt"
-grep -qx "extension wms version $version relocatable false schema public owner $PG_OS_USER" "$out/fresh.txt" ||
+grep -q "^extension wms version $version relocatable false schema public owner $PG_OS_USER comment " "$out/fresh.txt" ||
     { echo "fresh install is not version $version:"; head -3 "$out/fresh.txt"; exit 1; }
 echo "fresh install of $version: $(wc -l <"$out/fresh.txt") lines of catalog description"
 
@@ -61,6 +72,15 @@ for script in "$REPO"/sql/archive/wms--*.sql; do
     newdb "$db"
     q "$db" -c "CREATE EXTENSION wms VERSION '$old'" -c "$grant"
     q "$db" -f "$here/describe.sql" >"$out/$old-before.txt"
+    # Created as that version created it: with the library path of its
+    # secondary control file, if it has one.
+    if [ -f "$REPO/sql/archive/wms--$old.control" ]; then
+        path=$(sed -n "s/^module_pathname = '\(.*\)'$/\1/p" "$REPO/sql/archive/wms--$old.control")
+        if ! grep -q "^AS '$path', " "$out/$old-before.txt"; then
+            echo "FAIL: $old's C functions were not created with its library path '$path'"
+            status=1
+        fi
+    fi
     # The comparison sees the difference between versions at all.
     if cmp -s "$out/$old-before.txt" "$out/fresh.txt"; then
         echo "FAIL: $old and $version have the same catalog description: the comparison sees nothing"
@@ -94,19 +114,24 @@ done
 # Every symbol a script of any version names is in the library.
 lib=$("$PG_CONFIG" --pkglibdir)/wms.so
 nm -D --defined-only "$lib" | awk '{print $3}' | sort -u >"$out/symbols.txt"
-missing=$(cat "$extdir"/wms--*.sql | grep -o "'MODULE_PATHNAME', '[A-Za-z0-9_]*'" | sed "s/.*, '\(.*\)'/\1/" | sort -u |
-    comm -23 - "$out/symbols.txt")
-if [ -n "$missing" ]; then
+cat "$extdir"/wms--*.sql | grep -o "'MODULE_PATHNAME', '[A-Za-z0-9_]*'" | sed "s/.*, '\(.*\)'/\1/" | sort -u >"$out/named.txt"
+# A C function needs its symbol and, for the version-1 call convention,
+# pg_finfo_<symbol>.
+missing=$( (cat "$out/named.txt"; sed 's/^/pg_finfo_/' "$out/named.txt") | sort -u | comm -23 - "$out/symbols.txt")
+if [ "$(wc -l <"$out/named.txt")" -lt 20 ]; then
+    echo "FAIL: only $(wc -l <"$out/named.txt") C symbols named by the installed scripts: the check reads nothing"
+    status=1
+elif [ -n "$missing" ]; then
     echo "FAIL: symbols named by an install or update script but not in $lib: $missing"
     status=1
 else
-    echo "every C symbol the $(ls "$extdir"/wms--*.sql | wc -l) installed scripts name is in the library"
+    echo "every one of the $(wc -l <"$out/named.txt") C symbols the $(ls "$extdir"/wms--*.sql | wc -l) installed scripts name is in the library"
 fi
 
 # Run by hand in psql, an update script stops at its \echo guard.
 newdb wms_up_guard
 for script in "$REPO"/sql/wms--*--*.sql; do
-    said=$(q wms_up_guard -f "$script" 2>&1)
+    said=$(q wms_up_guard -f "$script" 2>&1) || true
     if ! grep -q 'Use "ALTER EXTENSION wms UPDATE' <<<"$said" ||
         [ "$(q wms_up_guard -Atc "SELECT count(*) FROM pg_catalog.pg_proc WHERE proname LIKE 'wms%' OR proname IN ('refuse_ddl', 'updating_extension')")" != 0 ]; then
         echo "FAIL: $(basename "$script") run by psql did not stop at its guard: $said"
@@ -114,5 +139,8 @@ for script in "$REPO"/sql/wms--*--*.sql; do
     fi
 done
 [ $status -eq 0 ] && echo "update scripts run by psql stop at their guard"
-q postgres -c "DROP ROLE wms_upgrade_app" >/dev/null 2>&1 || true
+for db in $(q postgres -Atc "SELECT datname FROM pg_catalog.pg_database WHERE datname LIKE 'wms\_up\_%'"); do
+    q postgres -c "DROP DATABASE $db"
+done
+q postgres -c "DROP ROLE wms_upgrade_app"
 exit $status

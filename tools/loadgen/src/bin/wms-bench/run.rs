@@ -223,7 +223,7 @@ fn percentile(values: impl Iterator<Item = u64>, q: f64) -> Option<f64> {
     for v in values {
         h.record(v.max(1)).expect("auto-resizing histogram");
     }
-    (h.len() > 0).then(|| h.value_at_quantile(q) as f64 / 1000.0)
+    (!h.is_empty()).then(|| h.value_at_quantile(q) as f64 / 1000.0)
 }
 
 fn one(

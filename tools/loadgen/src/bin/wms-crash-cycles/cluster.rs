@@ -49,6 +49,10 @@ impl Cluster {
             &cluster.os_user,
             "-A",
             "trust",
+            // wms needs a UTF8 database, whatever the machine's locale.
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
             "--no-sync",
         ]))?;
         Ok(cluster)
