@@ -58,7 +58,8 @@ while IFS= read -r md; do
         target=${target%%#*}
         [ -n "$target" ] || continue
         [ -e "$dir/$target" ] || { echo "FAIL: $md links to $target, which is not in the repository"; status=1; }
-    done < <(grep -o '\](\([^)]*\))' "$md" | sed 's/^](\(.*\))$/\1/' | grep -v '^[a-z]*:' || true)
+    done < <( (grep -o '\](\([^)]*\))' "$md" | sed 's/^](\(.*\))$/\1/'
+        sed -n 's/^\[[^]]*\]: *\([^ ]*\).*$/\1/p' "$md") | grep -v '^[a-z]*:' || true)
 done < <(git ls-files '*.md')
 [ $status -eq 0 ] && echo "lint passed"
 exit $status
