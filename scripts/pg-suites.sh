@@ -4,6 +4,8 @@
 #   regress    tests/pg_regress  (pg_regress: bad input, exact output)
 #   isolation  tests/isolation   (pg_isolation_regress: interleavings)
 #   crash      wms-crash-cycles  (kill -9 and immediate stops under load)
+#   failover   wms-crash-cycles --failover (kill -9 of the primary, its
+#              synchronous standby promoted, calls in doubt retried)
 #   datagen    scripts/datagen.sh (consistent and reproducible history)
 #   standby    a streaming replica: reads as on the primary, writes refused
 #   upgrade    tests/upgrade: every released version updated in place
@@ -16,11 +18,11 @@ cd "$REPO"
 
 PGXS=$("$PG_CONFIG" --pkglibdir)/pgxs
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(upgrade package regress isolation datagen standby crash)
+[ ${#suites[@]} -gt 0 ] || suites=(upgrade package regress isolation datagen standby crash failover)
 
 work=$(mktemp -d /tmp/wms-suites.XXXXXX)
 chmod 755 "$work"
-trap 'for c in cluster crash primary replica; do cluster_stop "$work/$c"; done; rm -rf "$work"' EXIT
+trap 'for c in cluster crash failover/a failover/b primary replica; do cluster_stop "$work/$c"; done; rm -rf "$work"' EXIT
 
 # pg_regress and pg_isolation_regress compare against the committed
 # expected files; on a difference they leave regression.diffs, printed here.
@@ -203,8 +205,14 @@ for suite in "${suites[@]}"; do
         "$REPO/target/release/wms-crash-cycles" --dir "$work/crash" --pg-bin "$PG_BIN" \
             --os-user "$PG_OS_USER" --cycles "${CRASH_CYCLES:-20}" || status=1
         ;;
+    failover)
+        cargo build --release -q -p wms-loadgen
+        echo "== failover: wms-crash-cycles --failover"
+        "$REPO/target/release/wms-crash-cycles" --dir "$work/failover" --pg-bin "$PG_BIN" \
+            --os-user "$PG_OS_USER" --failover --port 54351 --cycles "${FAILOVER_CYCLES:-6}" || status=1
+        ;;
     *)
-        echo "unknown suite: $suite (upgrade, package, regress, isolation, datagen, standby or crash)" >&2
+        echo "unknown suite: $suite (upgrade, package, regress, isolation, datagen, standby, crash or failover)" >&2
         exit 2
         ;;
     esac

@@ -16,6 +16,16 @@
 //! - the orders and ledger rows in the database are exactly those verified
 //!   after this and every earlier restart: nothing lost, nothing unexplained;
 //! - `wms_verify()` is empty and no on hand is negative.
+//!
+//! With --failover a primary and its synchronous standby take the load
+//! instead, and every cycle kills -9 the primary's postmaster, promotes the
+//! standby and checks the same on it; then the calls in doubt are retried
+//! on the new primary: orders and reservations with their idempotency
+//! keys (a retry replays what is there, or completes what is not),
+//! receipts and transfers by their reference unless it is there already.
+//! The retried calls are checked as acknowledged ones. The old primary
+//! is copied anew from the new one (pg_basebackup) as its synchronous
+//! standby for the next cycle.
 
 // The parts of this binary, next to it (not in src/bin/, where every file
 // would be a binary of its own).
@@ -31,7 +41,7 @@ mod report;
 mod verify;
 
 use std::error::Error;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::thread;
@@ -41,10 +51,10 @@ use clap::Parser;
 use postgres::Client;
 
 use calls::{create_fixture, Fixture, Request, INITIAL_STOCK, PRODUCTS, WAREHOUSES};
-use clients::{ClientRun, Load, Rng};
+use clients::{retry_in_doubt, ClientRun, Load, Rng};
 use cluster::Cluster;
 use report::{Crashed, CycleReport, Summary};
-use verify::{verify_cycle, Known};
+use verify::{verify_cycle, verify_retries, Known};
 
 #[derive(Parser)]
 #[command(
@@ -73,6 +83,10 @@ struct Args {
     /// Seed of the clients' choices (default: from the clock)
     #[arg(long)]
     seed: Option<u64>,
+    /// Fail over instead: kill -9 the primary's postmaster, promote its
+    /// synchronous standby (port + 1), retry the calls in doubt there
+    #[arg(long)]
+    failover: bool,
 }
 
 type Fallible<T> = Result<T, Box<dyn Error>>;
@@ -90,24 +104,98 @@ fn main() -> ExitCode {
 fn run(args: &Args) -> Fallible<bool> {
     let seed = args.seed.unwrap_or_else(seed_from_clock);
     let mut rng = Rng(seed);
-    // Dropped on every way out of this function: the server is stopped.
-    let cluster = Cluster::create(args)?;
+    // Dropped on every way out of this function: the servers are stopped.
+    let (primary_dir, standby_dir) = if args.failover {
+        (args.dir.join("a"), args.dir.join("b"))
+    } else {
+        (args.dir.clone(), PathBuf::new())
+    };
+    let cluster = Cluster::create(args, &primary_dir, args.port)?;
     cluster.start()?;
     let fixture = Arc::new(create_fixture(&cluster)?);
     let mut known = Known::everything_in(&mut cluster.connect(DATABASE)?)?;
+    let mut nodes = vec![cluster];
+    if args.failover {
+        nodes.push(start_standby(&nodes[0], args, &standby_dir, args.port + 1)?);
+    }
     println!(
-        "crash cycles: {} cycles, {} clients, {} products x {} warehouses with {} units each, seed {seed}",
-        args.cycles, args.clients, PRODUCTS, WAREHOUSES, INITIAL_STOCK
+        "{}: {} cycles, {} clients, {} products x {} warehouses with {} units each, seed {seed}",
+        if args.failover {
+            "failovers"
+        } else {
+            "crash cycles"
+        },
+        args.cycles,
+        args.clients,
+        PRODUCTS,
+        WAREHOUSES,
+        INITIAL_STOCK
     );
     let mut summary = Summary::default();
     for cycle in 1..=args.cycles {
-        let report = run_cycle(&cluster, &fixture, cycle, args, &mut rng, &mut known)
-            .map_err(|e| format!("cycle {cycle}: {e}"))?;
+        let report = if args.failover {
+            run_failover(&mut nodes, &fixture, cycle, args, &mut rng, &mut known)
+        } else {
+            run_cycle(&nodes[0], &fixture, cycle, args, &mut rng, &mut known)
+        }
+        .map_err(|e| format!("cycle {cycle}: {e}"))?;
         report.print(cycle, args.cycles);
         summary.add(&report);
     }
     summary.print(args.cycles);
     Ok(summary.passed())
+}
+
+/// A synchronous streaming standby of `primary`, started.
+fn start_standby(primary: &Cluster, args: &Args, dir: &Path, port: u16) -> Fallible<Cluster> {
+    let standby = Cluster::standby_of(primary, args, dir, port)?;
+    standby.start()?;
+    primary.make_standby_synchronous(&mut primary.connect(DATABASE)?)?;
+    Ok(standby)
+}
+
+/// Load the primary, kill -9 its postmaster, promote the standby, verify
+/// there, retry the calls in doubt and verify them; then the old primary
+/// becomes the new one's synchronous standby. `nodes[0]` is the primary.
+fn run_failover(
+    nodes: &mut Vec<Cluster>,
+    fixture: &Arc<Fixture>,
+    cycle: u32,
+    args: &Args,
+    rng: &mut Rng,
+    known: &mut Known,
+) -> Fallible<CycleReport> {
+    let started = Instant::now();
+    let load = Load::start(&nodes[0], fixture, cycle, args.clients, rng);
+    thread::sleep(Duration::from_millis(
+        rng.between(LOAD_MS.0, LOAD_MS.1) as u64
+    ));
+    let pid = nodes[0].kill_postmaster()?;
+    let old = nodes.remove(0);
+    let primary = &nodes[0];
+    primary.promote()?;
+    let mut db = primary.connect(DATABASE)?;
+    primary.alone(&mut db)?;
+    let runs = load.finish()?;
+    let mut verification = verify_cycle(&mut db, cycle, &runs, known)?;
+    let retried = retry_in_doubt(primary, &runs)?;
+    verification
+        .violations
+        .extend(verify_retries(&mut db, cycle, &retried, known)?);
+    cancel_pending(&mut db)?;
+    let dir = old.dir().to_path_buf();
+    let port = old.port();
+    drop(old);
+    let standby = start_standby(&nodes[0], args, &dir, port)?;
+    nodes.push(standby);
+    Ok(CycleReport {
+        crashed: Crashed::FailedOver {
+            pid,
+            retried: retried.len(),
+        },
+        verification,
+        seconds: started.elapsed().as_secs_f64(),
+    })
 }
 
 fn seed_from_clock() -> u64 {

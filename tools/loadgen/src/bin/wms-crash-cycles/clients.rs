@@ -370,3 +370,56 @@ impl Rng {
         &xs[self.below(xs.len())]
     }
 }
+
+/// Send again, on `cluster` (the new primary), every call left in doubt
+/// that a client can safely repeat, and return them with their answers:
+/// orders and reservations with their idempotency key (wms replays what is
+/// there and completes what is not); receipts and transfers only when no
+/// ledger row carries their reference yet (what a client would check).
+/// Fulfilments and cancellations carry no key and are not repeated.
+pub fn retry_in_doubt(cluster: &Cluster, runs: &[ClientRun]) -> Fallible<Vec<Call>> {
+    let mut config = cluster.config(DATABASE);
+    config.options("-c statement_timeout=30s");
+    let mut session = Session::open(&config)?;
+    let mut retried = Vec::new();
+    for call in runs.iter().flat_map(|run| &run.calls) {
+        if call.answer.is_some() {
+            continue;
+        }
+        let reference = match &call.request {
+            Request::PlaceOne(_) | Request::PlaceItems(_) | Request::Reserve(_) => None,
+            Request::Receive(_) => Some(("reference", call.key.clone())),
+            Request::Transfer { .. } => Some(("reason", transfer_reason(&call.key))),
+            Request::Fulfil(_) | Request::Cancel(_) => continue,
+        };
+        let done = match &reference {
+            Some((column, value)) => !session
+                .conn
+                .query(
+                    &format!("SELECT 1 FROM wms.stock_movements WHERE {column} = $1"),
+                    &[value],
+                )?
+                .is_empty(),
+            None => false,
+        };
+        let answer = if done {
+            Answer::Applied
+        } else {
+            // The client of `c<cycle>-<client>-<seq>`, as it sent the call.
+            let client = call
+                .key
+                .split('-')
+                .nth(1)
+                .ok_or("a key without its client")?;
+            session
+                .send(&format!("customer-{client}"), &call.key, &call.request)
+                .unwrap_or_else(|e| Answer::Unexpected(e.to_string()))
+        };
+        retried.push(Call {
+            key: call.key.clone(),
+            request: call.request.clone(),
+            answer: Some(answer),
+        });
+    }
+    Ok(retried)
+}

@@ -1,4 +1,5 @@
-//! The throwaway cluster: initdb, start, stop, and kill -9 of a backend.
+//! The throwaway clusters: initdb, start, stop, kill -9 of a backend or of
+//! the postmaster; a streaming standby (pg_basebackup), its promotion.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -16,8 +17,9 @@ const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// Polls of pg_stat_activity (1 ms apart) for a backend inside wms_place_order.
 const KILL_POLLS: u32 = 5000;
 
-/// The cluster in --dir, listening only on a Unix socket there. Dropping it
-/// stops the server (fast) if it runs; the directory stays for the caller.
+/// A cluster in a directory, listening only on a Unix socket there.
+/// Dropping it stops the server (fast) if it runs; the directory stays for
+/// the caller.
 pub struct Cluster {
     dir: PathBuf,
     pg_bin: PathBuf,
@@ -29,19 +31,9 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    /// Create --dir (mode 755, owned by the OS user) and initdb in DIR/data.
-    pub fn create(args: &Args) -> Fallible<Cluster> {
-        let runuser = needs_runuser(&args.os_user)?;
-        prepare_dir(&args.dir, runuser.then_some(args.os_user.as_str()))?;
-        let cluster = Cluster {
-            dir: fs::canonicalize(&args.dir)?,
-            pg_bin: args.pg_bin.clone(),
-            os_user: args.os_user.clone(),
-            port: args.port,
-            // The clients, a monitor, a verifier, and room to spare.
-            max_connections: args.clients + 10,
-            runuser,
-        };
+    /// Create `dir` (mode 755, owned by the OS user) and initdb in DIR/data.
+    pub fn create(args: &Args, dir: &Path, port: u16) -> Fallible<Cluster> {
+        let cluster = Cluster::prepare(args, dir, port)?;
         // --no-sync only skips initdb's final flush to disk; the server
         // runs with fsync and synchronous_commit on, their defaults.
         run_command(cluster.pg("initdb").arg("-D").arg(cluster.data()).args([
@@ -56,6 +48,125 @@ impl Cluster {
             "--no-sync",
         ]))?;
         Ok(cluster)
+    }
+
+    /// The directory, ready for a data directory, and the cluster in it.
+    fn prepare(args: &Args, dir: &Path, port: u16) -> Fallible<Cluster> {
+        let runuser = needs_runuser(&args.os_user)?;
+        prepare_dir(dir, runuser.then_some(args.os_user.as_str()))?;
+        Ok(Cluster {
+            dir: fs::canonicalize(dir)?,
+            pg_bin: args.pg_bin.clone(),
+            os_user: args.os_user.clone(),
+            port,
+            // The clients, a monitor, a verifier, a standby, and room to spare.
+            max_connections: args.clients + 10,
+            runuser,
+        })
+    }
+
+    /// A streaming standby of `primary` in `dir` (emptied first), copied
+    /// with pg_basebackup -R; not started.
+    pub fn standby_of(primary: &Cluster, args: &Args, dir: &Path, port: u16) -> Fallible<Cluster> {
+        if dir.exists() {
+            fs::remove_dir_all(dir)?;
+        }
+        let standby = Cluster::prepare(args, dir, port)?;
+        run_command(
+            standby
+                .pg("pg_basebackup")
+                .arg("-h")
+                .arg(&primary.dir)
+                .arg("-p")
+                .arg(primary.port.to_string())
+                .args(["-U", &standby.os_user, "-D"])
+                .arg(standby.data())
+                .args(["-R", "-X", "stream", "-c", "fast"]),
+        )?;
+        Ok(standby)
+    }
+
+    /// Promote this standby and wait until it accepts writes.
+    pub fn promote(&self) -> Fallible<()> {
+        run_command(
+            self.pg("pg_ctl")
+                .arg("-D")
+                .arg(self.data())
+                .args(["-w", "-t", "60", "promote"]),
+        )
+    }
+
+    /// kill -9 of the postmaster; returns its pid once it is gone. Its
+    /// children end on their own as they see it die: none answers a client
+    /// again, and none acknowledges a commit.
+    pub fn kill_postmaster(&self) -> Fallible<i32> {
+        let pid_file = fs::read_to_string(self.data().join("postmaster.pid"))?;
+        let pid: i32 = pid_file
+            .lines()
+            .next()
+            .and_then(|l| l.trim().parse().ok())
+            .ok_or("no pid in postmaster.pid")?;
+        run_command(Command::new("kill").args(["-KILL", &pid.to_string()]))?;
+        let deadline = Instant::now() + READY_TIMEOUT;
+        while Path::new(&format!("/proc/{pid}")).exists() {
+            if Instant::now() > deadline {
+                return Err(format!("postmaster {pid} still there after kill -9").into());
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+        // The data directory is given up: nothing stops it when dropped.
+        fs::remove_file(self.data().join("postmaster.pid"))?;
+        Ok(pid)
+    }
+
+    /// Wait until a standby streams from this primary, then make it the
+    /// synchronous one: from here on a commit is acknowledged only once
+    /// the standby has it on disk (synchronous_commit = on, the default).
+    pub fn make_standby_synchronous(&self, db: &mut Client) -> Fallible<()> {
+        let deadline = Instant::now() + READY_TIMEOUT;
+        while db
+            .query(
+                "SELECT 1 FROM pg_stat_replication WHERE state = 'streaming'",
+                &[],
+            )?
+            .is_empty()
+        {
+            if Instant::now() > deadline {
+                return Err(format!("no standby streams from port {}", self.port).into());
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        db.batch_execute("ALTER SYSTEM SET synchronous_standby_names = '*'")?;
+        db.batch_execute("SELECT pg_reload_conf()")?;
+        while db
+            .query(
+                "SELECT 1 FROM pg_stat_replication WHERE sync_state = 'sync'",
+                &[],
+            )?
+            .is_empty()
+        {
+            if Instant::now() > deadline {
+                return Err("the standby did not become synchronous".into());
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        Ok(())
+    }
+
+    /// A promoted standby has no standby of its own yet: its commits must
+    /// not wait for one, should its copy have carried the setting.
+    pub fn alone(&self, db: &mut Client) -> Fallible<()> {
+        db.batch_execute("ALTER SYSTEM RESET synchronous_standby_names")?;
+        db.batch_execute("SELECT pg_reload_conf()")?;
+        Ok(())
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     fn data(&self) -> PathBuf {

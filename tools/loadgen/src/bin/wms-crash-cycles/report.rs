@@ -15,6 +15,12 @@ pub enum Crashed {
         lost_call: bool,
     },
     Stopped,
+    /// kill -9 of the primary's postmaster `pid`, the standby promoted;
+    /// `retried` calls in doubt sent again there.
+    FailedOver {
+        pid: i32,
+        retried: usize,
+    },
 }
 
 /// One cycle: how the server went down, what the checks found, how long it took.
@@ -40,6 +46,9 @@ impl CycleReport {
                 }
             ),
             Crashed::Stopped => "pg_ctl stop -m immediate".to_string(),
+            Crashed::FailedOver { pid, retried } => format!(
+                "kill -9 of the primary's postmaster {pid}, standby promoted, {retried} calls in doubt retried there"
+            ),
         };
         let v = &self.verification;
         let t = &v.tally;
@@ -72,6 +81,8 @@ pub struct Summary {
     kills: u32,
     kills_losing_a_call: u32,
     stops: u32,
+    failovers: u32,
+    retried: usize,
     tally: Tally,
     violations: usize,
     verify_failures: u32,
@@ -91,6 +102,10 @@ impl Summary {
                 self.kills_losing_a_call += u32::from(lost_call);
             }
             Crashed::Stopped => self.stops += 1,
+            Crashed::FailedOver { retried, .. } => {
+                self.failovers += 1;
+                self.retried += retried;
+            }
         }
         self.tally += v.tally;
         self.violations += v.problems().count();
@@ -107,6 +122,27 @@ impl Summary {
                 self.verify_failures
             )
         };
+        if self.failovers > 0 {
+            println!(
+                "failovers survived: {} of {cycles} (kill -9 of the primary's postmaster, synchronous standby \
+                 promoted); requests acknowledged: {}, in doubt: {} ({} fully present, {} fully absent), \
+                 {} of them retried on the new primary and verified; {verify}",
+                self.passed,
+                t.acknowledged,
+                t.in_doubt(),
+                t.present,
+                t.absent,
+                self.retried
+            );
+            println!(
+                "answers: {} Fulfilled, {} Unavailable, {} refused",
+                t.fulfilled, t.unavailable, t.refused
+            );
+            if self.violations > 0 {
+                println!("FAILED: {} violations", self.violations);
+            }
+            return;
+        }
         println!(
             "crash cycles survived: {} of {cycles} ({} kill -9 inside wms_place_order, {} immediate stops); \
              requests acknowledged: {}, in doubt: {} ({} fully present, {} fully absent); {verify}",

@@ -600,3 +600,34 @@ impl Verification {
         self.violations.iter().chain(&self.verify_rows)
     }
 }
+
+/// The calls retried after a failover, now answered, checked as
+/// acknowledged calls against the database; then, again, that it holds
+/// exactly the rows verified so far and those of the retries.
+pub fn verify_retries(
+    db: &mut Client,
+    cycle: u32,
+    retried: &[Call],
+    known: &mut Known,
+) -> Fallible<Vec<String>> {
+    let stored = Stored::fetch(db, cycle)?;
+    let mut violations = Vec::new();
+    for call in retried {
+        match check_call(call, &stored, &HashMap::new()) {
+            Ok(None) => {}
+            Ok(Some(_)) => violations.push(format!(
+                "retry of {} {}: left in doubt",
+                call.key, call.request
+            )),
+            Err(what) => violations.push(format!("retry of {} {}: {what}", call.key, call.request)),
+        }
+    }
+    known.add(&stored);
+    violations.extend(known.compare(db)?);
+    violations.extend(
+        wms_verify(db)?
+            .into_iter()
+            .map(|row| format!("after the retries, wms_verify(): {row}")),
+    );
+    Ok(violations)
+}
