@@ -64,3 +64,50 @@ cluster_stop() {
     [ -f "$dir/data/postmaster.pid" ] && as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1
     rm -rf "$dir"
 }
+
+# pooler_start DIR PORT SERVER_DIR SERVER_PORT [POOL_SIZE]: pgbouncer in
+# transaction pooling mode on a Unix socket in DIR (PORT names it), in
+# front of the cluster listening in SERVER_DIR; POOL_SIZE server
+# connections per database and user (default 8). Trust auth, as the
+# throwaway clusters have, for $PG_OS_USER and the roles in $POOLER_USERS.
+pooler_start() {
+    local dir=$1 port=$2 server_dir=$3 server_port=$4 pool=${5:-8}
+    mkdir -p "$dir"
+    [ "$(id -u)" -eq 0 ] && chown "$PG_OS_USER" "$dir"
+    local user
+    for user in "$PG_OS_USER" ${POOLER_USERS:-}; do printf '"%s" ""\n' "$user"; done >"$dir/userlist.txt"
+    cat >"$dir/pgbouncer.ini" <<INI
+[databases]
+* = host=$server_dir port=$server_port
+
+[pgbouncer]
+listen_addr =
+listen_port = $port
+unix_socket_dir = $dir
+auth_type = trust
+auth_file = $dir/userlist.txt
+pool_mode = transaction
+default_pool_size = $pool
+max_client_conn = 5000
+# a flash sale connects a thousand clients at once
+listen_backlog = 4096
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+INI
+    [ "$(id -u)" -eq 0 ] && chown "$PG_OS_USER" "$dir"/*
+    as_pg pgbouncer -d "$dir/pgbouncer.ini" ||
+        { cat "$dir/pgbouncer.log" 2>/dev/null; return 1; }
+    local _
+    for _ in $(seq 100); do
+        [ -S "$dir/.s.PGSQL.$port" ] && return 0
+        sleep 0.05
+    done
+    cat "$dir/pgbouncer.log"
+    return 1
+}
+
+pooler_stop() {
+    local dir=$1
+    [ -f "$dir/pgbouncer.pid" ] && kill "$(cat "$dir/pgbouncer.pid")" 2>/dev/null
+    rm -rf "$dir"
+}

@@ -4,6 +4,8 @@
 #   regress    tests/pg_regress  (pg_regress: bad input, exact output)
 #   isolation  tests/isolation   (pg_isolation_regress: interleavings)
 #   crash      wms-crash-cycles  (kill -9 and immediate stops under load)
+#   pooler     wms-pooler-checks: sales, keys, lock timeouts and expiry
+#              through pgbouncer in transaction pooling mode
 #   failover   wms-crash-cycles --failover (kill -9 of the primary, its
 #              synchronous standby promoted, calls in doubt retried)
 #   datagen    scripts/datagen.sh (consistent and reproducible history)
@@ -18,11 +20,12 @@ cd "$REPO"
 
 PGXS=$("$PG_CONFIG" --pkglibdir)/pgxs
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(upgrade package regress isolation datagen standby crash failover)
+[ ${#suites[@]} -gt 0 ] || suites=(upgrade package regress isolation datagen standby pooler crash failover)
 
 work=$(mktemp -d /tmp/wms-suites.XXXXXX)
 chmod 755 "$work"
-trap 'for c in cluster crash failover/a failover/b primary replica; do cluster_stop "$work/$c"; done; rm -rf "$work"' EXIT
+trap 'for p in pooler pooler1; do pooler_stop "$work/$p"; done
+      for c in cluster crash failover/a failover/b pooled primary replica; do cluster_stop "$work/$c"; done; rm -rf "$work"' EXIT
 
 # pg_regress and pg_isolation_regress compare against the committed
 # expected files; on a difference they leave regression.diffs, printed here.
@@ -205,6 +208,19 @@ for suite in "${suites[@]}"; do
         "$REPO/target/release/wms-crash-cycles" --dir "$work/crash" --pg-bin "$PG_BIN" \
             --os-user "$PG_OS_USER" --cycles "${CRASH_CYCLES:-20}" || status=1
         ;;
+    pooler)
+        cargo build --release -q -p wms-loadgen
+        echo "== pooler: wms-pooler-checks through pgbouncer $(pgbouncer --version | head -1 | awk '{print $2}') (transaction pooling)"
+        cluster_start "$work/pooled" 54361 "max_connections=100"
+        as_pg "$PG_BIN/createdb" -h "$work/pooled" -p 54361 -U "$PG_OS_USER" wms_pooled
+        as_pg "$PG_BIN/psql" -X -q -h "$work/pooled" -p 54361 -U "$PG_OS_USER" -d wms_pooled -c "CREATE EXTENSION wms"
+        POOLER_USERS=wms_pool_app pooler_start "$work/pooler" 64361 "$work/pooled" 54361 8
+        POOLER_USERS=wms_pool_app pooler_start "$work/pooler1" 64362 "$work/pooled" 54361 1
+        "$REPO/target/release/wms-pooler-checks" \
+            --pooler "host=$work/pooler port=64361 user=$PG_OS_USER dbname=wms_pooled" \
+            --pooler-of-one "host=$work/pooler1 port=64362 user=$PG_OS_USER dbname=wms_pooled" \
+            --direct "host=$work/pooled port=54361 user=$PG_OS_USER dbname=wms_pooled" || status=1
+        ;;
     failover)
         cargo build --release -q -p wms-loadgen
         echo "== failover: wms-crash-cycles --failover"
@@ -212,7 +228,7 @@ for suite in "${suites[@]}"; do
             --os-user "$PG_OS_USER" --failover --port 54351 --cycles "${FAILOVER_CYCLES:-6}" || status=1
         ;;
     *)
-        echo "unknown suite: $suite (upgrade, package, regress, isolation, datagen, standby, crash or failover)" >&2
+        echo "unknown suite: $suite (upgrade, package, regress, isolation, datagen, standby, pooler, crash or failover)" >&2
         exit 2
         ;;
     esac

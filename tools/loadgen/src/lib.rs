@@ -10,11 +10,12 @@
 use std::error::Error;
 use std::ops::Range;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
+use postgres::types::Type;
 use postgres::{Client, Config, NoTls};
 
 /// How a buyer's call ended.
@@ -223,6 +224,75 @@ pub fn flash_sale(config: &Config, gate_key: i64, sale: &Sale) -> Result<SaleOut
         results: results.into_iter().map(buyer_result).collect(),
         wall,
     })
+}
+
+/// A whole sale through a connection pooler in transaction mode (such as
+/// pgbouncer): the buyers connect to the pooler and are released together
+/// by a gate in this process, since a server-side gate (a session's
+/// advisory lock) cannot work when transactions share server connections;
+/// each order is one unnamed statement (no statement prepared on one
+/// server connection and run on another). Buyers wait for a server
+/// connection in the pooler, not in PostgreSQL.
+pub fn flash_sale_pooled(config: &Config, sale: &Sale) -> Result<SaleOutcome, String> {
+    let n = sale.buyers;
+    let gate = Arc::new(Barrier::new(n + 1));
+    let handles: Vec<_> = (0..n)
+        .map(|i| {
+            let (config, gate, sale) = (config.clone(), gate.clone(), sale.clone());
+            thread::Builder::new()
+                .stack_size(256 * 1024)
+                .spawn(move || {
+                    let client = config.connect(NoTls);
+                    gate.wait();
+                    let started = Instant::now();
+                    let answer = match client {
+                        Ok(mut client) => place_unnamed(&mut client, &sale, i),
+                        Err(e) => error_answer(&e),
+                    };
+                    BuyerResult {
+                        answer,
+                        latency: started.elapsed(),
+                    }
+                })
+                .expect("spawn a buyer thread")
+        })
+        .collect();
+    gate.wait();
+    let opened = Instant::now();
+    let results = handles
+        .into_iter()
+        .map(|h| h.join().map_err(|_| "a buyer thread panicked".to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(SaleOutcome {
+        results,
+        wall: opened.elapsed(),
+    })
+}
+
+/// Buyer `n`'s order as one unnamed statement.
+fn place_unnamed(client: &mut Client, sale: &Sale, n: usize) -> Answer {
+    let customer = format!("{}{n}", sale.customer_prefix);
+    match client.query_typed_one(
+        "SELECT order_id, status FROM wms_place_order($1, $2, $3, $4)",
+        &[
+            (&customer, Type::TEXT),
+            (&sale.product_id, Type::INT8),
+            (&sale.warehouse_id, Type::INT8),
+            (&sale.quantity, Type::INT8),
+        ],
+    ) {
+        Ok(row) => match row.get::<_, String>(1).as_str() {
+            "Fulfilled" => Answer::Fulfilled {
+                order_id: row.get(0),
+            },
+            "Unavailable" => Answer::Unavailable,
+            other => Answer::Error {
+                sqlstate: String::new(),
+                message: format!("unexpected status {other}"),
+            },
+        },
+        Err(e) => error_answer(&e),
+    }
 }
 
 /// A buyer that could not even connect is an error answer.

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use clap::Parser;
 use postgres::{Config, NoTls};
-use wms_loadgen::{flash_sale, verify_sale, Answer, Sale};
+use wms_loadgen::{flash_sale, flash_sale_pooled, verify_sale, Answer, Sale};
 
 #[derive(Parser)]
 #[command(about = "Run a flash sale against the wms extension and verify the result")]
@@ -28,6 +28,14 @@ struct Args {
     warehouse_code: String,
     #[arg(long, default_value = "Bishkek Central")]
     warehouse: String,
+    /// --dsn is a pooler in transaction mode (pgbouncer): the buyers are
+    /// released by a gate in this process and send unnamed statements
+    #[arg(long)]
+    pooler: bool,
+    /// Connection string for setting up and verifying the sale (default:
+    /// --dsn); with --pooler, the server itself
+    #[arg(long)]
+    admin_dsn: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -36,7 +44,8 @@ fn main() -> ExitCode {
 
 fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
     let config = Config::from_str(&args.dsn)?;
-    let mut client = config.connect(NoTls)?;
+    let mut client =
+        Config::from_str(args.admin_dsn.as_deref().unwrap_or(&args.dsn))?.connect(NoTls)?;
     let product_id: i64 = client
         .query_one(
             "SELECT wms_add_product($1, $2)",
@@ -61,10 +70,22 @@ fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
         customer_prefix: "User-".into(),
     };
     println!(
-        "flash sale: {} buyers, each on its own connection, for {} units of \"{}\" in \"{}\"",
-        args.buyers, args.stock, args.product, args.warehouse
+        "flash sale: {} buyers, each on its own connection{}, for {} units of \"{}\" in \"{}\"",
+        args.buyers,
+        if args.pooler {
+            " to a pooler in transaction mode"
+        } else {
+            ""
+        },
+        args.stock,
+        args.product,
+        args.warehouse
     );
-    let outcome = flash_sale(&config, 0x5741_4c45, &sale)?;
+    let outcome = if args.pooler {
+        flash_sale_pooled(&config, &sale)?
+    } else {
+        flash_sale(&config, 0x5741_4c45, &sale)?
+    };
     let checks = verify_sale(&mut client, &sale, args.stock, &outcome)?;
 
     println!("\nverification report");
