@@ -6,6 +6,7 @@
 #   crash      wms-crash-cycles  (kill -9 and immediate stops under load)
 #   pooler     wms-pooler-checks: sales, keys, lock timeouts and expiry
 #              through pgbouncer in transaction pooling mode
+#   patroni    scripts/patroni-failover.sh: the same, Patroni failing over
 #   failover   wms-crash-cycles --failover (kill -9 of the primary, its
 #              synchronous standby promoted, calls in doubt retried)
 #   datagen    scripts/datagen.sh (consistent and reproducible history)
@@ -20,7 +21,7 @@ cd "$REPO"
 
 PGXS=$("$PG_CONFIG" --pkglibdir)/pgxs
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(upgrade package regress isolation datagen standby pooler crash failover)
+[ ${#suites[@]} -gt 0 ] || suites=(upgrade package regress isolation datagen standby pooler crash failover patroni)
 
 work=$(mktemp -d /tmp/wms-suites.XXXXXX)
 chmod 755 "$work"
@@ -221,6 +222,9 @@ for suite in "${suites[@]}"; do
             --pooler-of-one "host=$work/pooler1 port=64362 user=$PG_OS_USER dbname=wms_pooled" \
             --direct "host=$work/pooled port=54361 user=$PG_OS_USER dbname=wms_pooled" || status=1
         ;;
+    patroni)
+        WMS_INSTALLED=1 bash scripts/patroni-failover.sh || status=1
+        ;;
     failover)
         cargo build --release -q -p wms-loadgen
         echo "== failover: wms-crash-cycles --failover"
@@ -228,7 +232,7 @@ for suite in "${suites[@]}"; do
             --os-user "$PG_OS_USER" --failover --port 54351 --cycles "${FAILOVER_CYCLES:-6}" || status=1
         ;;
     *)
-        echo "unknown suite: $suite (upgrade, package, regress, isolation, datagen, standby, pooler, crash or failover)" >&2
+        echo "unknown suite: $suite (upgrade, package, regress, isolation, datagen, standby, pooler, crash, failover or patroni)" >&2
         exit 2
         ;;
     esac

@@ -26,6 +26,13 @@
 //! The retried calls are checked as acknowledged ones. The old primary
 //! is copied anew from the new one (pg_basebackup) as its synchronous
 //! standby for the next cycle.
+//!
+//! With --dsn and --fail-over-with the server is someone else's (a Patroni
+//! cluster, say): the clients connect through the connection string
+//! (several hosts, target_session_attrs=read-write: the primary), every
+//! cycle runs the command, which must fail the primary over and return once
+//! a new one takes writes, and the calls are then verified and retried on
+//! it as above.
 
 // The parts of this binary, next to it (not in src/bin/, where every file
 // would be a binary of its own).
@@ -42,17 +49,18 @@ mod verify;
 
 use std::error::Error;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
+use std::str::FromStr;
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
-use postgres::Client;
+use postgres::{Client, Config};
 
 use calls::{create_fixture, Fixture, Request, INITIAL_STOCK, PRODUCTS, WAREHOUSES};
 use clients::{retry_in_doubt, ClientRun, Load, Rng};
-use cluster::Cluster;
+use cluster::{Cluster, External, Server};
 use report::{Crashed, CycleReport, Summary};
 use verify::{verify_cycle, verify_retries, Known};
 
@@ -63,14 +71,14 @@ use verify::{verify_cycle, verify_retries, Known};
 )]
 struct Args {
     /// Directory for the throwaway cluster and its socket; must not exist or be empty
-    #[arg(long)]
-    dir: PathBuf,
+    #[arg(long, required_unless_present = "dsn")]
+    dir: Option<PathBuf>,
     /// Directory of initdb and pg_ctl
-    #[arg(long)]
-    pg_bin: PathBuf,
+    #[arg(long, required_unless_present = "dsn")]
+    pg_bin: Option<PathBuf>,
     /// OS user the server runs as, also the database superuser
-    #[arg(long)]
-    os_user: String,
+    #[arg(long, required_unless_present = "dsn")]
+    os_user: Option<String>,
     /// Crash cycles; odd ones kill -9 a backend, even ones stop the server immediately
     #[arg(long, default_value_t = 20)]
     cycles: u32,
@@ -87,6 +95,12 @@ struct Args {
     /// synchronous standby (port + 1), retry the calls in doubt there
     #[arg(long)]
     failover: bool,
+    /// A server run by others instead: its connection string (superuser)
+    #[arg(long, requires = "fail_over_with", conflicts_with_all = ["dir", "failover"])]
+    dsn: Option<String>,
+    /// With --dsn: the shell command that fails its primary over
+    #[arg(long, requires = "dsn")]
+    fail_over_with: Option<String>,
 }
 
 type Fallible<T> = Result<T, Box<dyn Error>>;
@@ -104,11 +118,21 @@ fn main() -> ExitCode {
 fn run(args: &Args) -> Fallible<bool> {
     let seed = args.seed.unwrap_or_else(seed_from_clock);
     let mut rng = Rng(seed);
+    if let (Some(dsn), Some(command)) = (&args.dsn, &args.fail_over_with) {
+        return run_external(
+            &External(Config::from_str(dsn)?),
+            command,
+            args,
+            seed,
+            &mut rng,
+        );
+    }
+    let dir = args.dir.clone().ok_or("--dir is needed")?;
     // Dropped on every way out of this function: the servers are stopped.
     let (primary_dir, standby_dir) = if args.failover {
-        (args.dir.join("a"), args.dir.join("b"))
+        (dir.join("a"), dir.join("b"))
     } else {
-        (args.dir.clone(), PathBuf::new())
+        (dir, PathBuf::new())
     };
     let cluster = Cluster::create(args, &primary_dir, args.port)?;
     cluster.start()?;
@@ -138,6 +162,65 @@ fn run(args: &Args) -> Fallible<bool> {
         } else {
             run_cycle(&nodes[0], &fixture, cycle, args, &mut rng, &mut known)
         }
+        .map_err(|e| format!("cycle {cycle}: {e}"))?;
+        report.print(cycle, args.cycles);
+        summary.add(&report);
+    }
+    summary.print(args.cycles);
+    Ok(summary.passed())
+}
+
+/// Every cycle against a server run by others: load, the fail-over
+/// command, verification and retries on the new primary.
+fn run_external(
+    server: &External,
+    command: &str,
+    args: &Args,
+    seed: u64,
+    rng: &mut Rng,
+) -> Fallible<bool> {
+    let fixture = Arc::new(create_fixture(server)?);
+    let mut known = Known::everything_in(&mut server.connect(DATABASE)?)?;
+    println!(
+        "failovers by `{command}`: {} cycles, {} clients, {} products x {} warehouses with {} units each, seed {seed}",
+        args.cycles, args.clients, PRODUCTS, WAREHOUSES, INITIAL_STOCK
+    );
+    let mut summary = Summary::default();
+    for cycle in 1..=args.cycles {
+        let started = Instant::now();
+        let report = (|| -> Fallible<CycleReport> {
+            let load = Load::start(server, &fixture, cycle, args.clients, rng);
+            thread::sleep(Duration::from_millis(
+                rng.between(LOAD_MS.0, LOAD_MS.1) as u64
+            ));
+            let out = Command::new("sh").arg("-c").arg(command).output()?;
+            if !out.status.success() {
+                return Err(format!(
+                    "`{command}` failed ({}):\n{}{}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                )
+                .into());
+            }
+            let said = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            let mut db = server.connect(DATABASE)?;
+            let runs = load.finish()?;
+            let mut verification = verify_cycle(&mut db, cycle, &runs, &mut known)?;
+            let retried = retry_in_doubt(server, &runs)?;
+            verification
+                .violations
+                .extend(verify_retries(&mut db, cycle, &retried, &mut known)?);
+            cancel_pending(&mut db)?;
+            Ok(CycleReport {
+                crashed: Crashed::External {
+                    said,
+                    retried: retried.len(),
+                },
+                verification,
+                seconds: started.elapsed().as_secs_f64(),
+            })
+        })()
         .map_err(|e| format!("cycle {cycle}: {e}"))?;
         report.print(cycle, args.cycles);
         summary.add(&report);

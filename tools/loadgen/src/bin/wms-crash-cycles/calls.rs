@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::cluster::Cluster;
+use crate::cluster::Server;
 use crate::{Fallible, DATABASE};
 
 pub const PRODUCTS: usize = 8;
@@ -45,7 +45,7 @@ pub struct Fixture {
 
 /// A database with the extension, its products and warehouses, and
 /// INITIAL_STOCK of every item.
-pub fn create_fixture(cluster: &Cluster) -> Fallible<Fixture> {
+pub fn create_fixture(cluster: &dyn Server) -> Fallible<Fixture> {
     let mut admin = cluster.connect("postgres")?;
     admin.batch_execute(&format!("CREATE DATABASE {DATABASE}"))?;
     let mut db = cluster.connect(DATABASE)?;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use postgres::{Client, Config, NoTls, Row, Statement};
 
 use crate::calls::{list, transfer_reason, Answer, Call, Fixture, Line, Request};
-use crate::cluster::Cluster;
+use crate::cluster::Server;
 use crate::{Fallible, DATABASE};
 
 /// Longest wait for the clients to end once the server is back.
@@ -283,7 +283,7 @@ pub struct Load {
 impl Load {
     /// Connect every client, then let them all go at once.
     pub fn start(
-        cluster: &Cluster,
+        cluster: &dyn Server,
         fixture: &Arc<Fixture>,
         cycle: u32,
         clients: usize,
@@ -377,7 +377,7 @@ impl Rng {
 /// there and completes what is not); receipts and transfers only when no
 /// ledger row carries their reference yet (what a client would check).
 /// Fulfilments and cancellations carry no key and are not repeated.
-pub fn retry_in_doubt(cluster: &Cluster, runs: &[ClientRun]) -> Fallible<Vec<Call>> {
+pub fn retry_in_doubt(cluster: &dyn Server, runs: &[ClientRun]) -> Fallible<Vec<Call>> {
     let mut config = cluster.config(DATABASE);
     config.options("-c statement_timeout=30s");
     let mut session = Session::open(&config)?;

@@ -52,12 +52,13 @@ impl Cluster {
 
     /// The directory, ready for a data directory, and the cluster in it.
     fn prepare(args: &Args, dir: &Path, port: u16) -> Fallible<Cluster> {
-        let runuser = needs_runuser(&args.os_user)?;
-        prepare_dir(dir, runuser.then_some(args.os_user.as_str()))?;
+        let os_user = args.os_user.clone().ok_or("--os-user is needed")?;
+        let runuser = needs_runuser(&os_user)?;
+        prepare_dir(dir, runuser.then_some(os_user.as_str()))?;
         Ok(Cluster {
             dir: fs::canonicalize(dir)?,
-            pg_bin: args.pg_bin.clone(),
-            os_user: args.os_user.clone(),
+            pg_bin: args.pg_bin.clone().ok_or("--pg-bin is needed")?,
+            os_user,
             port,
             // The clients, a monitor, a verifier, a standby, and room to spare.
             max_connections: args.clients + 10,
@@ -225,20 +226,16 @@ impl Cluster {
                 .args(["-m", mode, "-w", "-t", "60", "stop"]),
         )
     }
+}
 
-    pub fn config(&self, dbname: &str) -> Config {
-        let mut config = Config::new();
-        config
-            .host_path(&self.dir)
-            .port(self.port)
-            .user(&self.os_user)
-            .dbname(dbname)
-            .connect_timeout(Duration::from_secs(10));
-        config
-    }
+/// Where the clients connect: a cluster of this tool, or one run by others
+/// (`External`, reached through a connection string).
+pub trait Server {
+    fn config(&self, dbname: &str) -> Config;
 
-    /// A connection as soon as the server takes one (it may be recovering).
-    pub fn connect(&self, dbname: &str) -> Fallible<Client> {
+    /// A connection as soon as the server takes one (it may be recovering,
+    /// or failing over).
+    fn connect(&self, dbname: &str) -> Fallible<Client> {
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
             match self.config(dbname).connect(NoTls) {
@@ -250,7 +247,36 @@ impl Cluster {
             }
         }
     }
+}
 
+/// A server this tool does not run: a connection string (several hosts
+/// with target_session_attrs=read-write find the primary of a cluster).
+pub struct External(pub Config);
+
+impl Server for External {
+    fn config(&self, dbname: &str) -> Config {
+        let mut config = self.0.clone();
+        config
+            .dbname(dbname)
+            .connect_timeout(Duration::from_secs(10));
+        config
+    }
+}
+
+impl Server for Cluster {
+    fn config(&self, dbname: &str) -> Config {
+        let mut config = Config::new();
+        config
+            .host_path(&self.dir)
+            .port(self.port)
+            .user(&self.os_user)
+            .dbname(dbname)
+            .connect_timeout(Duration::from_secs(10));
+        config
+    }
+}
+
+impl Cluster {
     /// Find a backend executing wms_place_order and kill -9 it; then wait
     /// until the postmaster has ended every session (the monitor's too) to
     /// recover. Returns the pid and the poll that found it.

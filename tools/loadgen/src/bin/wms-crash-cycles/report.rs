@@ -21,6 +21,11 @@ pub enum Crashed {
         pid: i32,
         retried: usize,
     },
+    /// Failed over by an outside command, which `said` what it did.
+    External {
+        said: String,
+        retried: usize,
+    },
 }
 
 /// One cycle: how the server went down, what the checks found, how long it took.
@@ -49,6 +54,9 @@ impl CycleReport {
             Crashed::FailedOver { pid, retried } => format!(
                 "kill -9 of the primary's postmaster {pid}, standby promoted, {retried} calls in doubt retried there"
             ),
+            Crashed::External { ref said, retried } => {
+                format!("{said}; {retried} calls in doubt retried on the new primary")
+            }
         };
         let v = &self.verification;
         let t = &v.tally;
@@ -102,7 +110,7 @@ impl Summary {
                 self.kills_losing_a_call += u32::from(lost_call);
             }
             Crashed::Stopped => self.stops += 1,
-            Crashed::FailedOver { retried, .. } => {
+            Crashed::FailedOver { retried, .. } | Crashed::External { retried, .. } => {
                 self.failovers += 1;
                 self.retried += retried;
             }
@@ -124,7 +132,7 @@ impl Summary {
         };
         if self.failovers > 0 {
             println!(
-                "failovers survived: {} of {cycles} (kill -9 of the primary's postmaster, synchronous standby \
+                "failovers survived: {} of {cycles} (the primary killed, its synchronous standby \
                  promoted); requests acknowledged: {}, in doubt: {} ({} fully present, {} fully absent), \
                  {} of them retried on the new primary and verified; {verify}",
                 self.passed,
