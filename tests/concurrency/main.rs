@@ -16,6 +16,7 @@ mod notify;
 mod operations;
 mod privileges;
 mod reservations;
+mod scale_out;
 mod scenarios;
 mod stock;
 mod support;

@@ -14,6 +14,7 @@ use crate::privileges::application_role;
 use crate::reservations::{
     expiry_worker_sweeps, fulfil_cancel_expire_race, reserve_vs_place_order,
 };
+use crate::scale_out::writes_stay_in_their_warehouses;
 use crate::stock::{opposite_orders, opposite_transfers, receipts_with_orders};
 use crate::Scenario;
 
@@ -86,4 +87,8 @@ pub const ALL: &[(&str, Scenario)] = &[
     ),
     ("wms_notify_off_sends_nothing", crate::hardening::notify_off),
     ("errors_carry_no_backtrace", crate::hardening::no_backtraces),
+    (
+        "writes_stay_in_their_warehouses",
+        writes_stay_in_their_warehouses,
+    ),
 ];
