@@ -45,7 +45,7 @@ start_member() {
 
 fail_over() {
     local work=$1 started=$SECONDS leader follower pid
-    leader=$(members "$work" | awk '$2 == "Leader" {print $1}')
+    leader=$(members "$work" | awk '$2 == "Leader" {print $1}' || true)
     [ -n "$leader" ] || { echo "patroni: no leader" >&2; return 1; }
     follower=$( [ "$leader" = node1 ] && echo node2 || echo node1)
     # The leader's Patroni first, so that nothing restarts its PostgreSQL.
@@ -90,12 +90,21 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The ports are this script's own: a leftover of an earlier run would be
+# taken for this cluster.
+for port in 23790 23800 8011 8012 54411 54412; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        echo "patroni: port $port on 127.0.0.1 is in use" >&2
+        exit 1
+    fi
+done
 as_pg etcd --name "wms-$work" --data-dir "$work/etcd" \
     --listen-client-urls "http://$ETCD" --advertise-client-urls "http://$ETCD" \
     --listen-peer-urls http://127.0.0.1:23800 --initial-advertise-peer-urls http://127.0.0.1:23800 \
     --initial-cluster "wms-$work=http://127.0.0.1:23800" >"$work/etcd.log" 2>&1 &
-for _ in $(seq 100); do
+for attempt in $(seq 100); do
     ETCDCTL_API=3 etcdctl --endpoints="http://$ETCD" endpoint health >/dev/null 2>&1 && break
+    [ "$attempt" -lt 100 ] || { echo "patroni: etcd did not start:" >&2; cat "$work/etcd.log" >&2; exit 1; }
     sleep 0.2
 done
 
@@ -103,7 +112,7 @@ for node in node1 node2; do
     mkdir -p "$work/$node"
     cat >"$work/$node.yml" <<YML
 scope: wms
-namespace: /wms-test/
+namespace: /wms-test-$(basename "$work")/
 name: $node
 restapi:
   listen: 127.0.0.1:$(api_port $node)

@@ -193,6 +193,7 @@ fn run_external(
             thread::sleep(Duration::from_millis(
                 rng.between(LOAD_MS.0, LOAD_MS.1) as u64
             ));
+            let before = primary_identity(server)?;
             let out = Command::new("sh").arg("-c").arg(command).output()?;
             if !out.status.success() {
                 return Err(format!(
@@ -205,17 +206,27 @@ fn run_external(
             }
             let said = String::from_utf8_lossy(&out.stdout).trim().to_string();
             let mut db = server.connect(DATABASE)?;
+            let after = primary_identity(server)?;
             let runs = load.finish()?;
             let mut verification = verify_cycle(&mut db, cycle, &runs, &mut known)?;
+            if after == before {
+                verification.violations.push(format!(
+                    "`{command}` left the same primary ({after}): no failover happened"
+                ));
+            }
             let retried = retry_in_doubt(server, &runs)?;
-            verification
-                .violations
-                .extend(verify_retries(&mut db, cycle, &retried, &mut known)?);
+            verification.violations.extend(verify_retries(
+                &mut db,
+                cycle,
+                &retried.calls,
+                &mut known,
+            )?);
             cancel_pending(&mut db)?;
             Ok(CycleReport {
                 crashed: Crashed::External {
                     said,
-                    retried: retried.len(),
+                    resent: retried.resent,
+                    found_done: retried.found_done,
                 },
                 verification,
                 seconds: started.elapsed().as_secs_f64(),
@@ -227,6 +238,17 @@ fn run_external(
     }
     summary.print(args.cycles);
     Ok(summary.passed())
+}
+
+/// Which server takes writes: its address, port and start time.
+fn primary_identity(server: &External) -> Fallible<String> {
+    Ok(server
+        .connect(DATABASE)?
+        .query_one(
+            "SELECT concat_ws(' ', inet_server_addr(), inet_server_port(), pg_postmaster_start_time())",
+            &[],
+        )?
+        .get(0))
 }
 
 /// A synchronous streaming standby of `primary`, started.
@@ -253,6 +275,9 @@ fn run_failover(
     thread::sleep(Duration::from_millis(
         rng.between(LOAD_MS.0, LOAD_MS.1) as u64
     ));
+    // Only a synchronous standby makes the failover lossless: it must be
+    // one at the moment of the kill.
+    let synchronous = nodes[0].has_synchronous_standby(&mut nodes[0].connect(DATABASE)?)?;
     let pid = nodes[0].kill_postmaster()?;
     let old = nodes.remove(0);
     let primary = &nodes[0];
@@ -261,10 +286,15 @@ fn run_failover(
     primary.alone(&mut db)?;
     let runs = load.finish()?;
     let mut verification = verify_cycle(&mut db, cycle, &runs, known)?;
+    if !synchronous {
+        verification
+            .violations
+            .push("the standby was not synchronous when the primary was killed".into());
+    }
     let retried = retry_in_doubt(primary, &runs)?;
     verification
         .violations
-        .extend(verify_retries(&mut db, cycle, &retried, known)?);
+        .extend(verify_retries(&mut db, cycle, &retried.calls, known)?);
     cancel_pending(&mut db)?;
     let dir = old.dir().to_path_buf();
     let port = old.port();
@@ -274,7 +304,8 @@ fn run_failover(
     Ok(CycleReport {
         crashed: Crashed::FailedOver {
             pid,
-            retried: retried.len(),
+            resent: retried.resent,
+            found_done: retried.found_done,
         },
         verification,
         seconds: started.elapsed().as_secs_f64(),

@@ -30,7 +30,7 @@ struct Args {
     warehouse: String,
     /// --dsn is a pooler in transaction mode (pgbouncer): the buyers are
     /// released by a gate in this process and send unnamed statements
-    #[arg(long)]
+    #[arg(long, requires = "admin_dsn")]
     pooler: bool,
     /// Connection string for setting up and verifying the sale (default:
     /// --dsn); with --pooler, the server itself

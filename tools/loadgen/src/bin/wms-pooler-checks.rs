@@ -213,8 +213,10 @@ fn lock_timeout_per_transaction(
     holder.batch_execute("BEGIN")?;
     one_row(&mut holder, order, &params)?;
 
-    // SET LOCAL: this transaction waits 300 ms, then 55P03.
-    let mut waiter = pooler.connect(NoTls)?;
+    // SET LOCAL: this transaction waits 300 ms, then 55P03. Through the
+    // pooler of one server connection, so that the check after it runs on
+    // the very server connection the transaction had.
+    let mut waiter = one.connect(NoTls)?;
     waiter.batch_execute("BEGIN; SET LOCAL wms.lock_timeout = '300ms'")?;
     let started = Instant::now();
     let local = one_row(&mut waiter, order, &params);
@@ -223,7 +225,8 @@ fn lock_timeout_per_transaction(
     let local_ok = matches!(&local, Err(e) if e.code().is_some_and(|c| c.code() == "55P03"))
         && waited >= Duration::from_millis(250)
         && waited < Duration::from_secs(3);
-    // ... and nothing of it stays: the next transactions see the default.
+    // ... and nothing of it stays: that server connection's next
+    // transactions see the default again.
     let after: String = waiter
         .query_typed_one("SELECT current_setting('wms.lock_timeout')", &[])?
         .get(0);
@@ -281,7 +284,7 @@ fn outcome<T>(result: &Result<T, postgres::Error>) -> String {
     }
 }
 
-/// A reservation of 1 second through the pooler: once it has expired its
+/// A reservation of 3 seconds through the pooler: once it has expired its
 /// stock is taken back by an order, and the sweep cancels it.
 fn reservation_expires(pooler: &Config, direct: &mut Client) -> Fallible<(bool, String)> {
     let (product_id, warehouse_id) = item(direct, "pool-expiry", 3)?;
@@ -291,7 +294,7 @@ fn reservation_expires(pooler: &Config, direct: &mut Client) -> Fallible<(bool, 
     );
     let reserved = one_row(
         &mut client,
-        "SELECT order_id, status FROM wms_reserve('pool-expiry', $1::text::jsonb, '1 second')",
+        "SELECT order_id, status FROM wms_reserve('pool-expiry', $1::text::jsonb, '3 seconds')",
         &[(&items, Type::TEXT)],
     )?;
     let order_id: i64 = reserved.get(0);
@@ -301,7 +304,7 @@ fn reservation_expires(pooler: &Config, direct: &mut Client) -> Fallible<(bool, 
         &[(&product_id, Type::INT8), (&warehouse_id, Type::INT8)],
     )?;
     let unavailable_while_held = held.get::<_, String>(0).contains("Unavailable");
-    thread::sleep(Duration::from_millis(1500));
+    thread::sleep(Duration::from_millis(4000));
     let taken = one_row(
         &mut client,
         "SELECT status FROM wms_place_order('pool-expiry-3', $1, $2, 2)",

@@ -371,55 +371,90 @@ impl Rng {
     }
 }
 
-/// Send again, on `cluster` (the new primary), every call left in doubt
-/// that a client can safely repeat, and return them with their answers:
-/// orders and reservations with their idempotency key (wms replays what is
-/// there and completes what is not); receipts and transfers only when no
-/// ledger row carries their reference yet (what a client would check).
-/// Fulfilments and cancellations carry no key and are not repeated.
-pub fn retry_in_doubt(cluster: &dyn Server, runs: &[ClientRun]) -> Fallible<Vec<Call>> {
+/// The calls in doubt after a failover, as retried on the new primary.
+pub struct Retried {
+    /// Every call in doubt, with what the retry found or was told.
+    pub calls: Vec<Call>,
+    /// Sent again.
+    pub resent: usize,
+    /// Found done already (a receipt's or transfer's ledger row, a
+    /// fulfilment's or cancellation's status), so not sent again.
+    pub found_done: usize,
+}
+
+/// Retry, on `cluster` (the new primary), every call left in doubt, as a
+/// client would: orders and reservations are sent again with their
+/// idempotency key (wms replays what is there and completes what is not);
+/// a receipt or transfer is sent again unless a ledger row carries its
+/// reference; a fulfilment or cancellation unless the order already has
+/// the status it asked for.
+pub fn retry_in_doubt(cluster: &dyn Server, runs: &[ClientRun]) -> Fallible<Retried> {
     let mut config = cluster.config(DATABASE);
     config.options("-c statement_timeout=30s");
     let mut session = Session::open(&config)?;
-    let mut retried = Vec::new();
+    let mut retried = Retried {
+        calls: Vec::new(),
+        resent: 0,
+        found_done: 0,
+    };
     for call in runs.iter().flat_map(|run| &run.calls) {
         if call.answer.is_some() {
             continue;
         }
-        let reference = match &call.request {
+        let done = match &call.request {
             Request::PlaceOne(_) | Request::PlaceItems(_) | Request::Reserve(_) => None,
-            Request::Receive(_) => Some(("reference", call.key.clone())),
-            Request::Transfer { .. } => Some(("reason", transfer_reason(&call.key))),
-            Request::Fulfil(_) | Request::Cancel(_) => continue,
+            Request::Receive(_) => ledger_row(&mut session.conn, "reference", &call.key)?,
+            Request::Transfer { .. } => {
+                ledger_row(&mut session.conn, "reason", &transfer_reason(&call.key))?
+            }
+            Request::Fulfil(id) | Request::Cancel(id) => {
+                let status: String = session
+                    .conn
+                    .query_one(
+                        "SELECT order_status FROM wms.customer_orders WHERE order_id = $1",
+                        &[id],
+                    )?
+                    .get(0);
+                (Some(status.as_str()) == call.request.target_status()).then_some(Answer::Order {
+                    order_id: *id,
+                    status,
+                })
+            }
         };
-        let done = match &reference {
-            Some((column, value)) => !session
-                .conn
-                .query(
-                    &format!("SELECT 1 FROM wms.stock_movements WHERE {column} = $1"),
-                    &[value],
-                )?
-                .is_empty(),
-            None => false,
+        let answer = match done {
+            Some(answer) => {
+                retried.found_done += 1;
+                answer
+            }
+            None => {
+                retried.resent += 1;
+                // The client of `c<cycle>-<client>-<seq>`, as it sent the call.
+                let client = call
+                    .key
+                    .split('-')
+                    .nth(1)
+                    .ok_or("a key without its client")?;
+                session
+                    .send(&format!("customer-{client}"), &call.key, &call.request)
+                    .unwrap_or_else(|e| Answer::Unexpected(e.to_string()))
+            }
         };
-        let answer = if done {
-            Answer::Applied
-        } else {
-            // The client of `c<cycle>-<client>-<seq>`, as it sent the call.
-            let client = call
-                .key
-                .split('-')
-                .nth(1)
-                .ok_or("a key without its client")?;
-            session
-                .send(&format!("customer-{client}"), &call.key, &call.request)
-                .unwrap_or_else(|e| Answer::Unexpected(e.to_string()))
-        };
-        retried.push(Call {
+        retried.calls.push(Call {
             key: call.key.clone(),
             request: call.request.clone(),
             answer: Some(answer),
         });
     }
     Ok(retried)
+}
+
+/// `Applied` if a ledger row has `value` in `column`.
+fn ledger_row(conn: &mut Client, column: &str, value: &str) -> Fallible<Option<Answer>> {
+    let found = !conn
+        .query(
+            &format!("SELECT 1 FROM wms.stock_movements WHERE {column} = $1"),
+            &[&value],
+        )?
+        .is_empty();
+    Ok(found.then_some(Answer::Applied))
 }

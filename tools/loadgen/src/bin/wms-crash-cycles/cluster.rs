@@ -97,9 +97,9 @@ impl Cluster {
         )
     }
 
-    /// kill -9 of the postmaster; returns its pid once it is gone. Its
-    /// children end on their own as they see it die: none answers a client
-    /// again, and none acknowledges a commit.
+    /// kill -9 of the postmaster; returns its pid once it and every
+    /// process it had started are gone (they end on their own as they see
+    /// it die: none answers a client again, none acknowledges a commit).
     pub fn kill_postmaster(&self) -> Fallible<i32> {
         let pid_file = fs::read_to_string(self.data().join("postmaster.pid"))?;
         let pid: i32 = pid_file
@@ -107,17 +107,35 @@ impl Cluster {
             .next()
             .and_then(|l| l.trim().parse().ok())
             .ok_or("no pid in postmaster.pid")?;
+        let children = children_of(pid);
         run_command(Command::new("kill").args(["-KILL", &pid.to_string()]))?;
         let deadline = Instant::now() + READY_TIMEOUT;
-        while Path::new(&format!("/proc/{pid}")).exists() {
+        while std::iter::once(pid)
+            .chain(children.iter().copied())
+            .any(alive)
+        {
             if Instant::now() > deadline {
-                return Err(format!("postmaster {pid} still there after kill -9").into());
+                return Err(format!(
+                    "postmaster {pid} or one of its processes still there after kill -9"
+                )
+                .into());
             }
             thread::sleep(Duration::from_millis(5));
         }
         // The data directory is given up: nothing stops it when dropped.
         fs::remove_file(self.data().join("postmaster.pid"))?;
         Ok(pid)
+    }
+
+    /// Whether a standby is synchronous for this primary right now.
+    pub fn has_synchronous_standby(&self, db: &mut Client) -> Fallible<bool> {
+        Ok(!db
+            .query(
+                "SELECT 1 FROM pg_stat_replication WHERE sync_state = 'sync' AND state = 'streaming' \
+                    AND current_setting('synchronous_standby_names') <> ''",
+                &[],
+            )?
+            .is_empty())
     }
 
     /// Wait until a standby streams from this primary, then make it the
@@ -334,6 +352,37 @@ fn prepare_dir(dir: &Path, owner: Option<&str>) -> Fallible<()> {
         run_command(Command::new("chown").arg(owner).arg(dir))?;
     }
     Ok(())
+}
+
+/// The processes whose parent is `pid`.
+fn children_of(pid: i32) -> Vec<i32> {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|child| {
+            fs::read_to_string(format!("/proc/{child}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    // pid (comm) state ppid ...: comm may hold spaces.
+                    let rest = &stat[stat.rfind(')')? + 2..];
+                    rest.split(' ').nth(1)?.parse::<i32>().ok()
+                })
+                == Some(pid)
+        })
+        .collect()
+}
+
+/// A process that runs: it exists and is not a zombie.
+fn alive(pid: i32) -> bool {
+    fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let rest = &stat[stat.rfind(')')? + 2..];
+            rest.chars().next()
+        })
+        .is_some_and(|state| state != 'Z')
 }
 
 /// Run a command to its end; when it fails, its output is the error.

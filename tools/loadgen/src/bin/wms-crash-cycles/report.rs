@@ -15,16 +15,18 @@ pub enum Crashed {
         lost_call: bool,
     },
     Stopped,
-    /// kill -9 of the primary's postmaster `pid`, the standby promoted;
-    /// `retried` calls in doubt sent again there.
+    /// kill -9 of the primary's postmaster `pid`, the standby promoted; of
+    /// the calls in doubt, `resent` sent again there, `found_done` found done.
     FailedOver {
         pid: i32,
-        retried: usize,
+        resent: usize,
+        found_done: usize,
     },
     /// Failed over by an outside command, which `said` what it did.
     External {
         said: String,
-        retried: usize,
+        resent: usize,
+        found_done: usize,
     },
 }
 
@@ -51,12 +53,21 @@ impl CycleReport {
                 }
             ),
             Crashed::Stopped => "pg_ctl stop -m immediate".to_string(),
-            Crashed::FailedOver { pid, retried } => format!(
-                "kill -9 of the primary's postmaster {pid}, standby promoted, {retried} calls in doubt retried there"
+            Crashed::FailedOver {
+                pid,
+                resent,
+                found_done,
+            } => format!(
+                "kill -9 of the primary's postmaster {pid}, standby promoted; of the calls in doubt \
+                 {resent} sent again there, {found_done} found done"
             ),
-            Crashed::External { ref said, retried } => {
-                format!("{said}; {retried} calls in doubt retried on the new primary")
-            }
+            Crashed::External {
+                ref said,
+                resent,
+                found_done,
+            } => format!(
+                "{said}; of the calls in doubt {resent} sent again on the new primary, {found_done} found done"
+            ),
         };
         let v = &self.verification;
         let t = &v.tally;
@@ -90,18 +101,26 @@ pub struct Summary {
     kills_losing_a_call: u32,
     stops: u32,
     failovers: u32,
-    retried: usize,
+    resent: usize,
+    found_done: usize,
+    cycles: u32,
     tally: Tally,
     violations: usize,
     verify_failures: u32,
 }
 
 impl Summary {
+    /// No violation, and every cycle did what it is for: a failover run
+    /// failed over every cycle and retried calls in doubt.
     pub fn passed(&self) -> bool {
         self.violations == 0
+            && self.cycles > 0
+            && (self.failovers == 0
+                || (self.failovers == self.cycles && self.tally.in_doubt() > 0 && self.resent > 0))
     }
 
     pub fn add(&mut self, report: &CycleReport) {
+        self.cycles += 1;
         let v = &report.verification;
         self.passed += u32::from(v.passed());
         match report.crashed {
@@ -110,9 +129,15 @@ impl Summary {
                 self.kills_losing_a_call += u32::from(lost_call);
             }
             Crashed::Stopped => self.stops += 1,
-            Crashed::FailedOver { retried, .. } | Crashed::External { retried, .. } => {
+            Crashed::FailedOver {
+                resent, found_done, ..
+            }
+            | Crashed::External {
+                resent, found_done, ..
+            } => {
                 self.failovers += 1;
-                self.retried += retried;
+                self.resent += resent;
+                self.found_done += found_done;
             }
         }
         self.tally += v.tally;
@@ -134,13 +159,14 @@ impl Summary {
             println!(
                 "failovers survived: {} of {cycles} (the primary killed, its synchronous standby \
                  promoted); requests acknowledged: {}, in doubt: {} ({} fully present, {} fully absent), \
-                 {} of them retried on the new primary and verified; {verify}",
+                 retried on the new primary: {} sent again, {} found done, and verified; {verify}",
                 self.passed,
                 t.acknowledged,
                 t.in_doubt(),
                 t.present,
                 t.absent,
-                self.retried
+                self.resent,
+                self.found_done
             );
             println!(
                 "answers: {} Fulfilled, {} Unavailable, {} refused",
@@ -148,6 +174,14 @@ impl Summary {
             );
             if self.violations > 0 {
                 println!("FAILED: {} violations", self.violations);
+            } else if !self.passed() {
+                println!(
+                    "FAILED: {} failovers in {} cycles, {} calls in doubt, {} sent again: the run tested nothing",
+                    self.failovers,
+                    self.cycles,
+                    t.in_doubt(),
+                    self.resent
+                );
             }
             return;
         }

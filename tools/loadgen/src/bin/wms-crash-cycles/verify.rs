@@ -613,6 +613,32 @@ pub fn verify_retries(
     let stored = Stored::fetch(db, cycle)?;
     let mut violations = Vec::new();
     for call in retried {
+        if let (Request::Fulfil(id) | Request::Cancel(id), Some(answer)) =
+            (&call.request, &call.answer)
+        {
+            // Told the status it asked for: the order has it. Refused: the
+            // order is settled (fulfilled or cancelled by then, or its
+            // reservation expired and was taken back).
+            let status: String = db
+                .query_one(
+                    "SELECT order_status FROM wms.customer_orders WHERE order_id = $1",
+                    &[id],
+                )?
+                .get(0);
+            let target = call.request.target_status().expect("a status change");
+            let holds = match answer {
+                Answer::Order { status: told, .. } => told == target && status == target,
+                Answer::Refused(_) => status != "Pending" || !held_by(db, *id)?,
+                _ => false,
+            };
+            if !holds {
+                violations.push(format!(
+                    "retry of {} {}: answered {answer}, the order is {status}",
+                    call.key, call.request
+                ));
+            }
+            continue;
+        }
         match check_call(call, &stored, &HashMap::new()) {
             Ok(None) => {}
             Ok(Some(_)) => violations.push(format!(
@@ -630,4 +656,14 @@ pub fn verify_retries(
             .map(|row| format!("after the retries, wms_verify(): {row}")),
     );
     Ok(violations)
+}
+
+/// Whether a line of the order still holds stock.
+fn held_by(db: &mut Client, order_id: i64) -> Result<bool, postgres::Error> {
+    Ok(!db
+        .query(
+            "SELECT 1 FROM wms.order_items WHERE order_id = $1 AND holding",
+            &[&order_id],
+        )?
+        .is_empty())
 }
