@@ -26,7 +26,7 @@ suites=("$@")
 work=$(mktemp -d /tmp/wms-suites.XXXXXX)
 chmod 755 "$work"
 trap 'for p in pooler pooler1; do pooler_stop "$work/$p"; done
-      for c in cluster crash failover/a failover/b pooled primary replica; do cluster_stop "$work/$c"; done; rm -rf "$work"' EXIT
+      for c in cluster crash failover/a failover/b failover-control/a failover-control/b pooled primary replica; do cluster_stop "$work/$c"; done; rm -rf "$work"' EXIT
 
 # pg_regress and pg_isolation_regress compare against the committed
 # expected files; on a difference they leave regression.diffs, printed here.
@@ -230,6 +230,22 @@ for suite in "${suites[@]}"; do
         echo "== failover: wms-crash-cycles --failover"
         "$REPO/target/release/wms-crash-cycles" --dir "$work/failover" --pg-bin "$PG_BIN" \
             --os-user "$PG_OS_USER" --failover --port 54351 --cycles "${FAILOVER_CYCLES:-6}" || status=1
+        # The control: with an asynchronous standby whose WAL receiver is
+        # paused during the load, the same checks must find acknowledged
+        # calls lost, so they can see a loss.
+        echo "== failover control: an asynchronous standby, paused"
+        if out=$("$REPO/target/release/wms-crash-cycles" --dir "$work/failover-control" --pg-bin "$PG_BIN" \
+            --os-user "$PG_OS_USER" --failover --control-async --port 54355 --cycles 2 2>&1); then
+            echo "$out"
+            echo "FAIL: the failover control lost nothing: the checks would not see a loss"
+            status=1
+        elif lost=$(grep -c -E "but no order has its key|its ledger rows are \[\]" <<<"$out"); then
+            echo "failover control: $lost acknowledged calls reported lost after promoting an asynchronous standby, as they must be"
+        else
+            echo "$out"
+            echo "FAIL: the failover control failed for another reason"
+            status=1
+        fi
         ;;
     *)
         echo "unknown suite: $suite (upgrade, package, regress, isolation, datagen, standby, pooler, crash, failover or patroni)" >&2

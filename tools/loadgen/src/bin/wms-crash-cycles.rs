@@ -95,6 +95,11 @@ struct Args {
     /// synchronous standby (port + 1), retry the calls in doubt there
     #[arg(long)]
     failover: bool,
+    /// With --failover, the control: the standby asynchronous and its WAL
+    /// receiver paused during the load, so that the failover loses
+    /// acknowledged calls, which the checks must report (the run fails)
+    #[arg(long, requires = "failover")]
+    control_async: bool,
     /// A server run by others instead: its connection string (superuser)
     #[arg(long, requires = "fail_over_with", conflicts_with_all = ["dir", "failover"])]
     dsn: Option<String>,
@@ -141,6 +146,9 @@ fn run(args: &Args) -> Fallible<bool> {
     let mut nodes = vec![cluster];
     if args.failover {
         nodes.push(start_standby(&nodes[0], args, &standby_dir, args.port + 1)?);
+        if args.control_async {
+            println!("control: asynchronous standby, its WAL receiver paused during the load");
+        }
     }
     println!(
         "{}: {} cycles, {} clients, {} products x {} warehouses with {} units each, seed {seed}",
@@ -255,7 +263,11 @@ fn primary_identity(server: &External) -> Fallible<String> {
 fn start_standby(primary: &Cluster, args: &Args, dir: &Path, port: u16) -> Fallible<Cluster> {
     let standby = Cluster::standby_of(primary, args, dir, port)?;
     standby.start()?;
-    primary.make_standby_synchronous(&mut primary.connect(DATABASE)?)?;
+    if args.control_async {
+        primary.wait_for_streaming(&mut primary.connect(DATABASE)?)?;
+    } else {
+        primary.make_standby_synchronous(&mut primary.connect(DATABASE)?)?;
+    }
     Ok(standby)
 }
 
@@ -271,6 +283,11 @@ fn run_failover(
     known: &mut Known,
 ) -> Fallible<CycleReport> {
     let started = Instant::now();
+    let paused = if args.control_async {
+        Some(nodes[1].pause_wal_receiver()?)
+    } else {
+        None
+    };
     let load = Load::start(&nodes[0], fixture, cycle, args.clients, rng);
     thread::sleep(Duration::from_millis(
         rng.between(LOAD_MS.0, LOAD_MS.1) as u64
@@ -279,6 +296,9 @@ fn run_failover(
     // one at the moment of the kill.
     let synchronous = nodes[0].has_synchronous_standby(&mut nodes[0].connect(DATABASE)?)?;
     let pid = nodes[0].kill_postmaster()?;
+    if let Some(receiver) = paused {
+        cluster::resume(receiver)?;
+    }
     let old = nodes.remove(0);
     let primary = &nodes[0];
     primary.promote()?;
@@ -286,7 +306,7 @@ fn run_failover(
     primary.alone(&mut db)?;
     let runs = load.finish()?;
     let mut verification = verify_cycle(&mut db, cycle, &runs, known)?;
-    if !synchronous {
+    if !synchronous && !args.control_async {
         verification
             .violations
             .push("the standby was not synchronous when the primary was killed".into());

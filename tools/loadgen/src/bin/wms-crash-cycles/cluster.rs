@@ -138,10 +138,8 @@ impl Cluster {
             .is_empty())
     }
 
-    /// Wait until a standby streams from this primary, then make it the
-    /// synchronous one: from here on a commit is acknowledged only once
-    /// the standby has it on disk (synchronous_commit = on, the default).
-    pub fn make_standby_synchronous(&self, db: &mut Client) -> Fallible<()> {
+    /// Wait until a standby streams from this primary.
+    pub fn wait_for_streaming(&self, db: &mut Client) -> Fallible<()> {
         let deadline = Instant::now() + READY_TIMEOUT;
         while db
             .query(
@@ -155,6 +153,37 @@ impl Cluster {
             }
             thread::sleep(Duration::from_millis(20));
         }
+        Ok(())
+    }
+
+    /// Stop this standby's WAL receiver (SIGSTOP): it receives nothing
+    /// until [`resume`]. Returns its pid.
+    pub fn pause_wal_receiver(&self) -> Fallible<i32> {
+        let mut db = self.connect("postgres")?;
+        let deadline = Instant::now() + READY_TIMEOUT;
+        let pid: i32 = loop {
+            let row = db.query_opt(
+                "SELECT pid FROM pg_stat_wal_receiver WHERE status = 'streaming'",
+                &[],
+            )?;
+            match row {
+                Some(row) => break row.get(0),
+                None if Instant::now() > deadline => {
+                    return Err("the standby's WAL receiver does not stream".into())
+                }
+                None => thread::sleep(Duration::from_millis(20)),
+            }
+        };
+        run_command(Command::new("kill").args(["-STOP", &pid.to_string()]))?;
+        Ok(pid)
+    }
+
+    /// Wait until a standby streams from this primary, then make it the
+    /// synchronous one: from here on a commit is acknowledged only once
+    /// the standby has it on disk (synchronous_commit = on, the default).
+    pub fn make_standby_synchronous(&self, db: &mut Client) -> Fallible<()> {
+        self.wait_for_streaming(db)?;
+        let deadline = Instant::now() + READY_TIMEOUT;
         db.batch_execute("ALTER SYSTEM SET synchronous_standby_names = '*'")?;
         db.batch_execute("SELECT pg_reload_conf()")?;
         while db
@@ -352,6 +381,11 @@ fn prepare_dir(dir: &Path, owner: Option<&str>) -> Fallible<()> {
         run_command(Command::new("chown").arg(owner).arg(dir))?;
     }
     Ok(())
+}
+
+/// Let a paused process run again.
+pub fn resume(pid: i32) -> Fallible<()> {
+    run_command(Command::new("kill").args(["-CONT", &pid.to_string()]))
 }
 
 /// The processes whose parent is `pid`.

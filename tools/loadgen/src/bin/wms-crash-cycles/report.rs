@@ -157,7 +157,7 @@ impl Summary {
         };
         if self.failovers > 0 {
             println!(
-                "failovers survived: {} of {cycles} (the primary killed, its synchronous standby \
+                "failovers survived: {} of {cycles} (the primary killed, its standby \
                  promoted); requests acknowledged: {}, in doubt: {} ({} fully present, {} fully absent), \
                  retried on the new primary: {} sent again, {} found done, and verified; {verify}",
                 self.passed,
