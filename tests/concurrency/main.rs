@@ -18,6 +18,7 @@ mod privileges;
 mod reservations;
 mod scale_out;
 mod scenarios;
+mod seeds;
 mod stock;
 mod support;
 
