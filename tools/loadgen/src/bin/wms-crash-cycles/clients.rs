@@ -408,17 +408,21 @@ pub fn retry_in_doubt(cluster: &dyn Server, runs: &[ClientRun]) -> Fallible<Retr
                 ledger_row(&mut session.conn, "reason", &transfer_reason(&call.key))?
             }
             Request::Fulfil(id) | Request::Cancel(id) => {
-                let status: String = session
+                // (An order lost with the primary is sent again too, and
+                // its answer says so.)
+                let status: Option<String> = session
                     .conn
-                    .query_one(
+                    .query_opt(
                         "SELECT order_status FROM wms.customer_orders WHERE order_id = $1",
                         &[id],
                     )?
-                    .get(0);
-                (Some(status.as_str()) == call.request.target_status()).then_some(Answer::Order {
-                    order_id: *id,
-                    status,
-                })
+                    .map(|row| row.get(0));
+                status
+                    .filter(|s| Some(s.as_str()) == call.request.target_status())
+                    .map(|status| Answer::Order {
+                        order_id: *id,
+                        status,
+                    })
             }
         };
         let answer = match done {

@@ -619,12 +619,19 @@ pub fn verify_retries(
             // Told the status it asked for: the order has it. Refused: the
             // order is settled (fulfilled or cancelled by then, or its
             // reservation expired and was taken back).
-            let status: String = db
-                .query_one(
+            let Some(status) = db
+                .query_opt(
                     "SELECT order_status FROM wms.customer_orders WHERE order_id = $1",
                     &[id],
                 )?
-                .get(0);
+                .map(|row| row.get::<_, String>(0))
+            else {
+                violations.push(format!(
+                    "retry of {} {}: answered {answer}, and order {id} is gone",
+                    call.key, call.request
+                ));
+                continue;
+            };
             let target = call.request.target_status().expect("a status change");
             let holds = match answer {
                 Answer::Order { status: told, .. } => told == target && status == target,
