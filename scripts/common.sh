@@ -18,6 +18,11 @@ fi
 
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
 
+# The version being built (Cargo.toml's).
+wms_version() {
+    sed -n 's/^version = "\(.*\)"/\1/p' "$REPO/Cargo.toml" | head -1
+}
+
 as_pg() {
     if [ "$(id -un)" = "$PG_OS_USER" ]; then "$@"; else runuser -u "$PG_OS_USER" -- "$@"; fi
 }
@@ -33,7 +38,7 @@ install_release() {
     [ -n "$SUDO" ] && flags+=(--sudo)
     (cd "$REPO" && cargo pgrx install "${flags[@]}" >/dev/null)
     local version script
-    version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$REPO/Cargo.toml" | head -1)
+    version=$(wms_version)
     for script in "$REPO"/sql/archive/wms--*.sql "$REPO"/sql/archive/wms--*.control; do
         # This version's own script is the one just generated.
         [ -e "$script" ] && [ "$script" != "$REPO/sql/archive/wms--$version.sql" ] ||

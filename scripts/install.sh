@@ -7,4 +7,4 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 install_release
-echo "installed wms $(sed -n 's/^version = "\(.*\)"/\1/p' "$REPO/Cargo.toml" | head -1) into $("$PG_CONFIG" --sharedir)/extension"
+echo "installed wms $(wms_version) into $("$PG_CONFIG" --sharedir)/extension"

@@ -45,7 +45,7 @@ for file in sql/archive/wms--*.sql; do
 done
 
 echo "== lint: one version everywhere"
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+version=$(wms_version)
 for meta in $(grep -o '"version": "[^"]*"' META.json | grep -v '"1.0.0"' | cut -d'"' -f4 | sort -u); do
     [ "$meta" = "$version" ] || { echo "FAIL: META.json names version $meta, Cargo.toml $version"; status=1; }
 done

@@ -8,7 +8,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$REPO"
 
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+version=$(wms_version)
 arch=$(dpkg --print-architecture)
 name=postgresql-$PG_MAJOR-wms
 root=$REPO/target/debian/${name}_${version}_$arch

@@ -30,24 +30,23 @@ pub const SALE_REASON: &str = "Sale";
 /// orders through `customer_orders_pending_expiry_idx`.
 pub const HOLD_EXPIRED: &str = "(o.order_status = {pending} AND o.expires_at <= pg_catalog.now())";
 
-/// The placeholders a statement in `sql/queries/` may write, and what
-/// [`expand`] puts in their place: the rule, and each status as an SQL
-/// literal.
-const PLACEHOLDERS: [(&str, &str); 4] = [
-    ("{hold_expired}", HOLD_EXPIRED),
-    ("{pending}", "'Pending'"),
-    ("{fulfilled}", "'Fulfilled'"),
-    ("{cancelled}", "'Cancelled'"),
+/// The statuses a statement in `sql/queries/` may name by placeholder;
+/// [`expand`] writes each as an SQL literal.
+const STATUS_PLACEHOLDERS: [(&str, &str); 3] = [
+    ("{pending}", PENDING),
+    ("{fulfilled}", FULFILLED),
+    ("{cancelled}", CANCELLED),
 ];
 
-/// A statement's text with the vocabulary's placeholders filled in.
+/// A statement's text with the vocabulary's placeholders filled in: the
+/// live-hold rule (`{hold_expired}`) and the statuses.
 pub fn expand(sql: &str) -> std::borrow::Cow<'_, str> {
     if !sql.contains('{') {
         return sql.into();
     }
-    let mut text = sql.to_string();
-    for (placeholder, value) in PLACEHOLDERS {
-        text = text.replace(placeholder, value);
+    let mut text = sql.replace("{hold_expired}", HOLD_EXPIRED);
+    for (placeholder, status) in STATUS_PLACEHOLDERS {
+        text = text.replace(placeholder, &format!("'{status}'"));
     }
     text.into()
 }

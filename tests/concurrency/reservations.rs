@@ -1,13 +1,12 @@
 //! Reservations: racing placed orders for the last units; fulfil, cancel
 //! and expiry at once; the expiry worker sweeping on its own.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use wms_loadgen::{together, wait_at_gate, Gate};
 
-use crate::support::items_json;
+use crate::support::{count_statuses, items_json};
 use crate::Db;
 
 /// Reservations and placed orders race for the last units of one item.
@@ -31,10 +30,7 @@ pub fn reserve_vs_place_order(db: &mut Db) {
         Ok(row.get::<_, String>(0))
     })
     .expect("run the backends");
-    let mut by_status: HashMap<String, i64> = HashMap::new();
-    for r in results {
-        *by_status.entry(r.expect("no backend fails")).or_default() += 1;
-    }
+    let by_status = count_statuses(results);
     let pending = by_status.get("Pending").copied().unwrap_or(0);
     let fulfilled = by_status.get("Fulfilled").copied().unwrap_or(0);
     println!(

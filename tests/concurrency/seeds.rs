@@ -1,10 +1,8 @@
 //! The reservation seed's own scenario, on 50 backends at once.
 
-use std::collections::HashMap;
-
 use wms_loadgen::{together, wait_at_gate};
 
-use crate::support::items_json;
+use crate::support::{count_statuses, items_json};
 use crate::Db;
 
 /// 50 backends, released together, each reserve 1 of 5 units: exactly 5
@@ -23,10 +21,7 @@ pub fn fifty_reserve_five(db: &mut Db) {
         Ok(row.get::<_, String>(0))
     })
     .expect("run the backends");
-    let mut by_status: HashMap<String, i64> = HashMap::new();
-    for r in results {
-        *by_status.entry(r.expect("no backend fails")).or_default() += 1;
-    }
+    let by_status = count_statuses(results);
     assert_eq!(
         (
             by_status.get("Pending"),

@@ -1,5 +1,6 @@
 //! Helpers shared by several scenario modules (and by `hardening`).
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use postgres::error::SqlState;
@@ -26,4 +27,13 @@ pub fn lock_timeout_after(
     let waited = started.elapsed();
     assert_eq!(err.code(), Some(&SqlState::LOCK_NOT_AVAILABLE), "{err}");
     waited
+}
+
+/// How many backends got each status back (every backend must answer).
+pub fn count_statuses(results: Vec<Result<String, postgres::Error>>) -> HashMap<String, i64> {
+    let mut by_status: HashMap<String, i64> = HashMap::new();
+    for r in results {
+        *by_status.entry(r.expect("no backend fails")).or_default() += 1;
+    }
+    by_status
 }

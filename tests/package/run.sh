@@ -11,7 +11,7 @@ echo "== package: scripts/package.sh"
 deb=$(bash "$REPO/scripts/package.sh" 2>"${TMPDIR:-/tmp}/wms-package.log" | tail -1) ||
     { cat "${TMPDIR:-/tmp}/wms-package.log"; exit 1; }
 [ -f "$deb" ] || { echo "FAIL: package.sh's last line is not a file: $deb"; exit 1; }
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$REPO/Cargo.toml" | head -1)
+version=$(wms_version)
 share=$("$PG_CONFIG" --sharedir)
 pkglib=$("$PG_CONFIG" --pkglibdir)
 

@@ -15,7 +15,7 @@ here=$REPO/tests/upgrade
 out=$(mktemp -d /tmp/wms-upgrade.XXXXXX)
 chmod 755 "$out"
 trap 'rm -rf "$out"' EXIT
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$REPO/Cargo.toml" | head -1)
+version=$(wms_version)
 extdir=$("$PG_CONFIG" --sharedir)/extension
 
 q() {
@@ -26,10 +26,15 @@ q() {
 newdb() { as_pg "$PG_BIN/createdb" -h "$host" -p "$port" -U "$PG_OS_USER" "$1"; }
 
 echo "== upgrade: every released version to $version"
+# This suite's databases.
+drop_databases() {
+    local db
+    for db in $(q postgres -Atc "SELECT datname FROM pg_catalog.pg_database WHERE datname LIKE 'wms\_up\_%'"); do
+        q postgres -c "DROP DATABASE $db"
+    done
+}
 # Leftovers of an earlier run on this cluster.
-for db in $(q postgres -Atc "SELECT datname FROM pg_catalog.pg_database WHERE datname LIKE 'wms\_up\_%'"); do
-    q postgres -c "DROP DATABASE $db"
-done
+drop_databases
 # While Cargo.toml names a released version, the install script this build
 # generated is the archived one: a change of SQL objects needs a new
 # version and its update script (docs/releasing.md). pgrx's comments that
@@ -139,8 +144,6 @@ for script in "$REPO"/sql/wms--*--*.sql; do
     fi
 done
 [ $status -eq 0 ] && echo "update scripts run by psql stop at their guard"
-for db in $(q postgres -Atc "SELECT datname FROM pg_catalog.pg_database WHERE datname LIKE 'wms\_up\_%'"); do
-    q postgres -c "DROP DATABASE $db"
-done
+drop_databases
 q postgres -c "DROP ROLE wms_upgrade_app"
 exit $status

@@ -157,6 +157,23 @@ pub fn error_answer(e: &postgres::Error) -> Answer {
     }
 }
 
+/// What a buyer's `SELECT order_id, status FROM wms_place_order(...)` was told.
+fn order_answer(result: Result<postgres::Row, postgres::Error>) -> Answer {
+    match result {
+        Ok(row) => match row.get::<_, String>(1).as_str() {
+            "Fulfilled" => Answer::Fulfilled {
+                order_id: row.get(0),
+            },
+            "Unavailable" => Answer::Unavailable,
+            other => Answer::Error {
+                sqlstate: String::new(),
+                message: format!("unexpected status {other}"),
+            },
+        },
+        Err(e) => error_answer(&e),
+    }
+}
+
 /// One buyer: prepare, wait at the gate, place one order and time it.
 pub fn buy(
     client: &mut Client,
@@ -169,7 +186,7 @@ pub fn buy(
         .prepare("SELECT order_id, status FROM wms_place_order($1::text, $2::bigint, $3::bigint, $4::bigint)")?;
     wait_at_gate(client, gate_key)?;
     let started = Instant::now();
-    let answer = match client.query_one(
+    let answer = order_answer(client.query_one(
         &stmt,
         &[
             &customer,
@@ -177,19 +194,7 @@ pub fn buy(
             &sale.warehouse_id,
             &sale.quantity,
         ],
-    ) {
-        Ok(row) => match row.get::<_, String>(1).as_str() {
-            "Fulfilled" => Answer::Fulfilled {
-                order_id: row.get(0),
-            },
-            "Unavailable" => Answer::Unavailable,
-            other => Answer::Error {
-                sqlstate: String::new(),
-                message: format!("unexpected status {other}"),
-            },
-        },
-        Err(e) => error_answer(&e),
-    };
+    ));
     Ok(BuyerResult {
         answer,
         latency: started.elapsed(),
@@ -272,7 +277,7 @@ pub fn flash_sale_pooled(config: &Config, sale: &Sale) -> Result<SaleOutcome, St
 /// Buyer `n`'s order as one unnamed statement.
 fn place_unnamed(client: &mut Client, sale: &Sale, n: usize) -> Answer {
     let customer = format!("{}{n}", sale.customer_prefix);
-    match client.query_typed_one(
+    order_answer(client.query_typed_one(
         "SELECT order_id, status FROM wms_place_order($1, $2, $3, $4)",
         &[
             (&customer, Type::TEXT),
@@ -280,19 +285,7 @@ fn place_unnamed(client: &mut Client, sale: &Sale, n: usize) -> Answer {
             (&sale.warehouse_id, Type::INT8),
             (&sale.quantity, Type::INT8),
         ],
-    ) {
-        Ok(row) => match row.get::<_, String>(1).as_str() {
-            "Fulfilled" => Answer::Fulfilled {
-                order_id: row.get(0),
-            },
-            "Unavailable" => Answer::Unavailable,
-            other => Answer::Error {
-                sqlstate: String::new(),
-                message: format!("unexpected status {other}"),
-            },
-        },
-        Err(e) => error_answer(&e),
-    }
+    ))
 }
 
 /// A buyer that could not even connect is an error answer.

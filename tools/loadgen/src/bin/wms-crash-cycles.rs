@@ -59,10 +59,10 @@ use clap::Parser;
 use postgres::{Client, Config};
 
 use calls::{create_fixture, Fixture, Request, INITIAL_STOCK, PRODUCTS, WAREHOUSES};
-use clients::{retry_in_doubt, ClientRun, Load, Rng};
+use clients::{retry_in_doubt, ClientRun, Load, Retried, Rng};
 use cluster::{Cluster, External, Server};
 use report::{Crashed, CycleReport, Summary};
-use verify::{verify_cycle, verify_retries, Known};
+use verify::{verify_cycle, verify_retries, Known, Verification};
 
 #[derive(Parser)]
 #[command(
@@ -197,39 +197,19 @@ fn run_external(
     for cycle in 1..=args.cycles {
         let started = Instant::now();
         let report = (|| -> Fallible<CycleReport> {
-            let load = Load::start(server, &fixture, cycle, args.clients, rng);
-            thread::sleep(Duration::from_millis(
-                rng.between(LOAD_MS.0, LOAD_MS.1) as u64
-            ));
+            let load = start_load(server, &fixture, cycle, args, rng);
             let before = primary_identity(server)?;
-            let out = Command::new("sh").arg("-c").arg(command).output()?;
-            if !out.status.success() {
-                return Err(format!(
-                    "`{command}` failed ({}):\n{}{}",
-                    out.status,
-                    String::from_utf8_lossy(&out.stdout),
-                    String::from_utf8_lossy(&out.stderr)
-                )
-                .into());
-            }
-            let said = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            let said = cluster::command_output(Command::new("sh").arg("-c").arg(command))?;
             let mut db = server.connect(DATABASE)?;
             let after = primary_identity(server)?;
             let runs = load.finish()?;
-            let mut verification = verify_cycle(&mut db, cycle, &runs, &mut known)?;
+            let (mut verification, retried) =
+                verify_and_retry(server, &mut db, cycle, &runs, &mut known)?;
             if after == before {
                 verification.violations.push(format!(
                     "`{command}` left the same primary ({after}): no failover happened"
                 ));
             }
-            let retried = retry_in_doubt(server, &runs)?;
-            verification.violations.extend(verify_retries(
-                &mut db,
-                cycle,
-                &retried.calls,
-                &mut known,
-            )?);
-            cancel_pending(&mut db)?;
             Ok(CycleReport {
                 crashed: Crashed::External {
                     said,
@@ -246,6 +226,40 @@ fn run_external(
     }
     summary.print(args.cycles);
     Ok(summary.passed())
+}
+
+/// Start the clients and let them run for a while (LOAD_MS).
+fn start_load(
+    server: &dyn Server,
+    fixture: &Arc<Fixture>,
+    cycle: u32,
+    args: &Args,
+    rng: &mut Rng,
+) -> Load {
+    let load = Load::start(server, fixture, cycle, args.clients, rng);
+    thread::sleep(Duration::from_millis(
+        rng.between(LOAD_MS.0, LOAD_MS.1) as u64
+    ));
+    load
+}
+
+/// After a failover: every check on the new primary, then the calls in
+/// doubt retried there and checked; the reservations left Pending are
+/// cancelled for the next cycle.
+fn verify_and_retry(
+    server: &dyn Server,
+    db: &mut Client,
+    cycle: u32,
+    runs: &[ClientRun],
+    known: &mut Known,
+) -> Fallible<(Verification, Retried)> {
+    let mut verification = verify_cycle(db, cycle, runs, known)?;
+    let retried = retry_in_doubt(server, runs)?;
+    verification
+        .violations
+        .extend(verify_retries(db, cycle, &retried.calls, known)?);
+    cancel_pending(db)?;
+    Ok((verification, retried))
 }
 
 /// Which server takes writes: its address, port and start time.
@@ -288,10 +302,7 @@ fn run_failover(
     } else {
         None
     };
-    let load = Load::start(&nodes[0], fixture, cycle, args.clients, rng);
-    thread::sleep(Duration::from_millis(
-        rng.between(LOAD_MS.0, LOAD_MS.1) as u64
-    ));
+    let load = start_load(&nodes[0], fixture, cycle, args, rng);
     // Only a synchronous standby makes the failover lossless: it must be
     // one at the moment of the kill.
     let synchronous = nodes[0].has_synchronous_standby(&mut nodes[0].connect(DATABASE)?)?;
@@ -305,17 +316,12 @@ fn run_failover(
     let mut db = primary.connect(DATABASE)?;
     primary.alone(&mut db)?;
     let runs = load.finish()?;
-    let mut verification = verify_cycle(&mut db, cycle, &runs, known)?;
+    let (mut verification, retried) = verify_and_retry(primary, &mut db, cycle, &runs, known)?;
     if !synchronous && !args.control_async {
         verification
             .violations
             .push("the standby was not synchronous when the primary was killed".into());
     }
-    let retried = retry_in_doubt(primary, &runs)?;
-    verification
-        .violations
-        .extend(verify_retries(&mut db, cycle, &retried.calls, known)?);
-    cancel_pending(&mut db)?;
     let dir = old.dir().to_path_buf();
     let port = old.port();
     drop(old);
@@ -351,10 +357,7 @@ fn run_cycle(
     known: &mut Known,
 ) -> Fallible<CycleReport> {
     let started = Instant::now();
-    let load = Load::start(cluster, fixture, cycle, args.clients, rng);
-    thread::sleep(Duration::from_millis(
-        rng.between(LOAD_MS.0, LOAD_MS.1) as u64
-    ));
+    let load = start_load(cluster, fixture, cycle, args, rng);
     let killed = if cycle % 2 == 1 {
         Some(cluster.kill_inside_place_order()?)
     } else {

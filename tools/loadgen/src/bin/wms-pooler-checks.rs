@@ -128,15 +128,6 @@ fn item(direct: &mut Client, name: &str, stock: i64) -> Fallible<(i64, i64)> {
     Ok((product_id, warehouse_id))
 }
 
-/// One unnamed statement through the pooler.
-fn one_row(
-    client: &mut Client,
-    sql: &str,
-    params: &[(&(dyn ToSql + Sync), Type)],
-) -> Result<postgres::Row, postgres::Error> {
-    client.query_typed_one(sql, params)
-}
-
 /// 300 clients, released together, send the same order under one key.
 fn idempotency_race(pooler: &Config, direct: &mut Client) -> Fallible<(bool, String)> {
     let (product_id, warehouse_id) = item(direct, "pool-key", 10)?;
@@ -148,13 +139,13 @@ fn idempotency_race(pooler: &Config, direct: &mut Client) -> Fallible<(bool, Str
             thread::spawn(move || -> Result<(i64, String, bool), String> {
                 let mut client = pooler.connect(NoTls).map_err(|e| e.to_string())?;
                 gate.wait();
-                let row = one_row(
-                    &mut client,
-                    "SELECT order_id, status, (detail->>'replayed')::boolean \
+                let row = client
+                    .query_typed_one(
+                        "SELECT order_id, status, (detail->>'replayed')::boolean \
                        FROM wms_place_order('pool-key-buyer', $1, $2, 2, 'pool-key-1')",
-                    &[(&product_id, Type::INT8), (&warehouse_id, Type::INT8)],
-                )
-                .map_err(|e| e.to_string())?;
+                        &[(&product_id, Type::INT8), (&warehouse_id, Type::INT8)],
+                    )
+                    .map_err(|e| e.to_string())?;
                 Ok((row.get(0), row.get(1), row.get(2)))
             })
         })
@@ -211,7 +202,7 @@ fn lock_timeout_per_transaction(
         [(&product_id, Type::INT8), (&warehouse_id, Type::INT8)];
     let mut holder = pooler.connect(NoTls)?;
     holder.batch_execute("BEGIN")?;
-    one_row(&mut holder, order, &params)?;
+    holder.query_typed_one(order, &params)?;
 
     // SET LOCAL: this transaction waits 300 ms, then 55P03. Through the
     // pooler of one server connection, so that the check after it runs on
@@ -219,7 +210,7 @@ fn lock_timeout_per_transaction(
     let mut waiter = one.connect(NoTls)?;
     waiter.batch_execute("BEGIN; SET LOCAL wms.lock_timeout = '300ms'")?;
     let started = Instant::now();
-    let local = one_row(&mut waiter, order, &params);
+    let local = waiter.query_typed_one(order, &params);
     let waited = started.elapsed();
     waiter.batch_execute("ROLLBACK")?;
     let local_ok = matches!(&local, Err(e) if e.code().is_some_and(|c| c.code() == "55P03"))
@@ -242,7 +233,7 @@ fn lock_timeout_per_transaction(
     app_config.user("wms_pool_app");
     let mut app = app_config.connect(NoTls)?;
     let started = Instant::now();
-    let role = one_row(&mut app, order, &params);
+    let role = app.query_typed_one(order, &params);
     let role_waited = started.elapsed();
     let role_ok = matches!(&role, Err(e) if e.code().is_some_and(|c| c.code() == "55P03"))
         && role_waited < Duration::from_secs(3);
@@ -292,26 +283,26 @@ fn reservation_expires(pooler: &Config, direct: &mut Client) -> Fallible<(bool, 
     let items = format!(
         r#"[{{"product_id": {product_id}, "warehouse_id": {warehouse_id}, "quantity": 3}}]"#
     );
-    let reserved = one_row(
-        &mut client,
+    let reserved = client.query_typed_one(
         "SELECT order_id, status FROM wms_reserve('pool-expiry', $1::text::jsonb, '3 seconds')",
         &[(&items, Type::TEXT)],
     )?;
     let order_id: i64 = reserved.get(0);
-    let held = one_row(
-        &mut client,
+    let held = client.query_typed_one(
         "SELECT wms_place_order('pool-expiry-2', $1, $2, 1)::text",
         &[(&product_id, Type::INT8), (&warehouse_id, Type::INT8)],
     )?;
     let unavailable_while_held = held.get::<_, String>(0).contains("Unavailable");
     thread::sleep(Duration::from_millis(4000));
-    let taken = one_row(
-        &mut client,
-        "SELECT status FROM wms_place_order('pool-expiry-3', $1, $2, 2)",
-        &[(&product_id, Type::INT8), (&warehouse_id, Type::INT8)],
-    )?
-    .get::<_, String>(0);
-    let swept: i32 = one_row(&mut client, "SELECT wms_expire_reservations()", &[])?.get(0);
+    let taken = client
+        .query_typed_one(
+            "SELECT status FROM wms_place_order('pool-expiry-3', $1, $2, 2)",
+            &[(&product_id, Type::INT8), (&warehouse_id, Type::INT8)],
+        )?
+        .get::<_, String>(0);
+    let swept: i32 = client
+        .query_typed_one("SELECT wms_expire_reservations()", &[])?
+        .get(0);
     let status: String = direct
         .query_one(
             "SELECT order_status FROM wms.customer_orders WHERE order_id = $1",

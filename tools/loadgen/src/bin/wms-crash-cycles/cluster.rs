@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config, NoTls, Row};
 
 use crate::{Args, Fallible, DATABASE};
 
@@ -140,40 +140,23 @@ impl Cluster {
 
     /// Wait until a standby streams from this primary.
     pub fn wait_for_streaming(&self, db: &mut Client) -> Fallible<()> {
-        let deadline = Instant::now() + READY_TIMEOUT;
-        while db
-            .query(
-                "SELECT 1 FROM pg_stat_replication WHERE state = 'streaming'",
-                &[],
-            )?
-            .is_empty()
-        {
-            if Instant::now() > deadline {
-                return Err(format!("no standby streams from port {}", self.port).into());
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
-        Ok(())
+        wait_for_row(
+            db,
+            "SELECT 1 FROM pg_stat_replication WHERE state = 'streaming'",
+            &format!("no standby streams from port {}", self.port),
+        )
+        .map(drop)
     }
 
     /// Stop this standby's WAL receiver (SIGSTOP): it receives nothing
     /// until [`resume`]. Returns its pid.
     pub fn pause_wal_receiver(&self) -> Fallible<i32> {
-        let mut db = self.connect("postgres")?;
-        let deadline = Instant::now() + READY_TIMEOUT;
-        let pid: i32 = loop {
-            let row = db.query_opt(
-                "SELECT pid FROM pg_stat_wal_receiver WHERE status = 'streaming'",
-                &[],
-            )?;
-            match row {
-                Some(row) => break row.get(0),
-                None if Instant::now() > deadline => {
-                    return Err("the standby's WAL receiver does not stream".into())
-                }
-                None => thread::sleep(Duration::from_millis(20)),
-            }
-        };
+        let pid: i32 = wait_for_row(
+            &mut self.connect("postgres")?,
+            "SELECT pid FROM pg_stat_wal_receiver WHERE status = 'streaming'",
+            "the standby's WAL receiver does not stream",
+        )?
+        .get(0);
         run_command(Command::new("kill").args(["-STOP", &pid.to_string()]))?;
         Ok(pid)
     }
@@ -183,22 +166,14 @@ impl Cluster {
     /// the standby has it on disk (synchronous_commit = on, the default).
     pub fn make_standby_synchronous(&self, db: &mut Client) -> Fallible<()> {
         self.wait_for_streaming(db)?;
-        let deadline = Instant::now() + READY_TIMEOUT;
         db.batch_execute("ALTER SYSTEM SET synchronous_standby_names = '*'")?;
         db.batch_execute("SELECT pg_reload_conf()")?;
-        while db
-            .query(
-                "SELECT 1 FROM pg_stat_replication WHERE sync_state = 'sync'",
-                &[],
-            )?
-            .is_empty()
-        {
-            if Instant::now() > deadline {
-                return Err("the standby did not become synchronous".into());
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
-        Ok(())
+        wait_for_row(
+            db,
+            "SELECT 1 FROM pg_stat_replication WHERE sync_state = 'sync'",
+            "the standby did not become synchronous",
+        )
+        .map(drop)
     }
 
     /// A promoted standby has no standby of its own yet: its commits must
@@ -383,6 +358,21 @@ fn prepare_dir(dir: &Path, owner: Option<&str>) -> Fallible<()> {
     Ok(())
 }
 
+/// The first row of `sql` once it returns one (polled every 20 ms, at
+/// most READY_TIMEOUT); `failure` is the error after that.
+fn wait_for_row(db: &mut Client, sql: &str, failure: &str) -> Fallible<Row> {
+    let deadline = Instant::now() + READY_TIMEOUT;
+    loop {
+        if let Some(row) = db.query_opt(sql, &[])? {
+            return Ok(row);
+        }
+        if Instant::now() > deadline {
+            return Err(failure.into());
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Let a paused process run again.
 pub fn resume(pid: i32) -> Fallible<()> {
     run_command(Command::new("kill").args(["-CONT", &pid.to_string()]))
@@ -425,7 +415,7 @@ fn run_command(command: &mut Command) -> Fallible<()> {
 }
 
 /// A command's standard output, trimmed, if it succeeds.
-fn command_output(command: &mut Command) -> Fallible<String> {
+pub fn command_output(command: &mut Command) -> Fallible<String> {
     let out = command
         .stdin(Stdio::null())
         .output()
