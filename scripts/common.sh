@@ -116,3 +116,44 @@ pooler_stop() {
     [ -f "$dir/pgbouncer.pid" ] && kill "$(cat "$dir/pgbouncer.pid")" 2>/dev/null
     rm -rf "$dir"
 }
+
+# pg_root_make ROOT: a throwaway PostgreSQL installation under ROOT, made of
+# this machine's server binaries and data files without any wms file. A
+# server run from ROOT$PG_BIN finds its share and lib directories relative
+# to its binary, so it sees only the wms files put under ROOT.
+pg_root_make() {
+    local root=$1 share pkglib
+    share=$("$PG_CONFIG" --sharedir)
+    pkglib=$("$PG_CONFIG" --pkglibdir)
+    mkdir -p "$root$PG_BIN" "$root$share" "$root$pkglib"
+    cp -a "$PG_BIN/postgres" "$PG_BIN/initdb" "$PG_BIN/pg_ctl" "$root$PG_BIN/"
+    cp -a "$share/." "$root$share/"
+    rm -f "$root$share"/extension/wms[.-]*
+    find "$pkglib" -maxdepth 1 -name '*.so' ! -name 'wms.so' -exec cp -a {} "$root$pkglib/" \;
+}
+
+# released_library VERSION: the path of the library of released VERSION,
+# built from the commit sql/archive/COMMITS names for it (once; kept under
+# target/released/). A clone without that commit (a shallow one) is
+# deepened from its remote first.
+released_library() {
+    local version=$1 commit lib src
+    commit=$(awk -v v="$version" '$1 == v { print $2 }' "$REPO/sql/archive/COMMITS")
+    [ -n "$commit" ] || { echo "sql/archive/COMMITS names no commit for $version" >&2; return 1; }
+    lib=$REPO/target/released/wms-$version-$commit.so
+    if [ ! -f "$lib" ]; then
+        if ! git -C "$REPO" cat-file -e "$commit^{commit}" 2>/dev/null; then
+            git -C "$REPO" fetch --quiet --unshallow >&2 2>/dev/null ||
+                git -C "$REPO" fetch --quiet origin "$commit" >&2 2>/dev/null || true
+        fi
+        git -C "$REPO" cat-file -e "$commit^{commit}" 2>/dev/null ||
+            { echo "commit $commit of $version is not in this clone (git fetch --unshallow)" >&2; return 1; }
+        src=$(mktemp -d /tmp/wms-src-"$version".XXXXXX)
+        git -C "$REPO" archive "$commit" | tar -x -C "$src"
+        (cd "$src" && CARGO_TARGET_DIR=$REPO/target/released cargo build --release --lib --quiet) >&2 ||
+            { rm -rf "$src"; echo "the library of $version ($commit) does not build" >&2; return 1; }
+        cp "$REPO/target/released/release/libwms.so" "$lib"
+        rm -rf "$src"
+    fi
+    echo "$lib"
+}

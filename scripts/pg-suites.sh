@@ -71,8 +71,7 @@ for suite in "${suites[@]}"; do
         fi
         ;;
     upgrade)
-        [ -f "$work/cluster/data/postmaster.pid" ] || cluster_start "$work/cluster" 54331
-        bash tests/upgrade/run.sh "$work/cluster" 54331 || status=1
+        bash tests/upgrade/run.sh || status=1
         ;;
     package)
         bash tests/package/run.sh || status=1

@@ -29,9 +29,13 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.wms_stock_by_warehouse(bigint),
     @extschema@.wms_movements(timestamptz, timestamptz, text, bigint, bigint, bigint, integer),
     @extschema@.wms_movement_summary(timestamptz, timestamptz, bigint, bigint),
-    @extschema@.wms_orders(timestamptz, timestamptz, text, bigint, integer)
+    @extschema@.wms_orders(timestamptz, timestamptz, text, bigint, integer, numeric, numeric, text),
+    @extschema@.wms_set_order_status(bigint, text, text),
+    @extschema@.wms_return_order(bigint, jsonb, boolean, text),
+    @extschema@.wms_order(bigint)
 FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION wms.refuse_change(), wms.refuse_ddl(), wms.updating_extension() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION wms.refuse_change(), wms.refuse_ddl(), wms.updating_extension(),
+    wms.check_order_transitions(), wms.keep_order_status() FROM PUBLIC;
 
 COMMENT ON FUNCTION @extschema@.wms_add_product(text, text) IS
     'Adds a product with a unique SKU; returns its product_id.';
@@ -48,7 +52,13 @@ COMMENT ON FUNCTION @extschema@.wms_reserve(text, jsonb, interval, text) IS
 COMMENT ON FUNCTION @extschema@.wms_fulfill_order(bigint) IS
     'Fulfils a live reservation, taking its stock with ledger rows; returns (order_id, status, detail).';
 COMMENT ON FUNCTION @extschema@.wms_cancel_order(bigint, text) IS
-    'Cancels a Pending order and releases what it holds; returns (order_id, status, detail).';
+    'Cancels a Pending or Confirmed order and releases what it holds; returns (order_id, status, detail).';
+COMMENT ON FUNCTION @extschema@.wms_set_order_status(bigint, text, text) IS
+    'Moves an order to a status wms.order_transitions allows, with that status''s stock effect; returns (order_id, status, detail).';
+COMMENT ON FUNCTION @extschema@.wms_return_order(bigint, jsonb, boolean, text) IS
+    'Takes back what an order took, restocked or only recorded; returns (order_id, status, detail).';
+COMMENT ON FUNCTION @extschema@.wms_order(bigint) IS
+    'Returns one order whole as jsonb: header, lines, status history and ledger rows.';
 COMMENT ON FUNCTION @extschema@.wms_expire_reservations() IS
     'Cancels expired reservations (reason expired); returns how many it cancelled.';
 COMMENT ON FUNCTION @extschema@.wms_adjust(bigint, bigint, bigint, text) IS
@@ -73,5 +83,5 @@ COMMENT ON FUNCTION @extschema@.wms_movements(timestamptz, timestamptz, text, bi
     'Returns a page of ledger rows in a time range, oldest first, filtered by reason, product and warehouse.';
 COMMENT ON FUNCTION @extschema@.wms_movement_summary(timestamptz, timestamptz, bigint, bigint) IS
     'Returns per ledger reason the movements and units in and out in a time range.';
-COMMENT ON FUNCTION @extschema@.wms_orders(timestamptz, timestamptz, text, bigint, integer) IS
-    'Returns a page of orders created in a time range, oldest first, with their lines and units.';
+COMMENT ON FUNCTION @extschema@.wms_orders(timestamptz, timestamptz, text, bigint, integer, numeric, numeric, text) IS
+    'Returns a page of orders created in a time range, filtered by status and total, oldest or newest first or by highest value, with their lines, units and total.';

@@ -55,12 +55,36 @@ CREATE TABLE wms.inventory (
 );
 CREATE INDEX inventory_warehouse_idx ON wms.inventory (warehouse_id);
 
+-- The statuses an order can have (a DBA may add some), and what entering
+-- one does to the stock of the order's lines: hold it as a reservation
+-- does, take it (it leaves on hand, one outbound ledger row per line),
+-- release what the lines hold, or nothing. From a terminal status an
+-- order moves only by a return. The library writes only statuses listed
+-- here (wms_verify() checks it); there is no foreign key to this table,
+-- so that orders do not all lock its few rows.
+CREATE TABLE wms.order_statuses (
+    status       text PRIMARY KEY
+                 CONSTRAINT order_statuses_status_check
+                 CHECK (btrim(status) <> '' AND length(status) <= 64),
+    stock_effect text NOT NULL
+                 CONSTRAINT order_statuses_stock_effect_check
+                 CHECK (stock_effect IN ('hold', 'take', 'release', 'none')),
+    terminal     boolean NOT NULL DEFAULT false
+);
+INSERT INTO wms.order_statuses (status, stock_effect, terminal) VALUES
+    ('Pending', 'hold', false),
+    ('Confirmed', 'hold', false),
+    ('Processing', 'hold', false),
+    ('Shipped', 'take', false),
+    ('Delivered', 'none', true),
+    ('Fulfilled', 'take', true),
+    ('Cancelled', 'release', true),
+    ('Returned', 'none', true);
+
 CREATE TABLE wms.customer_orders (
     order_id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     customer_name   text NOT NULL,
-    order_status    text NOT NULL DEFAULT 'Pending'
-                    CONSTRAINT customer_orders_status_check
-                    CHECK (order_status IN ('Pending', 'Fulfilled', 'Cancelled')),
+    order_status    text NOT NULL DEFAULT 'Pending',
     created_at      timestamptz NOT NULL DEFAULT now(),
     updated_at      timestamptz NOT NULL DEFAULT now(),
     expires_at      timestamptz,
@@ -68,20 +92,30 @@ CREATE TABLE wms.customer_orders (
     -- The normalised request an idempotency key was first used with: a retry
     -- with the same key is compared against it.
     request         jsonb,
-    CONSTRAINT customer_orders_request_with_key CHECK ((idempotency_key IS NULL) = (request IS NULL))
+    CONSTRAINT customer_orders_request_with_key CHECK ((idempotency_key IS NULL) = (request IS NULL)),
+    -- The sum of quantity x unit_price of the lines when every line has a
+    -- price, NULL otherwise.
+    total           numeric CONSTRAINT customer_orders_total_nonnegative CHECK (total >= 0)
 );
 -- Orders by date, paged by (created_at, order_id) (wms_orders).
 CREATE INDEX customer_orders_created_at_idx ON wms.customer_orders (created_at, order_id);
 
 CREATE INDEX customer_orders_pending_expiry_idx ON wms.customer_orders (expires_at)
     WHERE order_status = 'Pending';
+-- Orders by value, highest first, paged by key (wms_orders, sort
+-- 'highest_value'); an order without a total sorts as -1, after all others.
+CREATE INDEX customer_orders_total_idx ON wms.customer_orders ((COALESCE(total, -1)), order_id);
 
 
 -- One line per (product, warehouse): lines naming the same item are summed
 -- before they are stored. A reservation's line holds its quantity in
--- inventory.quantity_reserved (holding = true) until its order leaves
--- Pending, or until the reservation has expired and an order that needs the
--- stock takes it back. Lines of placed orders never hold.
+-- inventory.quantity_reserved (holding = true) while its order is in a
+-- status that holds (Pending, Confirmed, Processing), until a status that
+-- takes (taken = true: its stock left on hand with one outbound ledger
+-- row) or releases it, or until the Pending reservation has expired and
+-- an order that needs the stock takes it back. Lines of placed orders
+-- never hold; they are taken at once. returned counts what came back
+-- (wms.order_returns).
 CREATE TABLE wms.order_items (
     order_id     bigint NOT NULL REFERENCES wms.customer_orders,
     product_id   bigint NOT NULL,
@@ -89,17 +123,28 @@ CREATE TABLE wms.order_items (
     quantity     bigint NOT NULL CONSTRAINT order_items_quantity_positive CHECK (quantity > 0),
     holding      boolean NOT NULL DEFAULT false,
     PRIMARY KEY (order_id, product_id, warehouse_id),
-    FOREIGN KEY (product_id, warehouse_id) REFERENCES wms.inventory
+    FOREIGN KEY (product_id, warehouse_id) REFERENCES wms.inventory,
+    unit_price   numeric CONSTRAINT order_items_unit_price_nonnegative CHECK (unit_price >= 0),
+    taken        boolean NOT NULL DEFAULT false,
+    returned     bigint NOT NULL DEFAULT 0,
+    CONSTRAINT order_items_held_or_taken CHECK (NOT (holding AND taken)),
+    CONSTRAINT order_items_returned_within_taken
+        CHECK (returned >= 0 AND returned <= quantity AND (taken OR returned = 0))
 );
 CREATE INDEX order_items_product_idx ON wms.order_items (product_id);
 -- Only the lines that hold stock: what a row lock's expiry check reads.
 CREATE INDEX order_items_holding_idx ON wms.order_items (product_id, warehouse_id) WHERE holding;
 
--- The order state machine: the only status changes there are.
+-- The order state machine: the only status changes there are. A move with
+-- by_return is made by wms_return_order alone, once everything the order
+-- took has come back.
 CREATE TABLE wms.order_transitions (
     from_status text NOT NULL,
     to_status   text NOT NULL,
-    PRIMARY KEY (from_status, to_status)
+    PRIMARY KEY (from_status, to_status),
+    by_return   boolean NOT NULL DEFAULT false,
+    CONSTRAINT order_transitions_from_status_fkey FOREIGN KEY (from_status) REFERENCES wms.order_statuses,
+    CONSTRAINT order_transitions_to_status_fkey FOREIGN KEY (to_status) REFERENCES wms.order_statuses
 );
 INSERT INTO wms.order_transitions (from_status, to_status) VALUES
     ('Pending', 'Fulfilled'),
@@ -140,10 +185,8 @@ CREATE INDEX stock_movements_order_idx ON wms.stock_movements (order_id) WHERE o
 CREATE TABLE wms.order_status_history (
     history_id  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     order_id    bigint NOT NULL REFERENCES wms.customer_orders,
-    from_status text CONSTRAINT order_status_history_from_check
-                CHECK (from_status IN ('Pending', 'Fulfilled', 'Cancelled')),
-    to_status   text NOT NULL CONSTRAINT order_status_history_to_check
-                CHECK (to_status IN ('Pending', 'Fulfilled', 'Cancelled')),
+    from_status text,
+    to_status   text NOT NULL,
     changed_at  timestamptz NOT NULL DEFAULT now(),
     changed_by  text NOT NULL DEFAULT session_user,
     reason      text
@@ -181,13 +224,147 @@ ALTER TABLE wms.order_status_history
     ENABLE ALWAYS TRIGGER order_status_history_append_only,
     ENABLE ALWAYS TRIGGER order_status_history_no_truncate;
 
+-- The order workflow (0.3.0): reservation, confirmation, picking, shipping,
+-- delivery, and returns of what was taken.
+INSERT INTO wms.order_transitions (from_status, to_status, by_return) VALUES
+    ('Pending', 'Confirmed', false),
+    ('Confirmed', 'Processing', false),
+    ('Confirmed', 'Cancelled', false),
+    ('Processing', 'Shipped', false),
+    ('Shipped', 'Delivered', false),
+    ('Shipped', 'Returned', true),
+    ('Delivered', 'Returned', true),
+    ('Fulfilled', 'Returned', true);
+
+-- A move must make sense for the stock of every order that can make it.
+-- Orders are created Pending (their lines hold) or Fulfilled (taken); the
+-- state of an order's stock in a status is the effect of the last status
+-- it entered that had one. A status that holds, takes or releases may
+-- only be entered while the lines hold (never hold again after a take or
+-- a release, never take twice); a move by return leaves a status whose
+-- stock was taken, into a status without effect, and is a status's only
+-- one; a terminal status is left by return only.
+CREATE FUNCTION wms.check_order_transitions() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    bad record;
+BEGIN
+    WITH RECURSIVE reach (status, state) AS (
+        SELECT s.status, s.stock_effect FROM wms.order_statuses s
+         WHERE s.status IN ('Pending', 'Fulfilled')
+        UNION
+        SELECT t.to_status, CASE WHEN s.stock_effect = 'none' THEN r.state ELSE s.stock_effect END
+          FROM reach r
+          JOIN wms.order_transitions t ON t.from_status = r.status
+          JOIN wms.order_statuses s ON s.status = t.to_status
+    )
+    SELECT t.from_status, t.to_status, t.by_return, s.stock_effect AS effect, f.terminal, r.state,
+           (SELECT count(*) FROM wms.order_transitions o
+             WHERE o.from_status = t.from_status AND o.by_return) AS returns
+      INTO bad
+      FROM wms.order_transitions t
+      JOIN wms.order_statuses s ON s.status = t.to_status
+      JOIN wms.order_statuses f ON f.status = t.from_status
+      LEFT JOIN reach r ON r.status = t.from_status
+     WHERE t.from_status = t.to_status
+        OR (s.stock_effect <> 'none' AND r.state <> 'hold')
+        OR (t.by_return AND (s.stock_effect <> 'none' OR r.state <> 'take'))
+        OR (f.terminal AND NOT t.by_return)
+        OR (t.by_return AND (SELECT count(*) FROM wms.order_transitions o
+                              WHERE o.from_status = t.from_status AND o.by_return) > 1)
+     ORDER BY t.from_status, t.to_status, r.state
+     LIMIT 1;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    RAISE EXCEPTION 'the move % -> % makes no sense: %', bad.from_status, bad.to_status,
+        CASE
+            WHEN bad.from_status = bad.to_status THEN 'an order does not move to the status it is in'
+            WHEN bad.by_return AND bad.returns > 1 THEN
+                format('%s has %s moves by return, and a return could not tell which to make', bad.from_status, bad.returns)
+            WHEN bad.by_return AND bad.effect <> 'none' THEN
+                format('a return moves into a status without stock effect, and %s would %s', bad.to_status, bad.effect)
+            WHEN bad.by_return THEN
+                format('only an order whose stock was taken can be returned, and in %s its stock is %s',
+                       bad.from_status, CASE bad.state WHEN 'hold' THEN 'held' ELSE 'released' END)
+            WHEN bad.terminal THEN format('%s is terminal: an order leaves it only by a return', bad.from_status)
+            ELSE format('in %s an order''s stock is %s, and entering %s would %s', bad.from_status,
+                        CASE bad.state WHEN 'take' THEN 'taken' ELSE 'released' END, bad.to_status,
+                        CASE WHEN bad.effect = 'hold' THEN 'hold it again'
+                             WHEN bad.effect = 'take' AND bad.state = 'take' THEN 'take it twice'
+                             ELSE format('%s stock the order does not hold', bad.effect) END)
+        END
+        USING ERRCODE = 'check_violation',
+              HINT = 'wms.order_statuses says what entering each status does to stock (hold, take, release, none).';
+END
+$$;
+CREATE TRIGGER order_transitions_make_sense
+    AFTER INSERT OR UPDATE ON wms.order_transitions
+    FOR EACH STATEMENT EXECUTE FUNCTION wms.check_order_transitions();
+
+-- A status's effect is what its orders' stock is: it is never changed, and
+-- a status is removed only while no order is or was in it.
+CREATE FUNCTION wms.keep_order_status() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        RAISE EXCEPTION 'wms.order_statuses rows are not updated: % keeps its effect %', OLD.status, OLD.stock_effect
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Add a new status with INSERT, and moves to it in wms.order_transitions.';
+    END IF;
+    IF OLD.status IN ('Pending', 'Fulfilled', 'Cancelled')
+       OR EXISTS (SELECT 1 FROM wms.customer_orders WHERE order_status = OLD.status)
+       OR EXISTS (SELECT 1 FROM wms.order_status_history WHERE to_status = OLD.status) THEN
+        RAISE EXCEPTION 'status % is in use and cannot be removed', OLD.status
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN OLD;
+END
+$$;
+CREATE TRIGGER order_statuses_kept
+    BEFORE UPDATE OR DELETE ON wms.order_statuses
+    FOR EACH ROW EXECUTE FUNCTION wms.keep_order_status();
+ALTER TABLE wms.order_statuses ENABLE ALWAYS TRIGGER order_statuses_kept;
+ALTER TABLE wms.order_transitions ENABLE ALWAYS TRIGGER order_transitions_make_sense;
+
+-- What came back of an order's taken lines: with restock, received back
+-- into the warehouse it left (movement_id, reason 'Return'); without, only
+-- recorded (damaged goods). order_items.returned is the sum per line.
+CREATE TABLE wms.order_returns (
+    return_id    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    order_id     bigint NOT NULL,
+    product_id   bigint NOT NULL,
+    warehouse_id bigint NOT NULL,
+    quantity     bigint NOT NULL CONSTRAINT order_returns_quantity_positive CHECK (quantity > 0),
+    movement_id  bigint REFERENCES wms.stock_movements,
+    reason       text NOT NULL CONSTRAINT order_returns_reason_not_blank CHECK (btrim(reason) <> ''),
+    returned_at  timestamptz NOT NULL DEFAULT now(),
+    returned_by  text NOT NULL DEFAULT session_user,
+    FOREIGN KEY (order_id, product_id, warehouse_id) REFERENCES wms.order_items
+);
+CREATE INDEX order_returns_order_idx ON wms.order_returns (order_id);
+CREATE TRIGGER order_returns_append_only
+    BEFORE UPDATE OR DELETE ON wms.order_returns
+    FOR EACH ROW EXECUTE FUNCTION wms.refuse_change();
+CREATE TRIGGER order_returns_no_truncate
+    BEFORE TRUNCATE ON wms.order_returns
+    FOR EACH STATEMENT EXECUTE FUNCTION wms.refuse_change();
+ALTER TABLE wms.order_returns
+    ENABLE ALWAYS TRIGGER order_returns_append_only,
+    ENABLE ALWAYS TRIGGER order_returns_no_truncate;
+
+COMMENT ON TABLE wms.order_statuses IS 'The statuses an order can have: what entering each does to stock (hold, take, release, none), and whether it is terminal.';
+COMMENT ON TABLE wms.order_returns IS 'Append-only record of what came back of an order: quantity per line, and the ledger row when it was restocked.';
+COMMENT ON FUNCTION wms.check_order_transitions() IS 'Trigger function that refuses a move of wms.order_transitions whose stock effect makes no sense (23514).';
+COMMENT ON FUNCTION wms.keep_order_status() IS 'Trigger function that refuses to change a status or remove one in use (42501).';
+
 -- What each table is (psql: \d+ wms.*).
 COMMENT ON TABLE wms.products IS 'Products: one row per SKU, with its name.';
 COMMENT ON TABLE wms.warehouses IS 'Warehouses (stores): one row per code, with its name.';
 COMMENT ON TABLE wms.inventory IS 'Stock of each product in each warehouse: on hand, reserved by live reservations, and its reorder policy.';
-COMMENT ON TABLE wms.customer_orders IS 'Orders and reservations, with their status, expiry and idempotency key.';
-COMMENT ON TABLE wms.order_items IS 'Lines of an order: item, quantity, and whether the line holds reserved stock.';
-COMMENT ON TABLE wms.order_transitions IS 'The status changes an order may make (from_status to to_status).';
+COMMENT ON TABLE wms.customer_orders IS 'Orders and reservations, with their status, expiry, idempotency key and total.';
+COMMENT ON TABLE wms.order_items IS 'Lines of an order: item, quantity, unit price, whether the line holds reserved stock or was taken, and how much came back.';
+COMMENT ON TABLE wms.order_transitions IS 'The status changes an order may make (from_status to to_status); by_return: made by wms_return_order only.';
 COMMENT ON TABLE wms.stock_movements IS 'The append-only ledger: one row per change of on hand, whose sum per item is on hand.';
 COMMENT ON TABLE wms.order_status_history IS 'Append-only history of every order status change: who, when, from, to and why.';
 COMMENT ON FUNCTION wms.refuse_change() IS 'Trigger function that refuses UPDATE, DELETE and TRUNCATE of the append-only tables (42501).';
@@ -201,11 +378,16 @@ SELECT pg_catalog.pg_extension_config_dump('wms.customer_orders', '');
 SELECT pg_catalog.pg_extension_config_dump('wms.order_items', '');
 SELECT pg_catalog.pg_extension_config_dump('wms.stock_movements', '');
 SELECT pg_catalog.pg_extension_config_dump('wms.order_status_history', '');
--- The script creates the two standard transitions; only others are dumped.
+SELECT pg_catalog.pg_extension_config_dump('wms.order_returns', '');
+-- The script creates the standard statuses and moves; only the rows a DBA
+-- added are dumped.
+SELECT pg_catalog.pg_extension_config_dump('wms.order_statuses',
+    $$WHERE status NOT IN ('Pending', 'Confirmed', 'Processing', 'Shipped', 'Delivered', 'Fulfilled', 'Cancelled', 'Returned')$$);
 SELECT pg_catalog.pg_extension_config_dump('wms.order_transitions',
-    $$WHERE (from_status, to_status) NOT IN (('Pending', 'Fulfilled'), ('Pending', 'Cancelled'))$$);
+    $$WHERE (from_status, to_status) NOT IN (('Pending', 'Fulfilled'), ('Pending', 'Cancelled'), ('Pending', 'Confirmed'), ('Confirmed', 'Processing'), ('Confirmed', 'Cancelled'), ('Processing', 'Shipped'), ('Shipped', 'Delivered'), ('Shipped', 'Returned'), ('Delivered', 'Returned'), ('Fulfilled', 'Returned'))$$);
 SELECT pg_catalog.pg_extension_config_dump('wms.products_product_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('wms.warehouses_warehouse_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('wms.customer_orders_order_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('wms.stock_movements_movement_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('wms.order_status_history_history_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('wms.order_returns_return_id_seq', '');

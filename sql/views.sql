@@ -1,5 +1,6 @@
 -- Available to sell per (product, warehouse): on hand minus what live
--- reservations hold (lines holding stock whose reservation has not expired).
+-- holds keep (lines holding stock, of an order in a status that holds,
+-- unless it is a Pending reservation that has expired).
 -- An expired reservation never counts, swept or not. wms_available_to_sell()
 -- reads this view, and orders decide on the same rule: the complement of
 -- HOLD_EXPIRED in src/vocabulary.rs (a test checks that they agree).
@@ -8,9 +9,8 @@ WITH pending_allocations AS (
     SELECT oi.product_id, oi.warehouse_id, pg_catalog.sum(oi.quantity)::bigint AS allocated
     FROM wms.order_items oi
     JOIN wms.customer_orders o ON o.order_id = oi.order_id
-    WHERE o.order_status = 'Pending'
-      AND oi.holding
-      AND (o.expires_at IS NULL OR o.expires_at > pg_catalog.now())
+    WHERE oi.holding
+      AND NOT COALESCE(o.order_status = 'Pending' AND o.expires_at <= pg_catalog.now(), false)
     GROUP BY oi.product_id, oi.warehouse_id
 )
 SELECT i.product_id,

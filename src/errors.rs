@@ -34,7 +34,31 @@ pub enum WmsError {
         from: String,
         to: String,
     },
-    /// Fulfilling a reservation after it expired.
+    /// A move listed as made by a return only, asked for as a status change.
+    MoveByReturnOnly {
+        order_id: i64,
+        from: String,
+        to: String,
+    },
+    /// A status wms.order_statuses does not list.
+    UnknownStatus {
+        status: String,
+    },
+    /// A return of an order whose stock was not taken (or all came back).
+    NotReturnable {
+        order_id: i64,
+        status: String,
+    },
+    /// A return of more than a line took, counting what came back already.
+    ReturnExceedsTaken {
+        order_id: i64,
+        product_id: i64,
+        warehouse_id: i64,
+        taken: i64,
+        returned: i64,
+        requested: i64,
+    },
+    /// Fulfilling (or confirming, shipping) a reservation after it expired.
     ReservationExpired {
         order_id: i64,
     },
@@ -56,6 +80,11 @@ pub enum WmsError {
     /// An idempotency key reused with a different request.
     IdempotencyKeyReused {
         key: String,
+    },
+    /// The schema in the database is of another version than the library
+    /// (a package installed, ALTER EXTENSION wms UPDATE not yet run).
+    SchemaVersion {
+        schema: String,
     },
     /// A function that writes, called in a read-only transaction.
     ReadOnlyTransaction {
@@ -99,7 +128,7 @@ const INVALID_PARAMETER: ErrorKind = ErrorKind {
     code: ERRCODE_INVALID_PARAMETER_VALUE,
     sqlstate: "22023",
     condition: "invalid_parameter_value",
-    when: "non-positive quantity, empty or malformed items, unknown on_shortage, blank text",
+    when: "non-positive quantity, empty or malformed items, bad unit_price, unknown on_shortage, sort or order status, blank text",
 };
 const OUT_OF_RANGE: ErrorKind = ErrorKind {
     code: ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
@@ -123,14 +152,13 @@ const CHECK: ErrorKind = ErrorKind {
     code: ERRCODE_CHECK_VIOLATION,
     sqlstate: "23514",
     condition: "check_violation",
-    when: "insufficient stock with on_shortage => 'error', or for a transfer; a count below what is reserved",
+    when: "insufficient stock with on_shortage => 'error', or for a transfer; a count below what is reserved; a return of more than was taken; a move of wms.order_transitions whose stock effect makes no sense",
 };
 const PREREQUISITE: ErrorKind = ErrorKind {
     code: ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
     sqlstate: "55000",
     condition: "object_not_in_prerequisite_state",
-    when:
-        "forbidden order transition (e.g. cancel a Fulfilled order); fulfil an expired reservation",
+    when: "a move wms.order_transitions does not list (e.g. cancel a Shipped order), or one only a return makes; fulfil or confirm an expired reservation; return an order whose stock was not taken; a schema older than the library (run ALTER EXTENSION wms UPDATE)",
 };
 const READ_ONLY: ErrorKind = ErrorKind {
     code: ERRCODE_READ_ONLY_SQL_TRANSACTION,
@@ -143,7 +171,7 @@ const APPEND_ONLY: ErrorKind = ErrorKind {
     code: ERRCODE_INSUFFICIENT_PRIVILEGE,
     sqlstate: "42501",
     condition: "insufficient_privilege",
-    when: "UPDATE, DELETE or TRUNCATE of the ledger (stock_movements) or the order status history, by anyone; DDL on the extension's tables outside ALTER EXTENSION wms UPDATE",
+    when: "UPDATE, DELETE or TRUNCATE of the ledger (stock_movements), the order status history or the returns, by anyone; UPDATE of wms.order_statuses, DELETE of a status in use; DDL on the extension's tables outside ALTER EXTENSION wms UPDATE",
 };
 /// Raised by PostgreSQL itself (its lock_timeout, set from wms.lock_timeout).
 const LOCK_NOT_AVAILABLE: ErrorKind = ErrorKind {
@@ -219,16 +247,22 @@ impl WmsError {
     fn kind(&self) -> &'static ErrorKind {
         match self {
             WmsError::NullArgument { .. } => &NULL_VALUE,
-            WmsError::InvalidParameter { .. } => &INVALID_PARAMETER,
+            WmsError::InvalidParameter { .. } | WmsError::UnknownStatus { .. } => {
+                &INVALID_PARAMETER
+            }
             WmsError::OutOfRange { .. } => &OUT_OF_RANGE,
             WmsError::UnknownProduct { .. }
             | WmsError::UnknownWarehouse { .. }
             | WmsError::UnknownOrder { .. } => &FOREIGN_KEY,
-            WmsError::ForbiddenTransition { .. } | WmsError::ReservationExpired { .. } => {
-                &PREREQUISITE
-            }
+            WmsError::ForbiddenTransition { .. }
+            | WmsError::MoveByReturnOnly { .. }
+            | WmsError::NotReturnable { .. }
+            | WmsError::ReservationExpired { .. }
+            | WmsError::SchemaVersion { .. } => &PREREQUISITE,
             WmsError::DuplicateKey { .. } | WmsError::IdempotencyKeyReused { .. } => &UNIQUE,
-            WmsError::InsufficientStock { .. } | WmsError::BelowReserved { .. } => &CHECK,
+            WmsError::InsufficientStock { .. }
+            | WmsError::BelowReserved { .. }
+            | WmsError::ReturnExceedsTaken { .. } => &CHECK,
             WmsError::ReadOnlyTransaction { .. } => &READ_ONLY,
         }
     }
@@ -251,6 +285,25 @@ impl WmsError {
             WmsError::ForbiddenTransition { order_id, from, to } => {
                 format!("order {order_id} is {from} and cannot become {to}")
             }
+            WmsError::MoveByReturnOnly { order_id, from, to } => {
+                format!("order {order_id} is {from} and becomes {to} only by a return")
+            }
+            WmsError::UnknownStatus { status } => {
+                format!("unknown order status \"{status}\"")
+            }
+            WmsError::NotReturnable { order_id, status } => format!(
+                "order {order_id} is {status}: only an order whose stock was taken, and has not all come back, can be returned"
+            ),
+            WmsError::ReturnExceedsTaken {
+                order_id,
+                product_id,
+                warehouse_id,
+                taken,
+                returned,
+                requested,
+            } => format!(
+                "order {order_id} took {taken} of product {product_id} in warehouse {warehouse_id} and {returned} came back already: {requested} more cannot be returned"
+            ),
             WmsError::ReservationExpired { order_id } => {
                 format!("the reservation of order {order_id} has expired")
             }
@@ -276,6 +329,10 @@ impl WmsError {
             WmsError::IdempotencyKeyReused { key } => {
                 format!("idempotency key \"{key}\" was already used with a different request")
             }
+            WmsError::SchemaVersion { schema } => format!(
+                "the wms schema of this database is version {schema}, its library is version {}",
+                env!("CARGO_PKG_VERSION")
+            ),
             WmsError::ReadOnlyTransaction {
                 function,
                 standby: false,
@@ -309,6 +366,11 @@ impl WmsError {
             }
             WmsError::InsufficientStock { .. } => {
                 Some("Call with on_shortage => 'reject' to get an Unavailable result instead of an error.")
+            }
+            WmsError::SchemaVersion { .. } => Some("Run ALTER EXTENSION wms UPDATE in this database."),
+            WmsError::MoveByReturnOnly { .. } => Some("Call wms_return_order."),
+            WmsError::UnknownStatus { .. } => {
+                Some("wms.order_statuses lists the statuses an order can have.")
             }
             WmsError::ReadOnlyTransaction { standby: true, .. } => {
                 Some("Send writes to the primary; a standby answers the functions that only read.")
@@ -463,6 +525,29 @@ mod tests {
                 from: String::new(),
                 to: String::new(),
             },
+            WmsError::MoveByReturnOnly {
+                order_id: 1,
+                from: String::new(),
+                to: String::new(),
+            },
+            WmsError::UnknownStatus {
+                status: String::new(),
+            },
+            WmsError::NotReturnable {
+                order_id: 1,
+                status: String::new(),
+            },
+            WmsError::ReturnExceedsTaken {
+                order_id: 1,
+                product_id: 1,
+                warehouse_id: 1,
+                taken: 1,
+                returned: 0,
+                requested: 2,
+            },
+            WmsError::SchemaVersion {
+                schema: String::new(),
+            },
             WmsError::ReservationExpired { order_id: 1 },
             WmsError::DuplicateKey {
                 message: String::new(),
@@ -489,6 +574,11 @@ mod tests {
                 | WmsError::UnknownWarehouse { .. }
                 | WmsError::UnknownOrder { .. }
                 | WmsError::ForbiddenTransition { .. }
+                | WmsError::MoveByReturnOnly { .. }
+                | WmsError::UnknownStatus { .. }
+                | WmsError::NotReturnable { .. }
+                | WmsError::ReturnExceedsTaken { .. }
+                | WmsError::SchemaVersion { .. }
                 | WmsError::ReservationExpired { .. }
                 | WmsError::DuplicateKey { .. }
                 | WmsError::InsufficientStock { .. }

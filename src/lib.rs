@@ -23,6 +23,7 @@ mod orders;
 mod plans;
 mod reorder;
 mod reports;
+mod returns;
 mod stock;
 #[cfg(any(test, feature = "pg_test"))]
 mod testing;

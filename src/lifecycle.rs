@@ -1,6 +1,8 @@
-//! The order lifecycle after creation: fulfil, cancel, expire. Which status
-//! changes exist is data (wms.order_transitions); every change is recorded
-//! in wms.order_status_history.
+//! The order lifecycle after creation: every move between statuses, with
+//! its effect on stock, and the expiry of reservations. Which statuses and
+//! moves exist, and what entering a status does to stock, is data
+//! (wms.order_statuses, wms.order_transitions); every move is recorded in
+//! wms.order_status_history. Returns are in returns.rs.
 //!
 //! Lock order, as everywhere: inventory rows in (product_id, warehouse_id)
 //! order (stock.rs), then order rows in order_id order.
@@ -10,19 +12,24 @@ use pgrx::prelude::*;
 use pgrx::JsonB;
 use serde_json::json;
 
-use crate::errors::{not_blank_text, required, writable, Text, WmsError, WmsResult};
+use crate::errors::{
+    bounded, not_blank_text, required, writable, Text, WmsError, WmsResult,
+};
 use crate::plans::{self, col, Statement};
 use crate::stock::{self, Cause, Change, ItemKey, Locked, Missing};
-use crate::vocabulary::{history, CANCELLED, FULFILLED, PENDING, SALE_REASON};
+use crate::vocabulary::{history, Effect, CANCELLED, FULFILLED, PENDING, SALE_REASON};
 
 /// Most orders one wms_expire_reservations() call handles; it is called again.
 pub const EXPIRY_BATCH: i64 = 1000;
 
-/// A line of an order: item, quantity, and whether it still holds stock.
-struct Line {
-    item: ItemKey,
-    quantity: i64,
-    holding: bool,
+/// A line of an order: item, quantity, whether it still holds stock,
+/// whether its stock was taken, and how much of it came back.
+pub struct Line {
+    pub item: ItemKey,
+    pub quantity: i64,
+    pub holding: bool,
+    pub taken: bool,
+    pub returned: i64,
 }
 
 static ORDER_LINES: Statement = Statement {
@@ -40,14 +47,19 @@ static ORDER_EXISTS: Statement = Statement {
     params: &[INT8OID],
 };
 
-static TRANSITION_ALLOWED: Statement = Statement {
-    sql: include_str!("../sql/queries/transition_allowed.sql"),
+static TRANSITION: Statement = Statement {
+    sql: include_str!("../sql/queries/transition.sql"),
     params: &[TEXTOID, TEXTOID],
+};
+
+static STATUS_EFFECT: Statement = Statement {
+    sql: include_str!("../sql/queries/status_effect.sql"),
+    params: &[TEXTOID],
 };
 
 static SET_STATUS: Statement = Statement {
     sql: include_str!("../sql/queries/set_status.sql"),
-    params: &[INT8ARRAYOID, TEXTOID, TEXTOID, TEXTOID],
+    params: &[INT8ARRAYOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID],
 };
 
 static EXPIRED_ORDERS: Statement = Statement {
@@ -61,19 +73,32 @@ static TRY_LOCK_ORDER: Statement = Statement {
     params: &[INT8OID],
 };
 
-fn order_lines(client: &mut pgrx::spi::SpiClient<'_>, order_id: i64) -> Vec<Line> {
+pub fn order_lines(client: &mut pgrx::spi::SpiClient<'_>, order_id: i64) -> Vec<Line> {
     plans::run(client, &ORDER_LINES, &[order_id.into()])
         .map(|row| Line {
             item: (col(&row, 1), col(&row, 2)),
             quantity: col(&row, 3),
             holding: col(&row, 4),
+            taken: col(&row, 5),
+            returned: col(&row, 6),
         })
         .collect()
 }
 
+/// 23503 unless the order exists (read without a lock).
+pub fn require_order(client: &mut pgrx::spi::SpiClient<'_>, order_id: i64) -> WmsResult<()> {
+    match plans::run(client, &ORDER_EXISTS, &[order_id.into()]).next() {
+        Some(_) => Ok(()),
+        None => Err(WmsError::UnknownOrder { order_id }),
+    }
+}
+
 /// Lock an order's row (after its inventory rows); its status and whether
 /// its reservation has expired.
-fn lock_order(client: &mut pgrx::spi::SpiClient<'_>, order_id: i64) -> WmsResult<(String, bool)> {
+pub fn lock_order(
+    client: &mut pgrx::spi::SpiClient<'_>,
+    order_id: i64,
+) -> WmsResult<(String, bool)> {
     order_row(client, &LOCK_ORDER, order_id).ok_or(WmsError::UnknownOrder { order_id })
 }
 
@@ -88,33 +113,47 @@ fn order_row(
         .map(|row| (col::<String>(&row, 1), col::<bool>(&row, 2)))
 }
 
-fn check_transition(
+/// How a move is asked for: by a status change, or by a return.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum By {
+    Move,
+    Return,
+}
+
+/// The effect of entering `to` from `from`, if wms.order_transitions lets
+/// `by` make that move; 55000 otherwise.
+pub fn check_transition(
     client: &mut pgrx::spi::SpiClient<'_>,
     order_id: i64,
     from: &str,
     to: &str,
-) -> WmsResult<()> {
-    let allowed = plans::run(client, &TRANSITION_ALLOWED, &[from.into(), to.into()])
+    by: By,
+) -> WmsResult<Effect> {
+    let found = plans::run(client, &TRANSITION, &[from.into(), to.into()])
         .next()
-        .map(|row| col::<bool>(&row, 1))
-        .unwrap_or(false);
-    if allowed {
-        Ok(())
-    } else {
-        Err(WmsError::ForbiddenTransition {
+        .map(|row| (col::<bool>(&row, 1), col::<String>(&row, 2)));
+    match found {
+        Some((by_return, effect)) if by_return == (by == By::Return) => Ok(Effect::parse(&effect)),
+        Some((true, _)) => Err(WmsError::MoveByReturnOnly {
             order_id,
             from: from.into(),
             to: to.into(),
-        })
+        }),
+        _ => Err(WmsError::ForbiddenTransition {
+            order_id,
+            from: from.into(),
+            to: to.into(),
+        }),
     }
 }
 
-fn set_status(
+pub fn set_status(
     client: &mut pgrx::spi::SpiClient<'_>,
     orders: &[i64],
     from: &str,
     to: &str,
     reason: Option<&str>,
+    effect: Effect,
 ) {
     plans::run(
         client,
@@ -124,32 +163,32 @@ fn set_status(
             to.into(),
             from.into(),
             reason.into(),
+            effect.as_str().into(),
         ],
     );
 }
 
-/// What leaving Pending does to the stock of each line still holding some.
-fn leave_pending(lines: &[Line], to: &str) -> Vec<Change> {
-    lines
-        .iter()
-        .filter(|l| l.holding)
-        .map(|l| Change {
-            item: l.item,
-            on_hand: if to == FULFILLED { -l.quantity } else { 0 },
-            reserved: -l.quantity,
-        })
-        .collect()
+/// What entering a status with `effect` does to the stock of each line
+/// still holding some.
+fn stock_changes(lines: &[Line], effect: Effect) -> Vec<Change> {
+    match effect {
+        Effect::Take | Effect::Release => lines
+            .iter()
+            .filter(|l| l.holding)
+            .map(|l| Change {
+                item: l.item,
+                on_hand: if effect == Effect::Take { -l.quantity } else { 0 },
+                reserved: -l.quantity,
+            })
+            .collect(),
+        Effect::Hold | Effect::None => Vec::new(),
+    }
 }
 
-/// Move one Pending order to `to` (Fulfilled or Cancelled).
+/// Move one order to status `to`, with the stock effect of entering it.
 fn transition(order_id: i64, to: &str, reason: Option<&str>) -> WmsResult<serde_json::Value> {
     Spi::connect_mut(|client| {
-        if plans::run(client, &ORDER_EXISTS, &[order_id.into()])
-            .next()
-            .is_none()
-        {
-            return Err(WmsError::UnknownOrder { order_id });
-        }
+        require_order(client, order_id)?;
         // Which rows to lock; read again under the locks, where it is stable.
         let items: Vec<ItemKey> = order_lines(client, order_id)
             .iter()
@@ -157,24 +196,27 @@ fn transition(order_id: i64, to: &str, reason: Option<&str>) -> WmsResult<serde_
             .collect();
         let locked: Locked = stock::lock_items(client, items, Missing::Skip)?;
         let (from, expired) = lock_order(client, order_id)?;
-        check_transition(client, order_id, &from, to)?;
+        let effect = check_transition(client, order_id, &from, to, By::Move)?;
         let lines = order_lines(client, order_id);
-        // A line that no longer holds was taken back after its reservation
-        // expired (perhaps judged by a later clock than this transaction's).
-        if to == FULFILLED && (expired || lines.iter().any(|l| !l.holding)) {
+        // Holding on or taking needs every line's hold live. A line that no
+        // longer holds was taken back after its reservation expired (perhaps
+        // judged by a later clock than this transaction's).
+        if matches!(effect, Effect::Hold | Effect::Take)
+            && (expired || lines.iter().any(|l| !l.holding))
+        {
             return Err(WmsError::ReservationExpired { order_id });
         }
         let applied = stock::apply(
             client,
             &locked,
-            &leave_pending(&lines, to),
+            &stock_changes(&lines, effect),
             &Cause {
                 reason: SALE_REASON,
                 order_id: Some(order_id),
                 reference: None,
             },
         )?;
-        set_status(client, &[order_id], &from, to, reason);
+        set_status(client, &[order_id], &from, to, reason, effect);
         let lines: Vec<_> = applied
             .iter()
             .map(|a| {
@@ -199,6 +241,44 @@ fn transition_row(
     TableIterator::once((Some(order_id), to.to_string(), JsonB(detail)))
 }
 
+/// Any move wms.order_transitions lists (moves by return aside), with the
+/// stock effect of the status entered.
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn wms_set_order_status(
+    order_id: Option<i64>,
+    status: Option<&str>,
+    reason: default!(Option<&str>, "NULL"),
+) -> TableIterator<
+    'static,
+    (
+        name!(order_id, Option<i64>),
+        name!(status, String),
+        name!(detail, JsonB),
+    ),
+> {
+    writable("wms_set_order_status");
+    let order_id = required(order_id, "order_id");
+    let status = required(status, "status");
+    let checked = bounded(status, "status", Text::Key).and_then(|status| match reason {
+        Some(reason) => not_blank_text(reason, "reason", Text::Prose).map(|_| status),
+        None => Ok(status),
+    });
+    let status = checked.unwrap_or_else(|e| e.raise());
+    let known = Spi::connect_mut(|client| {
+        plans::run(client, &STATUS_EFFECT, &[status.into()])
+            .next()
+            .is_some()
+    });
+    if !known {
+        WmsError::UnknownStatus {
+            status: status.into(),
+        }
+        .raise()
+    }
+    transition_row(order_id, status, reason)
+}
+
 /// Pending -> Fulfilled: the reserved stock leaves on hand, with its ledger rows.
 #[pg_extern(volatile, parallel_unsafe, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
@@ -220,7 +300,7 @@ fn wms_fulfill_order(
     )
 }
 
-/// Pending -> Cancelled: the reservation is released.
+/// To Cancelled (from Pending or Confirmed): what the order holds is released.
 #[pg_extern(volatile, parallel_unsafe, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_cancel_order(
@@ -277,7 +357,7 @@ pub fn expire_reservations(after: i64) -> WmsResult<Swept> {
         let Some(&first) = candidates.first() else {
             return Ok(swept);
         };
-        check_transition(client, first, PENDING, CANCELLED)?;
+        let effect = check_transition(client, first, PENDING, CANCELLED, By::Move)?;
         for order_id in candidates {
             let items: Vec<ItemKey> = order_lines(client, order_id)
                 .iter()
@@ -293,7 +373,7 @@ pub fn expire_reservations(after: i64) -> WmsResult<Swept> {
             if status != PENDING || !is_expired {
                 continue;
             }
-            let changes = leave_pending(&order_lines(client, order_id), CANCELLED);
+            let changes = stock_changes(&order_lines(client, order_id), effect);
             stock::apply(
                 client,
                 &locked,
@@ -310,6 +390,7 @@ pub fn expire_reservations(after: i64) -> WmsResult<Swept> {
                 PENDING,
                 CANCELLED,
                 Some(history::EXPIRED),
+                effect,
             );
             swept.cancelled += 1;
         }

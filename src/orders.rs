@@ -14,6 +14,7 @@ use crate::errors::{
 use crate::jsonb::{Jsonb, Node};
 use crate::plans::{self, col, opt_col, Statement};
 use crate::stock::{self, Applied, Cause, Change, ItemKey, Lines};
+use std::collections::BTreeMap;
 use crate::vocabulary::{history, FULFILLED, PENDING, SALE_REASON, UNAVAILABLE};
 
 /// More lines than this in one order is refused (22023).
@@ -66,16 +67,23 @@ enum Intent {
 struct OrderRequest<'a> {
     customer: &'a str,
     lines: Lines,
+    /// The unit price of the lines that have one, as numeric text.
+    prices: Prices,
     intent: Intent,
 }
 
 impl OrderRequest<'_> {
     /// Stored with an idempotency key; a retry must match it exactly.
     fn fingerprint(&self) -> Value {
+        // A line without a price is written as it was before prices existed,
+        // so the keys of older requests still match.
         let items: Vec<Value> = self
             .lines
             .iter()
-            .map(|((p, w), q)| json!([p, w, q]))
+            .map(|(item, q)| match self.prices.get(&item) {
+                Some(price) => json!([item.0, item.1, q, price]),
+                None => json!([item.0, item.1, q]),
+            })
             .collect();
         match self.intent {
             Intent::Take => {
@@ -150,11 +158,19 @@ struct FilledLine {
     on_hand_after: i64,
 }
 
+/// The unit price of each item that has one, as numeric text without
+/// trailing zeros (`19.9`, `5`).
+pub type Prices = BTreeMap<ItemKey, String>;
+
+/// Digits a unit price may have before and after the decimal point.
+const PRICE_DIGITS: (usize, usize) = (15, 6);
+
 /// Parse the items argument: a non-empty array of
-/// `{"product_id": int, "warehouse_id": int, "quantity": int}` objects.
-/// Read one level at a time ([`Jsonb`]): nesting and number size never
-/// make an error other than 22023 or 22003.
-fn parse_items(items: &Jsonb<'_>) -> WmsResult<Lines> {
+/// `{"product_id": int, "warehouse_id": int, "quantity": int}` objects,
+/// each with an optional `"unit_price"` (a non-negative number) when
+/// `priced`. Read one level at a time ([`Jsonb`]): nesting and number size
+/// never make an error other than 22023 or 22003.
+pub fn parse_items(items: &Jsonb<'_>, priced: bool) -> WmsResult<(Lines, Prices)> {
     let invalid = |message: String| WmsError::InvalidParameter { message };
     let array = match items.root() {
         Node::Array(array) => array,
@@ -175,6 +191,8 @@ fn parse_items(items: &Jsonb<'_>) -> WmsResult<Lines> {
         )));
     }
     let mut lines = Lines::default();
+    let mut prices = Prices::new();
+    let mut unpriced = std::collections::BTreeSet::new();
     for (i, (_, entry)) in array.children().iter().enumerate() {
         let Node::Object(object) = entry else {
             return Err(invalid(format!(
@@ -186,11 +204,15 @@ fn parse_items(items: &Jsonb<'_>) -> WmsResult<Lines> {
         if let Some(unknown) = fields
             .iter()
             .filter_map(|(key, _)| *key)
-            .find(|k| !matches!(*k, "product_id" | "warehouse_id" | "quantity"))
+            .find(|k| {
+                !matches!(*k, "product_id" | "warehouse_id" | "quantity")
+                    && !(priced && *k == "unit_price")
+            })
         {
             return Err(invalid(format!(
-                "items[{i}] has unknown key {} (expected product_id, warehouse_id, quantity)",
-                Node::String(unknown).shown()
+                "items[{i}] has unknown key {} (expected product_id, warehouse_id, quantity{})",
+                Node::String(unknown).shown(),
+                if priced { ", unit_price" } else { "" }
             )));
         }
         let field = |name: &str| {
@@ -203,9 +225,61 @@ fn parse_items(items: &Jsonb<'_>) -> WmsResult<Lines> {
         let product_id = field("product_id")?;
         let warehouse_id = field("warehouse_id")?;
         let quantity = positive_quantity(field("quantity")?, &format!("items[{i}].quantity"))?;
-        lines.add((product_id, warehouse_id), quantity)?;
+        let item = (product_id, warehouse_id);
+        let price = fields
+            .iter()
+            .find(|(key, _)| *key == Some("unit_price"))
+            .map(|(_, value)| unit_price(value, i))
+            .transpose()?;
+        // Lines naming one item are one line: they must agree on its price.
+        let agrees = match &price {
+            Some(price) => !unpriced.contains(&item) && prices.get(&item).is_none_or(|p| p == price),
+            None => !prices.contains_key(&item),
+        };
+        if !agrees {
+            return Err(invalid(format!(
+                "items[{i}] names product {product_id} in warehouse {warehouse_id} again with another unit_price"
+            )));
+        }
+        match price {
+            Some(price) => {
+                prices.insert(item, price);
+            }
+            None => {
+                unpriced.insert(item);
+            }
+        }
+        lines.add(item, quantity)?;
     }
-    Ok(lines)
+    Ok((lines, prices))
+}
+
+/// A line's unit price: a non-negative JSON number of at most
+/// [`PRICE_DIGITS`] digits, as numeric text without trailing zeros.
+fn unit_price(value: &Node<'_>, i: usize) -> WmsResult<String> {
+    let (before, after) = PRICE_DIGITS;
+    let bad = || WmsError::InvalidParameter {
+        message: format!(
+            "items[{i}].unit_price must be a non-negative number with at most {before} digits before the decimal point and {after} after, got {}",
+            value.described()
+        ),
+    };
+    let Node::Number(text) = value else {
+        return Err(bad());
+    };
+    // numeric_out's form: digits, maybe a point and digits; no exponent.
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let fraction = fraction.trim_end_matches('0');
+    let whole = whole.trim_start_matches('0');
+    if text.starts_with('-') || whole.len() > before || fraction.len() > after {
+        return Err(bad());
+    }
+    let whole = if whole.is_empty() { "0" } else { whole };
+    Ok(if fraction.is_empty() {
+        whole.to_string()
+    } else {
+        format!("{whole}.{fraction}")
+    })
 }
 
 /// An integer field of an items line.
@@ -264,6 +338,7 @@ static INSERT_ORDER: Statement = Statement {
         INT8ARRAYOID,
         TEXTOID,
         INTERVALOID,
+        TEXTARRAYOID,
     ],
 };
 
@@ -348,6 +423,11 @@ fn place_order(
             Intent::Reserve(ttl) => (PENDING, Some(ttl)),
         };
         let (products, warehouses, quantities) = request.lines.columns();
+        let prices: Vec<Option<String>> = request
+            .lines
+            .iter()
+            .map(|(item, _)| request.prices.get(&item).cloned())
+            .collect();
         let inserted = plans::run(
             client,
             &INSERT_ORDER,
@@ -365,6 +445,7 @@ fn place_order(
                 }
                 .into(),
                 ttl.into(),
+                prices.into(),
             ],
         )
         .next()
@@ -456,6 +537,7 @@ fn wms_place_order(
             let request = OrderRequest {
                 customer,
                 lines: Lines::single(item, quantity),
+                prices: Prices::new(),
                 intent: Intent::Take,
             };
             place_order(request, idempotency_key, OnShortage::Reject)
@@ -486,9 +568,11 @@ fn wms_place_order_items(
     let on_shortage = required(on_shortage, "on_shortage");
     OnShortage::parse(on_shortage)
         .and_then(|on_shortage| {
+            let (lines, prices) = parse_items(&items, true)?;
             let request = OrderRequest {
                 customer,
-                lines: parse_items(&items)?,
+                lines,
+                prices,
                 intent: Intent::Take,
             };
             place_order(request, idempotency_key, on_shortage)
@@ -518,11 +602,12 @@ fn wms_reserve(
     let customer = required(customer, "customer");
     let items = required(items, "items");
     let ttl = required(ttl, "ttl");
-    parse_items(&items)
-        .and_then(|lines| {
+    parse_items(&items, true)
+        .and_then(|(lines, prices)| {
             let request = OrderRequest {
                 customer,
                 lines,
+                prices,
                 intent: Intent::Reserve(ttl),
             };
             place_order(request, idempotency_key, OnShortage::Reject)

@@ -23,7 +23,7 @@
 //! to `pg_catalog, pg_temp`, so operators and types resolve in pg_catalog
 //! before any other schema.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::ffi::{c_char, CString};
 use std::marker::PhantomData;
@@ -47,6 +47,65 @@ thread_local! {
     // Keyed by the address of the statement's text: every Statement is a
     // `static`, so the address identifies it.
     static KEPT: RefCell<HashMap<usize, Kept>> = RefCell::new(HashMap::new());
+    // The extension (pg_extension oid) whose schema was found to be of the
+    // library's version.
+    static CURRENT_SCHEMA: Cell<pg_sys::Oid> = const { Cell::new(pg_sys::InvalidOid) };
+}
+
+/// A library serves the schema of its own version only: between the
+/// install of a new package and `ALTER EXTENSION wms UPDATE`, every
+/// statement is refused (55000, with the way out as hint) rather than run
+/// against tables it was not written for. Checked before a statement is
+/// prepared and before each read-only one: one catalog index lookup, and
+/// the version is read only until it has been found current.
+fn require_current_schema() {
+    // SAFETY: a catalog lookup by name, in a transaction (every caller is
+    // inside an SPI connection).
+    let oid = unsafe { pg_sys::get_extension_oid(c"wms".as_ptr(), true) };
+    if oid != pg_sys::InvalidOid && CURRENT_SCHEMA.with(Cell::get) == oid {
+        return;
+    }
+    let version = schema_version(oid);
+    if version.as_deref() == Some(env!("CARGO_PKG_VERSION")) {
+        CURRENT_SCHEMA.with(|c| c.set(oid));
+        return;
+    }
+    crate::errors::WmsError::SchemaVersion {
+        schema: version.unwrap_or_else(|| "(none)".into()),
+    }
+    .raise()
+}
+
+/// pg_extension.extversion of the extension `oid`, read-only.
+fn schema_version(oid: pg_sys::Oid) -> Option<String> {
+    if oid == pg_sys::InvalidOid {
+        return None;
+    }
+    let sql = c"SELECT extversion FROM pg_catalog.pg_extension WHERE oid = $1";
+    let mut types = [pg_sys::OIDOID];
+    let mut values = [pg_sys::Datum::from(oid)];
+    // SAFETY: inside the caller's SPI connection; one parameter, not null;
+    // the caller reads no result of its own until this has returned.
+    unsafe {
+        let rc = pg_sys::SPI_execute_with_args(
+            sql.as_ptr(),
+            1,
+            types.as_mut_ptr(),
+            values.as_mut_ptr(),
+            std::ptr::null(),
+            true,
+            1,
+        );
+        if rc != pg_sys::SPI_OK_SELECT as i32 || pg_sys::SPI_processed != 1 {
+            return None;
+        }
+        let table = pg_sys::SPI_tuptable;
+        let value = pg_sys::SPI_getvalue(*(*table).vals, (*table).tupdesc, 1);
+        if value.is_null() {
+            return None;
+        }
+        Some(std::ffi::CStr::from_ptr(value).to_string_lossy().into_owned())
+    }
 }
 
 /// enable_seqscan off while it lives (then as it was, on error as well):
@@ -84,6 +143,7 @@ fn kept(stmt: &'static Statement) -> Kept {
     if let Some(plan) = KEPT.with(|k| k.borrow().get(&key).copied()) {
         return plan;
     }
+    require_current_schema();
     let sql = CString::new(crate::vocabulary::expand(stmt.sql).as_bytes())
         .expect("statement text has no NUL");
     let mut oids: Vec<pg_sys::Oid> = stmt.params.iter().map(|o| o.value()).collect();
@@ -252,6 +312,7 @@ pub fn rows<T>(
     let mut types: Vec<pg_sys::Oid> = args.iter().map(|a| a.oid()).collect();
     let (mut values, nulls) = datums(args);
     pgrx::spi::Spi::connect(|_client| {
+        require_current_schema();
         // SAFETY: inside the SPI connection just opened, with one type,
         // value and flag per argument. Like pgrx's own select, it runs
         // read-only (in the caller's snapshot) until the transaction has

@@ -8,12 +8,24 @@ use pgrx::AnyNumeric;
 
 use crate::errors::{bounded, required, Text, WmsError};
 use crate::plans::{col, opt_col, rows};
-use crate::vocabulary::STATUSES;
+use pgrx::JsonB;
 
 const STOCK_BY_WAREHOUSE_SQL: &str = include_str!("../sql/queries/stock_by_warehouse.sql");
 const MOVEMENTS_SQL: &str = include_str!("../sql/queries/movements.sql");
 const MOVEMENT_SUMMARY_SQL: &str = include_str!("../sql/queries/movement_summary.sql");
-const ORDERS_SQL: &str = include_str!("../sql/queries/orders_page.sql");
+const STATUS_EFFECT_SQL: &str = include_str!("../sql/queries/status_effect.sql");
+const ORDER_CURSOR_SQL: &str = include_str!("../sql/queries/order_cursor.sql");
+const ORDER_STORY_SQL: &str = include_str!("../sql/queries/order_story.sql");
+
+/// The orders of wms_orders in each of its sorts.
+const ORDER_SORTS: [(&str, &str); 3] = [
+    ("oldest", include_str!("../sql/queries/orders_oldest.sql")),
+    ("newest", include_str!("../sql/queries/orders_newest.sql")),
+    (
+        "highest_value",
+        include_str!("../sql/queries/orders_highest_value.sql"),
+    ),
+];
 
 /// A page holds 1 to 10,000 rows.
 const MAX_PAGE: i32 = 10_000;
@@ -218,6 +230,9 @@ fn wms_orders(
     status: default!(Option<&str>, "NULL"),
     after_order_id: default!(Option<i64>, "NULL"),
     page_size: default!(Option<i32>, 100),
+    min_total: default!(Option<AnyNumeric>, "NULL"),
+    max_total: default!(Option<AnyNumeric>, "NULL"),
+    sort: default!(Option<&str>, "'oldest'"),
 ) -> TableIterator<
     'static,
     (
@@ -229,33 +244,54 @@ fn wms_orders(
         name!(expires_at, Option<TimestampWithTimeZone>),
         name!(lines, i64),
         name!(units, AnyNumeric),
+        name!(total, Option<AnyNumeric>),
     ),
 > {
     let (from, to) = range(from_time, to_time);
     if let Some(status) = status {
         bounded(status, "status", Text::Key).unwrap_or_else(|e| e.raise());
-        if !STATUSES.contains(&status) {
-            invalid(format!(
-                "status must be one of {}, got \"{status}\"",
-                STATUSES.join(", ")
-            ));
+        if rows(STATUS_EFFECT_SQL, &[status.into()], "status", |_| ()).is_empty() {
+            WmsError::UnknownStatus {
+                status: status.into(),
+            }
+            .raise()
         }
     }
+    let sort = required(sort, "sort");
+    bounded(sort, "sort", Text::Key).unwrap_or_else(|e| e.raise());
+    let Some(&(_, sql)) = ORDER_SORTS.iter().find(|(name, _)| *name == sort) else {
+        let names: Vec<String> = ORDER_SORTS.iter().map(|(n, _)| format!("'{n}'")).collect();
+        invalid(format!(
+            "sort must be one of {}, got \"{sort}\"",
+            names.join(", ")
+        ))
+    };
     let limit = self::page_size(page_size);
-    let (after_time, after_id) = cursor(
-        include_str!("../sql/queries/order_cursor.sql"),
-        after_order_id,
-        |order_id| WmsError::UnknownOrder { order_id },
-    );
+    // Where the previous page ended, in every sort's key.
+    let (after_time, after_total) = match after_order_id {
+        None => (None, None),
+        Some(id) => rows(ORDER_CURSOR_SQL, &[id.into()], "cursor", |r| {
+            (
+                col::<TimestampWithTimeZone>(r, 1),
+                col::<AnyNumeric>(r, 2),
+            )
+        })
+        .pop()
+        .map(|(t, v)| (Some(t), Some(v)))
+        .unwrap_or_else(|| WmsError::UnknownOrder { order_id: id }.raise()),
+    };
     TableIterator::new(rows(
-        ORDERS_SQL,
+        sql,
         &[
             from.into(),
             to.into(),
             status.into(),
             after_time.into(),
-            after_id.into(),
+            after_total.into(),
+            after_order_id.into(),
             limit.into(),
+            min_total.into(),
+            max_total.into(),
         ],
         "orders",
         |r| {
@@ -268,9 +304,22 @@ fn wms_orders(
                 opt_col(r, 6),
                 col(r, 7),
                 col(r, 8),
+                opt_col(r, 9),
             )
         },
     ))
+}
+
+/// One order whole: its header, lines, status history and ledger rows.
+#[pg_extern(stable, parallel_safe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn wms_order(order_id: Option<i64>) -> JsonB {
+    let order_id = required(order_id, "order_id");
+    rows(ORDER_STORY_SQL, &[order_id.into()], "order", |r| {
+        col::<JsonB>(r, 1)
+    })
+    .pop()
+    .unwrap_or_else(|| WmsError::UnknownOrder { order_id }.raise())
 }
 
 #[cfg(any(test, feature = "pg_test"))]

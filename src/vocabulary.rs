@@ -1,24 +1,64 @@
-//! The business vocabulary, written once: the order statuses, the answer
-//! that writes nothing, the ledger reason of a sale, the reasons the status
-//! history records, and the rule of a live hold. The DDL states two of them
-//! again, and tests check that it agrees: the statuses in the tables' CHECK
-//! constraints (`sql/schema.sql`), the live-hold rule in the view
-//! `wms.available_to_sell` (`sql/views.sql`).
+//! The business vocabulary, written once: the order statuses the library
+//! itself names, what entering a status does to stock, the answer that
+//! writes nothing, the ledger reasons of a sale and a return, the reasons
+//! the status history records, and the rule of a live hold. The DDL states
+//! some of them again, and tests check that it agrees: the statuses and
+//! their effects in `wms.order_statuses` (`sql/schema.sql`), the live-hold
+//! rule in the view `wms.available_to_sell` (`sql/views.sql`).
+//! Every other status, and every move, is data (`wms.order_statuses`,
+//! `wms.order_transitions`).
 
-/// An order that holds its lines' stock (a reservation).
+/// A reservation: its lines hold their stock (created by wms_reserve).
 pub const PENDING: &str = "Pending";
-/// An order whose stock left on hand.
+/// An order whose stock left on hand (created by wms_place_order, or a
+/// reservation fulfilled).
 pub const FULFILLED: &str = "Fulfilled";
-/// An order that ended without taking stock.
+/// An order that ended without taking stock (wms_cancel_order, the sweep).
 pub const CANCELLED: &str = "Cancelled";
-/// Every status an order can have, in the order of the schema's CHECK.
-pub const STATUSES: [&str; 3] = [PENDING, FULFILLED, CANCELLED];
+
+/// What entering a status does to the stock of the order's lines
+/// (`wms.order_statuses.stock_effect`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// The lines hold their stock, as a reservation does.
+    Hold,
+    /// The stock leaves on hand: one outbound ledger row per line.
+    Take,
+    /// What the lines hold is released.
+    Release,
+    /// Nothing.
+    None,
+}
+
+impl Effect {
+    /// The effect the table names (its CHECK allows these four).
+    pub fn parse(text: &str) -> Effect {
+        match text {
+            "hold" => Effect::Hold,
+            "take" => Effect::Take,
+            "release" => Effect::Release,
+            _ => Effect::None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Hold => "hold",
+            Effect::Take => "take",
+            Effect::Release => "release",
+            Effect::None => "none",
+        }
+    }
+}
 
 /// The answer to an order that is short: no order, nothing written.
 pub const UNAVAILABLE: &str = "Unavailable";
 
-/// Ledger reason of the rows a sale writes (placed or fulfilled).
+/// Ledger reason of the rows a sale writes (placed, fulfilled, shipped:
+/// every status that takes).
 pub const SALE_REASON: &str = "Sale";
+/// Ledger reason of the rows a restocked return writes.
+pub const RETURN_REASON: &str = "Return";
 
 /// The rule of a live hold, as SQL over the order row `o`: true when the
 /// order is a reservation past its expiry. Its lines' stock is then no
@@ -30,22 +70,23 @@ pub const SALE_REASON: &str = "Sale";
 /// orders through `customer_orders_pending_expiry_idx`.
 pub const HOLD_EXPIRED: &str = "(o.order_status = {pending} AND o.expires_at <= pg_catalog.now())";
 
-/// The statuses a statement in `sql/queries/` may name by placeholder;
+/// The words a statement in `sql/queries/` may name by placeholder;
 /// [`expand`] writes each as an SQL literal.
-const STATUS_PLACEHOLDERS: [(&str, &str); 3] = [
+const PLACEHOLDERS: [(&str, &str); 4] = [
     ("{pending}", PENDING),
     ("{fulfilled}", FULFILLED),
     ("{cancelled}", CANCELLED),
+    ("{return_reason}", RETURN_REASON),
 ];
 
 /// A statement's text with the vocabulary's placeholders filled in: the
-/// live-hold rule (`{hold_expired}`) and the statuses.
+/// live-hold rule (`{hold_expired}`), the statuses and the return reason.
 pub fn expand(sql: &str) -> std::borrow::Cow<'_, str> {
     if !sql.contains('{') {
         return sql.into();
     }
     let mut text = sql.replace("{hold_expired}", HOLD_EXPIRED);
-    for (placeholder, status) in STATUS_PLACEHOLDERS {
+    for (placeholder, status) in PLACEHOLDERS {
         text = text.replace(placeholder, &format!("'{status}'"));
     }
     text.into()
@@ -76,6 +117,7 @@ mod tests {
             ("{pending}", super::PENDING),
             ("{fulfilled}", super::FULFILLED),
             ("{cancelled}", super::CANCELLED),
+            ("{return_reason}", super::RETURN_REASON),
         ] {
             assert_eq!(super::expand(placeholder), format!("'{status}'"));
         }
@@ -84,22 +126,29 @@ mod tests {
         assert!(rule.contains("'Pending'"), "{rule}");
     }
 
-    /// The statuses here are the ones the tables accept, in the same order.
+    /// The statuses the library names are in wms.order_statuses with the
+    /// effect it relies on: reservations hold, placed orders are taken and
+    /// terminal, cancelled ones release and are terminal.
     #[pg_test]
     fn test_statuses_match_the_schema() {
-        for constraint in [
-            "customer_orders_status_check",
-            "order_status_history_from_check",
-            "order_status_history_to_check",
+        for (status, effect, terminal) in [
+            (super::PENDING, super::Effect::Hold, false),
+            (super::FULFILLED, super::Effect::Take, true),
+            (super::CANCELLED, super::Effect::Release, true),
         ] {
-            let def = Spi::get_one_with_args::<String>(
-                "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = $1",
-                &[constraint.into()],
+            let row = Spi::get_two_with_args::<String, bool>(
+                "SELECT stock_effect, terminal FROM wms.order_statuses WHERE status = $1",
+                &[status.into()],
             )
-            .unwrap()
             .unwrap();
-            let listed: Vec<&str> = def.split('\'').skip(1).step_by(2).collect();
-            assert_eq!(listed, super::STATUSES, "{constraint}: {def}");
+            assert_eq!(
+                (super::Effect::parse(&row.0.unwrap()), row.1.unwrap()),
+                (effect, terminal),
+                "{status}"
+            );
+        }
+        for effect in ["hold", "take", "release", "none"] {
+            assert_eq!(super::Effect::parse(effect).as_str(), effect);
         }
     }
 

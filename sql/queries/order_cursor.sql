@@ -1,1 +1,2 @@
-SELECT created_at FROM wms.customer_orders WHERE order_id = $1
+-- Where a page of wms_orders that ended at order $1 ends, in each sort's key.
+SELECT created_at, COALESCE(total, -1) FROM wms.customer_orders WHERE order_id = $1

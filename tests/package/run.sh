@@ -27,13 +27,7 @@ done
 
 root=$(mktemp -d /tmp/wms-package-root.XXXXXX)
 trap 'as_pg "$root$PG_BIN/pg_ctl" -D "$root/data" -m immediate -w stop >/dev/null 2>&1 || true; rm -rf "$root"' EXIT
-# PostgreSQL's server binaries and data files, without any wms file: the
-# server finds its share and lib directories relative to its binary.
-mkdir -p "$root$PG_BIN" "$root$share" "$root$pkglib"
-cp -a "$PG_BIN/postgres" "$PG_BIN/initdb" "$PG_BIN/pg_ctl" "$root$PG_BIN/"
-cp -a "$share/." "$root$share/"
-rm -f "$root$share"/extension/wms[.-]*
-find "$pkglib" -maxdepth 1 -name '*.so' ! -name 'wms.so' -exec cp -a {} "$root$pkglib/" \;
+pg_root_make "$root"
 # The package, with dpkg, into the root's own (empty) database;
 # postgresql-15 is this machine's, not the throwaway root's.
 mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates"

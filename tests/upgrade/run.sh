@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
 # The upgrade test: every released version (sql/archive/wms--V.sql) is
-# installed, filled through its API (data.sql), updated in place with
-# ALTER EXTENSION wms UPDATE, and then must hold the same rows (rows.sql),
-# answer old idempotency keys and new calls (after.sql), and have the
-# catalog description (describe.sql) of a fresh CREATE EXTENSION wms.
+# installed with its own library (built from its commit,
+# sql/archive/COMMITS), filled through its API (data.sql), then the
+# current library takes its place, as a new package does, and must refuse
+# to run against the old schema; ALTER EXTENSION wms UPDATE; then the
+# database must hold the same rows (rows.sql), answer old idempotency keys
+# and new calls (after.sql), and have the catalog description
+# (describe.sql) of a fresh CREATE EXTENSION wms.
 # Also: the library exports every symbol any install or update script
 # names, and an update script run by hand in psql does nothing.
-# Usage: tests/upgrade/run.sh SOCKET_DIR PORT (a running cluster with the
-# extension installed, scripts/install.sh).
+# It runs its own server, from a throwaway installation (pg_root_make)
+# holding the extension files installed on this machine
+# (scripts/install.sh) and, in turn, each released library.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../../scripts/common.sh"
-host=$1 port=$2
+port=54338
 here=$REPO/tests/upgrade
 out=$(mktemp -d /tmp/wms-upgrade.XXXXXX)
 chmod 755 "$out"
-trap 'rm -rf "$out"' EXIT
+host=$out/root
 version=$(wms_version)
 extdir=$("$PG_CONFIG" --sharedir)/extension
+pkglib=$("$PG_CONFIG" --pkglibdir)
+trap 'as_pg "$host$PG_BIN/pg_ctl" -D "$host/data" -m immediate -w stop >/dev/null 2>&1 || true; rm -rf "$out"' EXIT
 
 q() {
     local db=$1
@@ -25,16 +31,26 @@ q() {
 }
 newdb() { as_pg "$PG_BIN/createdb" -h "$host" -p "$port" -U "$PG_OS_USER" "$1"; }
 
-echo "== upgrade: every released version to $version"
-# This suite's databases.
-drop_databases() {
-    local db
-    for db in $(q postgres -Atc "SELECT datname FROM pg_catalog.pg_database WHERE datname LIKE 'wms\_up\_%'"); do
-        q postgres -c "DROP DATABASE $db"
-    done
+# The throwaway installation: this machine's wms files, the library kept
+# aside so that a released one can take its place.
+pg_root_make "$host"
+cp -a "$extdir"/wms.control "$extdir"/wms--*.sql "$host$extdir/"
+for f in "$extdir"/wms--*.control; do [ -e "$f" ] && cp -a "$f" "$host$extdir/"; done
+cp -a "$pkglib/wms.so" "$out/wms-$version.so"
+chown -R "$PG_OS_USER" "$host"
+as_pg "$host$PG_BIN/initdb" -D "$host/data" -U "$PG_OS_USER" -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$out/initdb.log" 2>&1 ||
+    { cat "$out/initdb.log"; exit 1; }
+# use_library FILE: the server restarted with FILE as its wms library.
+use_library() {
+    as_pg "$host$PG_BIN/pg_ctl" -D "$host/data" -m fast -w stop >/dev/null 2>&1 || true
+    install -m 755 "$1" "$host$pkglib/wms.so"
+    as_pg "$host$PG_BIN/pg_ctl" -D "$host/data" -l "$out/server.log" -w \
+        -o "-c listen_addresses='' -c port=$port -c unix_socket_directories=$host" start >/dev/null ||
+        { cat "$out/server.log"; exit 1; }
 }
-# Leftovers of an earlier run on this cluster.
-drop_databases
+use_library "$out/wms-$version.so"
+
+echo "== upgrade: every released version to $version"
 # While Cargo.toml names a released version, the install script this build
 # generated is the archived one: a change of SQL objects needs a new
 # version and its update script (docs/releasing.md). pgrx's comments that
@@ -74,6 +90,8 @@ for script in "$REPO"/sql/archive/wms--*.sql; do
     [ "$old" != "$version" ] || continue
     versions=$((versions + 1))
     db=wms_up_${old//./_}
+    lib=$(released_library "$old") || { status=1; continue; }
+    use_library "$lib"
     newdb "$db"
     q "$db" -c "CREATE EXTENSION wms VERSION '$old'" -c "$grant"
     q "$db" -f "$here/describe.sql" >"$out/$old-before.txt"
@@ -94,6 +112,18 @@ for script in "$REPO"/sql/archive/wms--*.sql; do
     before=$status
     q "$db" -f "$here/data.sql" >/dev/null
     q "$db" -f "$here/rows.sql" >"$out/$old-rows-before.txt"
+    # The new package installed: its library refuses the old schema, and
+    # says what to do.
+    use_library "$out/wms-$version.so"
+    said=$(q "$db" -c "SELECT wms_available_to_sell(1)" 2>&1) && status=1
+    if ! grep -q "the wms schema of this database is version $old, its library is version $version" <<<"$said" ||
+        ! grep -q "ALTER EXTENSION wms UPDATE" <<<"$said"; then
+        echo "FAIL: the library of $version on a $old schema did not refuse with the way out: $said"
+        status=1
+    fi
+    q "$db" -f "$here/rows.sql" >"$out/$old-rows-between.txt"
+    cmp -s "$out/$old-rows-before.txt" "$out/$old-rows-between.txt" ||
+        { echo "FAIL: the refused call changed rows of $old"; status=1; }
     q "$db" -c "ALTER EXTENSION wms UPDATE"
     q "$db" -f "$here/rows.sql" >"$out/$old-rows-after.txt"
     if ! diff "$out/$old-rows-before.txt" "$out/$old-rows-after.txt"; then
@@ -110,14 +140,15 @@ for script in "$REPO"/sql/archive/wms--*.sql; do
         echo "FAIL: $old -> $version: after.sql"
         status=1
     elif [ "$status" = "$before" ]; then
-        echo "$old -> $version: $(awk -F'|' '{s += $2} END {print s}' "$out/$old-rows-before.txt") rows kept," \
+        echo "$old -> $version: data through $old's own library, refused by $version's until the update;" \
+            "$(awk -F'|' '{s += $2} END {print s}' "$out/$old-rows-before.txt") rows kept," \
             "catalog description equal to a fresh install, $(grep -c '^SELECT pg_temp.check' "$here/after.sql") checks after the update passed"
     fi
 done
 [ "$versions" -gt 0 ] || { echo "FAIL: no released version in sql/archive"; status=1; }
 
 # Every symbol a script of any version names is in the library.
-lib=$("$PG_CONFIG" --pkglibdir)/wms.so
+lib=$out/wms-$version.so
 nm -D --defined-only "$lib" | awk '{print $3}' | sort -u >"$out/symbols.txt"
 cat "$extdir"/wms--*.sql | grep -o "'MODULE_PATHNAME', '[A-Za-z0-9_]*'" | sed "s/.*, '\(.*\)'/\1/" | sort -u >"$out/named.txt"
 # A C function needs its symbol and, for the version-1 call convention,
@@ -144,6 +175,4 @@ for script in "$REPO"/sql/wms--*--*.sql; do
     fi
 done
 [ $status -eq 0 ] && echo "update scripts run by psql stop at their guard"
-drop_databases
-q postgres -c "DROP ROLE wms_upgrade_app"
 exit $status

@@ -1,0 +1,339 @@
+-- wms 0.2.0 -> 0.3.0: the order workflow as data (statuses with their
+-- stock effect, the moves between them, returns), prices and totals, and
+-- one order whole. A later change of an SQL object goes into the script to
+-- the next version.
+\echo Use "ALTER EXTENSION wms UPDATE TO '0.3.0'" to load this file. \quit
+
+-- Statuses with their stock effect, in place of the CHECK constraints
+-- that listed three.
+CREATE TABLE wms.order_statuses (
+    status       text PRIMARY KEY
+                 CONSTRAINT order_statuses_status_check
+                 CHECK (btrim(status) <> '' AND length(status) <= 64),
+    stock_effect text NOT NULL
+                 CONSTRAINT order_statuses_stock_effect_check
+                 CHECK (stock_effect IN ('hold', 'take', 'release', 'none')),
+    terminal     boolean NOT NULL DEFAULT false
+);
+INSERT INTO wms.order_statuses (status, stock_effect, terminal) VALUES
+    ('Pending', 'hold', false),
+    ('Confirmed', 'hold', false),
+    ('Processing', 'hold', false),
+    ('Shipped', 'take', false),
+    ('Delivered', 'none', true),
+    ('Fulfilled', 'take', true),
+    ('Cancelled', 'release', true),
+    ('Returned', 'none', true);
+ALTER TABLE wms.customer_orders DROP CONSTRAINT customer_orders_status_check;
+ALTER TABLE wms.order_status_history
+    DROP CONSTRAINT order_status_history_from_check,
+    DROP CONSTRAINT order_status_history_to_check;
+
+-- Totals, prices, what each line took and got back.
+ALTER TABLE wms.customer_orders
+    ADD COLUMN total numeric CONSTRAINT customer_orders_total_nonnegative CHECK (total >= 0);
+CREATE INDEX customer_orders_total_idx ON wms.customer_orders ((COALESCE(total, -1)), order_id);
+ALTER TABLE wms.order_items
+    ADD COLUMN unit_price numeric CONSTRAINT order_items_unit_price_nonnegative CHECK (unit_price >= 0),
+    ADD COLUMN taken boolean NOT NULL DEFAULT false,
+    ADD COLUMN returned bigint NOT NULL DEFAULT 0;
+-- The lines of Fulfilled orders took their stock.
+UPDATE wms.order_items oi SET taken = true
+  FROM wms.customer_orders o
+ WHERE o.order_id = oi.order_id AND o.order_status = 'Fulfilled';
+ALTER TABLE wms.order_items
+    ADD CONSTRAINT order_items_held_or_taken CHECK (NOT (holding AND taken)),
+    ADD CONSTRAINT order_items_returned_within_taken
+        CHECK (returned >= 0 AND returned <= quantity AND (taken OR returned = 0));
+
+-- Moves: which are made by a return, and that they name known statuses.
+ALTER TABLE wms.order_transitions
+    ADD COLUMN by_return boolean NOT NULL DEFAULT false,
+    ADD CONSTRAINT order_transitions_from_status_fkey FOREIGN KEY (from_status) REFERENCES wms.order_statuses,
+    ADD CONSTRAINT order_transitions_to_status_fkey FOREIGN KEY (to_status) REFERENCES wms.order_statuses;
+
+-- The order workflow (0.3.0): reservation, confirmation, picking, shipping,
+-- delivery, and returns of what was taken.
+INSERT INTO wms.order_transitions (from_status, to_status, by_return) VALUES
+    ('Pending', 'Confirmed', false),
+    ('Confirmed', 'Processing', false),
+    ('Confirmed', 'Cancelled', false),
+    ('Processing', 'Shipped', false),
+    ('Shipped', 'Delivered', false),
+    ('Shipped', 'Returned', true),
+    ('Delivered', 'Returned', true),
+    ('Fulfilled', 'Returned', true);
+
+-- A move must make sense for the stock of every order that can make it.
+-- Orders are created Pending (their lines hold) or Fulfilled (taken); the
+-- state of an order's stock in a status is the effect of the last status
+-- it entered that had one. A status that holds, takes or releases may
+-- only be entered while the lines hold (never hold again after a take or
+-- a release, never take twice); a move by return leaves a status whose
+-- stock was taken, into a status without effect, and is a status's only
+-- one; a terminal status is left by return only.
+CREATE FUNCTION wms.check_order_transitions() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    bad record;
+BEGIN
+    WITH RECURSIVE reach (status, state) AS (
+        SELECT s.status, s.stock_effect FROM wms.order_statuses s
+         WHERE s.status IN ('Pending', 'Fulfilled')
+        UNION
+        SELECT t.to_status, CASE WHEN s.stock_effect = 'none' THEN r.state ELSE s.stock_effect END
+          FROM reach r
+          JOIN wms.order_transitions t ON t.from_status = r.status
+          JOIN wms.order_statuses s ON s.status = t.to_status
+    )
+    SELECT t.from_status, t.to_status, t.by_return, s.stock_effect AS effect, f.terminal, r.state,
+           (SELECT count(*) FROM wms.order_transitions o
+             WHERE o.from_status = t.from_status AND o.by_return) AS returns
+      INTO bad
+      FROM wms.order_transitions t
+      JOIN wms.order_statuses s ON s.status = t.to_status
+      JOIN wms.order_statuses f ON f.status = t.from_status
+      LEFT JOIN reach r ON r.status = t.from_status
+     WHERE t.from_status = t.to_status
+        OR (s.stock_effect <> 'none' AND r.state <> 'hold')
+        OR (t.by_return AND (s.stock_effect <> 'none' OR r.state <> 'take'))
+        OR (f.terminal AND NOT t.by_return)
+        OR (t.by_return AND (SELECT count(*) FROM wms.order_transitions o
+                              WHERE o.from_status = t.from_status AND o.by_return) > 1)
+     ORDER BY t.from_status, t.to_status, r.state
+     LIMIT 1;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    RAISE EXCEPTION 'the move % -> % makes no sense: %', bad.from_status, bad.to_status,
+        CASE
+            WHEN bad.from_status = bad.to_status THEN 'an order does not move to the status it is in'
+            WHEN bad.by_return AND bad.returns > 1 THEN
+                format('%s has %s moves by return, and a return could not tell which to make', bad.from_status, bad.returns)
+            WHEN bad.by_return AND bad.effect <> 'none' THEN
+                format('a return moves into a status without stock effect, and %s would %s', bad.to_status, bad.effect)
+            WHEN bad.by_return THEN
+                format('only an order whose stock was taken can be returned, and in %s its stock is %s',
+                       bad.from_status, CASE bad.state WHEN 'hold' THEN 'held' ELSE 'released' END)
+            WHEN bad.terminal THEN format('%s is terminal: an order leaves it only by a return', bad.from_status)
+            ELSE format('in %s an order''s stock is %s, and entering %s would %s', bad.from_status,
+                        CASE bad.state WHEN 'take' THEN 'taken' ELSE 'released' END, bad.to_status,
+                        CASE WHEN bad.effect = 'hold' THEN 'hold it again'
+                             WHEN bad.effect = 'take' AND bad.state = 'take' THEN 'take it twice'
+                             ELSE format('%s stock the order does not hold', bad.effect) END)
+        END
+        USING ERRCODE = 'check_violation',
+              HINT = 'wms.order_statuses says what entering each status does to stock (hold, take, release, none).';
+END
+$$;
+CREATE TRIGGER order_transitions_make_sense
+    AFTER INSERT OR UPDATE ON wms.order_transitions
+    FOR EACH STATEMENT EXECUTE FUNCTION wms.check_order_transitions();
+
+-- A status's effect is what its orders' stock is: it is never changed, and
+-- a status is removed only while no order is or was in it.
+CREATE FUNCTION wms.keep_order_status() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        RAISE EXCEPTION 'wms.order_statuses rows are not updated: % keeps its effect %', OLD.status, OLD.stock_effect
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Add a new status with INSERT, and moves to it in wms.order_transitions.';
+    END IF;
+    IF OLD.status IN ('Pending', 'Fulfilled', 'Cancelled')
+       OR EXISTS (SELECT 1 FROM wms.customer_orders WHERE order_status = OLD.status)
+       OR EXISTS (SELECT 1 FROM wms.order_status_history WHERE to_status = OLD.status) THEN
+        RAISE EXCEPTION 'status % is in use and cannot be removed', OLD.status
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN OLD;
+END
+$$;
+CREATE TRIGGER order_statuses_kept
+    BEFORE UPDATE OR DELETE ON wms.order_statuses
+    FOR EACH ROW EXECUTE FUNCTION wms.keep_order_status();
+ALTER TABLE wms.order_statuses ENABLE ALWAYS TRIGGER order_statuses_kept;
+ALTER TABLE wms.order_transitions ENABLE ALWAYS TRIGGER order_transitions_make_sense;
+
+-- What came back of an order's taken lines: with restock, received back
+-- into the warehouse it left (movement_id, reason 'Return'); without, only
+-- recorded (damaged goods). order_items.returned is the sum per line.
+CREATE TABLE wms.order_returns (
+    return_id    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    order_id     bigint NOT NULL,
+    product_id   bigint NOT NULL,
+    warehouse_id bigint NOT NULL,
+    quantity     bigint NOT NULL CONSTRAINT order_returns_quantity_positive CHECK (quantity > 0),
+    movement_id  bigint REFERENCES wms.stock_movements,
+    reason       text NOT NULL CONSTRAINT order_returns_reason_not_blank CHECK (btrim(reason) <> ''),
+    returned_at  timestamptz NOT NULL DEFAULT now(),
+    returned_by  text NOT NULL DEFAULT session_user,
+    FOREIGN KEY (order_id, product_id, warehouse_id) REFERENCES wms.order_items
+);
+CREATE INDEX order_returns_order_idx ON wms.order_returns (order_id);
+CREATE TRIGGER order_returns_append_only
+    BEFORE UPDATE OR DELETE ON wms.order_returns
+    FOR EACH ROW EXECUTE FUNCTION wms.refuse_change();
+CREATE TRIGGER order_returns_no_truncate
+    BEFORE TRUNCATE ON wms.order_returns
+    FOR EACH STATEMENT EXECUTE FUNCTION wms.refuse_change();
+ALTER TABLE wms.order_returns
+    ENABLE ALWAYS TRIGGER order_returns_append_only,
+    ENABLE ALWAYS TRIGGER order_returns_no_truncate;
+
+COMMENT ON TABLE wms.order_statuses IS 'The statuses an order can have: what entering each does to stock (hold, take, release, none), and whether it is terminal.';
+COMMENT ON TABLE wms.order_returns IS 'Append-only record of what came back of an order: quantity per line, and the ledger row when it was restocked.';
+COMMENT ON FUNCTION wms.check_order_transitions() IS 'Trigger function that refuses a move of wms.order_transitions whose stock effect makes no sense (23514).';
+COMMENT ON FUNCTION wms.keep_order_status() IS 'Trigger function that refuses to change a status or remove one in use (42501).';
+
+-- A live hold is a holding line of an order in a status that holds, unless
+-- it is a Pending reservation that has expired.
+CREATE OR REPLACE VIEW wms.available_to_sell AS
+WITH pending_allocations AS (
+    SELECT oi.product_id, oi.warehouse_id, pg_catalog.sum(oi.quantity)::bigint AS allocated
+    FROM wms.order_items oi
+    JOIN wms.customer_orders o ON o.order_id = oi.order_id
+    WHERE oi.holding
+      AND NOT COALESCE(o.order_status = 'Pending' AND o.expires_at <= pg_catalog.now(), false)
+    GROUP BY oi.product_id, oi.warehouse_id
+)
+SELECT i.product_id,
+       i.warehouse_id,
+       i.quantity_on_hand                               AS on_hand,
+       COALESCE(a.allocated, 0)                         AS allocated,
+       i.quantity_on_hand - COALESCE(a.allocated, 0)    AS available
+FROM wms.inventory i
+LEFT JOIN pending_allocations a
+       ON a.product_id = i.product_id AND a.warehouse_id = i.warehouse_id;
+
+COMMENT ON TABLE wms.customer_orders IS 'Orders and reservations, with their status, expiry, idempotency key and total.';
+COMMENT ON TABLE wms.order_items IS 'Lines of an order: item, quantity, unit price, whether the line holds reserved stock or was taken, and how much came back.';
+COMMENT ON TABLE wms.order_transitions IS 'The status changes an order may make (from_status to to_status); by_return: made by wms_return_order only.';
+
+SELECT pg_catalog.pg_extension_config_dump('wms.order_returns', '');
+SELECT pg_catalog.pg_extension_config_dump('wms.order_statuses',
+    $$WHERE status NOT IN ('Pending', 'Confirmed', 'Processing', 'Shipped', 'Delivered', 'Fulfilled', 'Cancelled', 'Returned')$$);
+SELECT pg_catalog.pg_extension_config_dump('wms.order_transitions',
+    $$WHERE (from_status, to_status) NOT IN (('Pending', 'Fulfilled'), ('Pending', 'Cancelled'), ('Pending', 'Confirmed'), ('Confirmed', 'Processing'), ('Confirmed', 'Cancelled'), ('Processing', 'Shipped'), ('Shipped', 'Delivered'), ('Shipped', 'Returned'), ('Delivered', 'Returned'), ('Fulfilled', 'Returned'))$$);
+SELECT pg_catalog.pg_extension_config_dump('wms.order_returns_return_id_seq', '');
+
+-- The new functions.
+-- wms::lifecycle::wms_set_order_status
+CREATE  FUNCTION "wms_set_order_status"(
+	"order_id" bigint, /* Option < i64 > */
+	"status" TEXT, /* Option < & str > */
+	"reason" TEXT DEFAULT NULL /* Option < & str > */
+) RETURNS TABLE (
+	"order_id" bigint,  /* Option < i64 > */
+	"status" TEXT,  /* String */
+	"detail" jsonb  /* JsonB */
+)
+VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'wms_set_order_status_wrapper';
+-- wms::returns::wms_return_order
+CREATE  FUNCTION "wms_return_order"(
+	"order_id" bigint, /* Option < i64 > */
+	"items" jsonb DEFAULT NULL, /* Option < Jsonb < '_ > > */
+	"restock" bool DEFAULT true, /* Option < bool > */
+	"reason" TEXT DEFAULT 'Return' /* Option < & str > */
+) RETURNS TABLE (
+	"order_id" bigint,  /* Option < i64 > */
+	"status" TEXT,  /* String */
+	"detail" jsonb  /* JsonB */
+)
+VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'wms_return_order_wrapper';
+-- wms::reports::wms_order
+CREATE  FUNCTION "wms_order"(
+	"order_id" bigint /* Option < i64 > */
+) RETURNS jsonb /* JsonB */
+STABLE SECURITY DEFINER PARALLEL SAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'wms_order_wrapper';
+
+-- wms_orders gains min_total, max_total and sort, and returns total: it is
+-- created again, and keeps the EXECUTE grants it had. Those grants are
+-- the DBA's, not the extension's: pg_init_privs keeps recording only what
+-- the extension itself granted, as a fresh install does, so pg_dump still
+-- dumps them.
+SELECT pg_catalog.set_config('wms_update.orders_acl',
+       COALESCE((SELECT proacl::text FROM pg_catalog.pg_proc
+                  WHERE oid = '@extschema@.wms_orders(timestamptz, timestamptz, text, bigint, integer)'::pg_catalog.regprocedure), ''),
+       true);
+DROP FUNCTION @extschema@.wms_orders(timestamptz, timestamptz, text, bigint, integer);
+-- wms::reports::wms_orders
+CREATE  FUNCTION "wms_orders"(
+	"from_time" timestamp with time zone, /* Option < TimestampWithTimeZone > */
+	"to_time" timestamp with time zone, /* Option < TimestampWithTimeZone > */
+	"status" TEXT DEFAULT NULL, /* Option < & str > */
+	"after_order_id" bigint DEFAULT NULL, /* Option < i64 > */
+	"page_size" INT DEFAULT 100, /* Option < i32 > */
+	"min_total" NUMERIC DEFAULT NULL, /* Option < AnyNumeric > */
+	"max_total" NUMERIC DEFAULT NULL, /* Option < AnyNumeric > */
+	"sort" TEXT DEFAULT 'oldest' /* Option < & str > */
+) RETURNS TABLE (
+	"order_id" bigint,  /* i64 */
+	"customer_name" TEXT,  /* String */
+	"order_status" TEXT,  /* String */
+	"created_at" timestamp with time zone,  /* TimestampWithTimeZone */
+	"updated_at" timestamp with time zone,  /* TimestampWithTimeZone */
+	"expires_at" timestamp with time zone,  /* Option < TimestampWithTimeZone > */
+	"lines" bigint,  /* i64 */
+	"units" NUMERIC,  /* AnyNumeric */
+	"total" NUMERIC  /* Option < AnyNumeric > */
+)
+STABLE SECURITY DEFINER PARALLEL SAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'wms_orders_wrapper';
+
+REVOKE EXECUTE ON FUNCTION
+    @extschema@.wms_orders(timestamptz, timestamptz, text, bigint, integer, numeric, numeric, text),
+    @extschema@.wms_set_order_status(bigint, text, text),
+    @extschema@.wms_return_order(bigint, jsonb, boolean, text),
+    @extschema@.wms_order(bigint)
+FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION wms.check_order_transitions(), wms.keep_order_status() FROM PUBLIC;
+DO $$
+DECLARE
+    fn CONSTANT pg_catalog.regprocedure :=
+        '@extschema@.wms_orders(timestamptz, timestamptz, text, bigint, integer, numeric, numeric, text)';
+    acl CONSTANT text := pg_catalog.current_setting('wms_update.orders_acl');
+    initial pg_catalog.aclitem[];
+    g record;
+BEGIN
+    SELECT initprivs INTO initial FROM pg_catalog.pg_init_privs
+     WHERE objoid = fn AND classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND objsubid = 0;
+    IF acl = '' THEN
+        RETURN;
+    END IF;
+    FOR g IN
+        SELECT a.grantee, a.is_grantable
+          FROM pg_catalog.aclexplode(acl::pg_catalog.aclitem[]) a
+         WHERE a.privilege_type = 'EXECUTE'
+           AND a.grantee <> (SELECT proowner FROM pg_catalog.pg_proc WHERE oid = fn)
+    LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %s%s', fn,
+            CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE g.grantee::pg_catalog.regrole::text END,
+            CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+    END LOOP;
+    UPDATE pg_catalog.pg_init_privs SET initprivs = initial
+     WHERE objoid = fn AND classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND objsubid = 0;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.wms_cancel_order(bigint, text) IS
+    'Cancels a Pending or Confirmed order and releases what it holds; returns (order_id, status, detail).';
+COMMENT ON FUNCTION @extschema@.wms_set_order_status(bigint, text, text) IS
+    'Moves an order to a status wms.order_transitions allows, with that status''s stock effect; returns (order_id, status, detail).';
+COMMENT ON FUNCTION @extschema@.wms_return_order(bigint, jsonb, boolean, text) IS
+    'Takes back what an order took, restocked or only recorded; returns (order_id, status, detail).';
+COMMENT ON FUNCTION @extschema@.wms_order(bigint) IS
+    'Returns one order whole as jsonb: header, lines, status history and ledger rows.';
+COMMENT ON FUNCTION @extschema@.wms_orders(timestamptz, timestamptz, text, bigint, integer, numeric, numeric, text) IS
+    'Returns a page of orders created in a time range, filtered by status and total, oldest or newest first or by highest value, with their lines, units and total.';
