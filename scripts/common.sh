@@ -150,9 +150,9 @@ released_library() {
             { echo "commit $commit of $version is not in this clone (git fetch --unshallow)" >&2; return 1; }
         src=$(mktemp -d /tmp/wms-src-"$version".XXXXXX)
         git -C "$REPO" archive "$commit" | tar -x -C "$src"
-        (cd "$src" && CARGO_TARGET_DIR=$REPO/target/released cargo build --release --lib --quiet) >&2 ||
+        (cd "$src" && CARGO_TARGET_DIR=$REPO/target/released/$version cargo build --release --lib --quiet) >&2 ||
             { rm -rf "$src"; echo "the library of $version ($commit) does not build" >&2; return 1; }
-        cp "$REPO/target/released/release/libwms.so" "$lib"
+        cp "$REPO/target/released/$version/release/libwms.so" "$lib"
         rm -rf "$src"
     fi
     echo "$lib"

@@ -141,7 +141,7 @@ mod tests {
         Spi::run(&format!("UPDATE wms.inventory SET quantity_on_hand = 5 WHERE product_id = {p} AND warehouse_id = {w}")).unwrap();
         assert_eq!(
             checks(),
-            vec![("fulfilled_order_ledger".into(), Some(-2), Some(0))]
+            vec![("taken_line_ledger".into(), Some(-2), Some(0))]
         );
     }
 

@@ -44,9 +44,9 @@ as_pg "$host$PG_BIN/initdb" -D "$host/data" -U "$PG_OS_USER" -A trust -E UTF8 --
 use_library() {
     as_pg "$host$PG_BIN/pg_ctl" -D "$host/data" -m fast -w stop >/dev/null 2>&1 || true
     install -m 755 "$1" "$host$pkglib/wms.so"
-    as_pg "$host$PG_BIN/pg_ctl" -D "$host/data" -l "$out/server.log" -w \
+    as_pg "$host$PG_BIN/pg_ctl" -D "$host/data" -l "$host/server.log" -w \
         -o "-c listen_addresses='' -c port=$port -c unix_socket_directories=$host" start >/dev/null ||
-        { cat "$out/server.log"; exit 1; }
+        { cat "$host/server.log"; exit 1; }
 }
 use_library "$out/wms-$version.so"
 
@@ -73,7 +73,7 @@ if [ -f "$REPO/sql/archive/wms--$version.sql" ]; then
 fi
 # An application role with grants, in every database alike: grants survive.
 q postgres -c "DROP ROLE IF EXISTS wms_upgrade_app" -c "CREATE ROLE wms_upgrade_app"
-grant="GRANT EXECUTE ON FUNCTION wms_place_order(text, bigint, bigint, bigint, text), wms_available_to_sell(bigint, bigint) TO wms_upgrade_app"
+grant="GRANT EXECUTE ON FUNCTION wms_place_order(text, bigint, bigint, bigint, text), wms_available_to_sell(bigint, bigint), wms_orders TO wms_upgrade_app"
 
 newdb wms_up_fresh
 q wms_up_fresh -c "CREATE EXTENSION wms" -c "$grant"
