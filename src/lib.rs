@@ -67,15 +67,16 @@ mod tests {
     fn test_extension_installed() {
         let tables = Spi::get_one::<i64>(
             "SELECT count(*) FROM pg_tables WHERE schemaname = 'wms' AND tablename IN \
-             ('products','warehouses','inventory','customer_orders','order_items','stock_movements','order_status_history')",
+             ('products','warehouses','inventory','order_statuses','customer_orders','order_items', \
+              'order_transitions','stock_movements','order_status_history','order_returns')",
         );
-        assert_eq!(tables, Ok(Some(7)));
+        assert_eq!(tables, Ok(Some(10)));
         let functions = Spi::get_one::<i64>(
             "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
              WHERE n.nspname = 'public' AND p.proname LIKE 'wms\\_%'",
         );
         // wms_place_order has two forms.
-        assert_eq!(functions, Ok(Some(21)));
+        assert_eq!(functions, Ok(Some(24)));
         assert_eq!(
             Spi::get_one::<bool>("SELECT EXISTS (SELECT 1 FROM pg_views WHERE schemaname = 'wms' AND viewname = 'available_to_sell')"),
             Ok(Some(true))

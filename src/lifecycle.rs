@@ -12,9 +12,7 @@ use pgrx::prelude::*;
 use pgrx::JsonB;
 use serde_json::json;
 
-use crate::errors::{
-    bounded, not_blank_text, required, writable, Text, WmsError, WmsResult,
-};
+use crate::errors::{bounded, not_blank_text, required, writable, Text, WmsError, WmsResult};
 use crate::plans::{self, col, Statement};
 use crate::stock::{self, Cause, Change, ItemKey, Locked, Missing};
 use crate::vocabulary::{history, Effect, CANCELLED, FULFILLED, PENDING, SALE_REASON};
@@ -177,7 +175,11 @@ fn stock_changes(lines: &[Line], effect: Effect) -> Vec<Change> {
             .filter(|l| l.holding)
             .map(|l| Change {
                 item: l.item,
-                on_hand: if effect == Effect::Take { -l.quantity } else { 0 },
+                on_hand: if effect == Effect::Take {
+                    -l.quantity
+                } else {
+                    0
+                },
                 reserved: -l.quantity,
             })
             .collect(),
@@ -635,6 +637,216 @@ mod tests {
         // Cancelling it is still allowed and releases nothing more.
         Spi::run(&format!("SELECT * FROM wms_cancel_order({id}, 'gave up')")).unwrap();
         assert_eq!(reserved(p, w), 0);
+        assert!(verify().is_empty());
+    }
+
+    fn set(order_id: i64, status: &str) -> String {
+        Spi::get_one::<String>(&format!(
+            "SELECT status FROM wms_set_order_status({order_id}, '{status}')"
+        ))
+        .unwrap()
+        .unwrap()
+    }
+
+    /// Reservation to delivery: the stock stays held until Shipped takes
+    /// it (one ledger row per line), confirming ends the expiry, and every
+    /// move has its history row.
+    #[pg_test]
+    fn test_reservation_to_delivery() {
+        let (p, w) = item("flow", 10);
+        let id = reserve(&format!("'c', {}, '5 minutes'", items(p, w, 3)))
+            .0
+            .unwrap();
+        assert_eq!(set(id, "Confirmed"), "Confirmed");
+        assert_eq!(
+            count(&format!(
+                "SELECT 1 FROM wms.customer_orders WHERE order_id = {id} AND expires_at IS NULL"
+            )),
+            1
+        );
+        assert_eq!((on_hand(p, w), reserved(p, w)), (Some(10), 3));
+        assert_eq!(set(id, "Processing"), "Processing");
+        assert_eq!(available(p, Some(w)), 7);
+        assert_eq!(set(id, "Shipped"), "Shipped");
+        assert_eq!((on_hand(p, w), reserved(p, w)), (Some(7), 0));
+        assert_eq!(
+            count(&format!(
+                "SELECT 1 FROM wms.stock_movements WHERE order_id = {id} AND quantity_change = -3 AND reason = 'Sale'"
+            )),
+            1
+        );
+        assert_eq!(set(id, "Delivered"), "Delivered");
+        assert_eq!(on_hand(p, w), Some(7));
+        let moves: Vec<String> = Spi::connect(|c| {
+            c.select(
+                &format!("SELECT COALESCE(from_status, '-') || '>' || to_status FROM wms.order_status_history WHERE order_id = {id} ORDER BY history_id"),
+                None,
+                &[],
+            )
+            .unwrap()
+            .map(|r| r.get::<String>(1).unwrap().unwrap())
+            .collect()
+        });
+        assert_eq!(
+            moves,
+            [
+                "->Pending",
+                "Pending>Confirmed",
+                "Confirmed>Processing",
+                "Processing>Shipped",
+                "Shipped>Delivered"
+            ]
+        );
+        assert!(verify().is_empty());
+    }
+
+    #[pg_test]
+    fn test_set_order_status_refusals() {
+        let (p, w) = item("refuse", 10);
+        let id = reserve(&format!("'c', {}", items(p, w, 1))).0.unwrap();
+        assert_eq!(
+            assert_sqlstate(
+                &format!("SELECT * FROM wms_set_order_status({id}, 'Lost')"),
+                "22023"
+            ),
+            "unknown order status \"Lost\""
+        );
+        assert_sqlstate(
+            "SELECT * FROM wms_set_order_status(-1, 'Confirmed')",
+            "23503",
+        );
+        assert_eq!(
+            assert_sqlstate(
+                &format!("SELECT * FROM wms_set_order_status({id}, 'Shipped')"),
+                "55000"
+            ),
+            format!("order {id} is Pending and cannot become Shipped")
+        );
+        set(id, "Confirmed");
+        set(id, "Processing");
+        set(id, "Shipped");
+        assert_eq!(
+            assert_sqlstate(
+                &format!("SELECT * FROM wms_cancel_order({id}, 'too late')"),
+                "55000"
+            ),
+            format!("order {id} is Shipped and cannot become Cancelled")
+        );
+        assert_eq!(
+            assert_sqlstate(
+                &format!("SELECT * FROM wms_set_order_status({id}, 'Returned')"),
+                "55000"
+            ),
+            format!("order {id} is Shipped and becomes Returned only by a return")
+        );
+        assert_sqlstate(
+            &format!("SELECT * FROM wms_set_order_status({id}, NULL)"),
+            "22004",
+        );
+        assert_sqlstate(
+            &format!("SELECT * FROM wms_set_order_status({id}, repeat('x', 300))"),
+            "22023",
+        );
+        assert_eq!(status(id), "Shipped");
+        assert!(verify().is_empty());
+    }
+
+    /// Only Pending expires: a Confirmed order is never swept and its
+    /// stock is never taken back; an expired reservation cannot be confirmed.
+    #[pg_test]
+    fn test_expiry_is_for_pending_only() {
+        let (p, w) = item("conf", 4);
+        let id = reserve(&format!("'c', {}, '1 second'", items(p, w, 4)))
+            .0
+            .unwrap();
+        set(id, "Confirmed");
+        Spi::run(&format!(
+            "UPDATE wms.customer_orders SET expires_at = now() - interval '1 hour' WHERE order_id = {id}"
+        ))
+        .unwrap();
+        assert_eq!(available(p, Some(w)), 0);
+        assert_eq!(place(&format!("'other', {p}, {w}, 1")).1, "Unavailable");
+        assert_eq!(
+            Spi::get_one::<i32>("SELECT wms_expire_reservations()"),
+            Ok(Some(0))
+        );
+        assert_eq!((status(id), reserved(p, w)), ("Confirmed".into(), 4));
+        let late = reserve(&format!("'late', {}", items(p, w, 1)));
+        assert_eq!(late, (None, "Unavailable".into()));
+        Spi::run(&format!("SELECT * FROM wms_cancel_order({id}, 'x')")).unwrap();
+        let (q, v) = item("conf2", 2);
+        let late = reserve(&format!("'late', {}", items(q, v, 2))).0.unwrap();
+        expire_now(late);
+        assert_eq!(
+            assert_sqlstate(
+                &format!("SELECT * FROM wms_set_order_status({late}, 'Confirmed')"),
+                "55000"
+            ),
+            format!("the reservation of order {late} has expired")
+        );
+        assert!(verify().is_empty());
+    }
+
+    /// A move whose stock effect makes no sense is refused when inserted;
+    /// a DBA's status and moves that make sense are used like the others.
+    #[pg_test]
+    fn test_moves_are_checked_when_inserted() {
+        for (row, says) in [
+            (
+                "('Shipped', 'Confirmed')",
+                "entering Confirmed would hold it again",
+            ),
+            ("('Shipped', 'Fulfilled')", "would take it twice"),
+            ("('Cancelled', 'Processing')", "Cancelled is terminal"),
+            (
+                "('Processing', 'Processing')",
+                "does not move to the status it is in",
+            ),
+        ] {
+            let message = assert_sqlstate(
+                &format!("INSERT INTO wms.order_transitions (from_status, to_status) VALUES {row}"),
+                "23514",
+            );
+            assert!(message.contains(says), "{row}: {message}");
+        }
+        let message = assert_sqlstate(
+            "INSERT INTO wms.order_transitions VALUES ('Confirmed', 'Returned', true)",
+            "23514",
+        );
+        assert!(
+            message.contains("only an order whose stock was taken"),
+            "{message}"
+        );
+        assert_sqlstate(
+            "INSERT INTO wms.order_transitions VALUES ('Nowhere', 'Pending')",
+            "23503",
+        );
+        assert_sqlstate(
+            "UPDATE wms.order_statuses SET stock_effect = 'none' WHERE status = 'Shipped'",
+            "42501",
+        );
+        assert_sqlstate(
+            "DELETE FROM wms.order_statuses WHERE status = 'Pending'",
+            "42501",
+        );
+        // A status of the DBA's: on hold, between confirmation and picking.
+        Spi::run("INSERT INTO wms.order_statuses VALUES ('OnHold', 'hold', false)").unwrap();
+        Spi::run(
+            "INSERT INTO wms.order_transitions (from_status, to_status) VALUES ('Confirmed', 'OnHold'), ('OnHold', 'Processing')",
+        )
+        .unwrap();
+        let (p, w) = item("hold", 5);
+        let id = reserve(&format!("'c', {}", items(p, w, 2))).0.unwrap();
+        set(id, "Confirmed");
+        set(id, "OnHold");
+        assert_eq!(reserved(p, w), 2);
+        set(id, "Processing");
+        set(id, "Shipped");
+        assert_eq!((on_hand(p, w), reserved(p, w)), (Some(3), 0));
+        assert_sqlstate(
+            "DELETE FROM wms.order_statuses WHERE status = 'OnHold'",
+            "42501",
+        );
         assert!(verify().is_empty());
     }
 

@@ -14,8 +14,8 @@ use crate::errors::{
 use crate::jsonb::{Jsonb, Node};
 use crate::plans::{self, col, opt_col, Statement};
 use crate::stock::{self, Applied, Cause, Change, ItemKey, Lines};
-use std::collections::BTreeMap;
 use crate::vocabulary::{history, FULFILLED, PENDING, SALE_REASON, UNAVAILABLE};
+use std::collections::BTreeMap;
 
 /// More lines than this in one order is refused (22023).
 pub const MAX_ORDER_LINES: usize = 1000;
@@ -81,7 +81,7 @@ impl OrderRequest<'_> {
             .lines
             .iter()
             .map(|(item, q)| match self.prices.get(&item) {
-                Some(price) => json!([item.0, item.1, q, price]),
+                Some(price) => json!([item.0, item.1, q, normal_price(price)]),
                 None => json!([item.0, item.1, q]),
             })
             .collect();
@@ -158,8 +158,7 @@ struct FilledLine {
     on_hand_after: i64,
 }
 
-/// The unit price of each item that has one, as numeric text without
-/// trailing zeros (`19.9`, `5`).
+/// The unit price of each item that has one, as numeric text (`19.90`).
 pub type Prices = BTreeMap<ItemKey, String>;
 
 /// Digits a unit price may have before and after the decimal point.
@@ -201,14 +200,10 @@ pub fn parse_items(items: &Jsonb<'_>, priced: bool) -> WmsResult<(Lines, Prices)
             )));
         };
         let fields = object.children();
-        if let Some(unknown) = fields
-            .iter()
-            .filter_map(|(key, _)| *key)
-            .find(|k| {
-                !matches!(*k, "product_id" | "warehouse_id" | "quantity")
-                    && !(priced && *k == "unit_price")
-            })
-        {
+        if let Some(unknown) = fields.iter().filter_map(|(key, _)| *key).find(|k| {
+            let price = priced && *k == "unit_price";
+            !(price || matches!(*k, "product_id" | "warehouse_id" | "quantity"))
+        }) {
             return Err(invalid(format!(
                 "items[{i}] has unknown key {} (expected product_id, warehouse_id, quantity{})",
                 Node::String(unknown).shown(),
@@ -233,7 +228,9 @@ pub fn parse_items(items: &Jsonb<'_>, priced: bool) -> WmsResult<(Lines, Prices)
             .transpose()?;
         // Lines naming one item are one line: they must agree on its price.
         let agrees = match &price {
-            Some(price) => !unpriced.contains(&item) && prices.get(&item).is_none_or(|p| p == price),
+            Some(price) => {
+                !unpriced.contains(&item) && prices.get(&item).is_none_or(|p| same_price(p, price))
+            }
             None => !prices.contains_key(&item),
         };
         if !agrees {
@@ -255,31 +252,50 @@ pub fn parse_items(items: &Jsonb<'_>, priced: bool) -> WmsResult<(Lines, Prices)
 }
 
 /// A line's unit price: a non-negative JSON number of at most
-/// [`PRICE_DIGITS`] digits, as numeric text without trailing zeros.
+/// [`PRICE_DIGITS`] digits, as numeric_out writes it (`2.50`).
 fn unit_price(value: &Node<'_>, i: usize) -> WmsResult<String> {
     let (before, after) = PRICE_DIGITS;
-    let bad = || WmsError::InvalidParameter {
+    let bad = || {
+        WmsError::InvalidParameter {
         message: format!(
             "items[{i}].unit_price must be a non-negative number with at most {before} digits before the decimal point and {after} after, got {}",
             value.described()
         ),
+    }
     };
     let Node::Number(text) = value else {
         return Err(bad());
     };
-    // numeric_out's form: digits, maybe a point and digits; no exponent.
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-    let fraction = fraction.trim_end_matches('0');
-    let whole = whole.trim_start_matches('0');
+    let (whole, fraction) = price_digits(text);
     if text.starts_with('-') || whole.len() > before || fraction.len() > after {
         return Err(bad());
     }
+    Ok(text.clone())
+}
+
+/// The significant digits of a price in numeric_out's form (digits, maybe
+/// a point and digits, no exponent): before and after the point.
+fn price_digits(text: &str) -> (&str, &str) {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    (
+        whole.trim_start_matches('0'),
+        fraction.trim_end_matches('0'),
+    )
+}
+
+/// A price as a request compares it: `2.50` and `2.5` are the same.
+fn normal_price(text: &str) -> String {
+    let (whole, fraction) = price_digits(text);
     let whole = if whole.is_empty() { "0" } else { whole };
-    Ok(if fraction.is_empty() {
+    if fraction.is_empty() {
         whole.to_string()
     } else {
         format!("{whole}.{fraction}")
-    })
+    }
+}
+
+fn same_price(a: &str, b: &str) -> bool {
+    normal_price(a) == normal_price(b)
 }
 
 /// An integer field of an items line.
@@ -831,5 +847,115 @@ mod tests {
             "'c', items => '[{{\"product_id\":{p},\"warehouse_id\":{w},\"quantity\":1}}]'"
         ));
         assert_eq!(status, "Fulfilled");
+    }
+
+    fn total(order_id: i64) -> Option<String> {
+        Spi::get_one::<String>(&format!(
+            "SELECT total::text FROM wms.customer_orders WHERE order_id = {order_id}"
+        ))
+        .unwrap()
+    }
+
+    fn priced(lines: &[(i64, i64, i64, &str)]) -> String {
+        let v: Vec<String> = lines
+            .iter()
+            .map(|(p, w, q, price)| {
+                format!(r#"{{"product_id": {p}, "warehouse_id": {w}, "quantity": {q}, "unit_price": {price}}}"#)
+            })
+            .collect();
+        format!("'[{}]'::jsonb", v.join(", "))
+    }
+
+    /// Prices are kept exactly; the total is set only when every line has one.
+    #[pg_test]
+    fn test_prices_and_totals() {
+        let (p, w) = item("price-a", 100);
+        let b = Spi::get_one::<i64>("SELECT wms_add_product('price-b', 'b')")
+            .unwrap()
+            .unwrap();
+        crate::testing::receive(b, w, 100);
+        let (id, _, _) = place(&format!(
+            "'c', {}",
+            priced(&[(p, w, 2, "2.50"), (b, w, 4, "0.1")])
+        ));
+        let id = id.unwrap();
+        assert_eq!(total(id).as_deref(), Some("5.40"));
+        assert_eq!(
+            count(&format!(
+                "SELECT 1 FROM wms.order_items WHERE order_id = {id} AND unit_price = 2.5"
+            )),
+            1
+        );
+        // A line without a price: no total.
+        let mixed = format!(
+            r#"'[{{"product_id": {p}, "warehouse_id": {w}, "quantity": 1, "unit_price": 3}}, {{"product_id": {b}, "warehouse_id": {w}, "quantity": 1}}]'"#
+        );
+        let (id, _, _) = place(&format!("'c', {mixed}"));
+        assert_eq!(total(id.unwrap()), None);
+        // A reservation carries its prices too.
+        let r = crate::testing::reserve(&format!("'c', {}", priced(&[(p, w, 3, "19.99")])));
+        assert_eq!(total(r.0.unwrap()).as_deref(), Some("59.97"));
+        for bad in [
+            "-1",
+            "\"3\"",
+            "1234567890123456",
+            "0.0000001",
+            "null",
+            "1e400",
+        ] {
+            let message = assert_sqlstate(
+                &format!(
+                    "SELECT * FROM wms_place_order('c', {})",
+                    priced(&[(p, w, 1, bad)])
+                ),
+                "22023",
+            );
+            assert!(message.contains("unit_price"), "{bad}: {message}");
+        }
+        assert_sqlstate(
+            &format!(
+                "SELECT * FROM wms_place_order('c', {})",
+                priced(&[(p, w, 1, "1"), (p, w, 1, "2")])
+            ),
+            "22023",
+        );
+        // The same line twice at one price is one line.
+        let (id, _, _) = place(&format!(
+            "'c', {}",
+            priced(&[(p, w, 1, "1"), (p, w, 2, "1.0")])
+        ));
+        assert_eq!(total(id.unwrap()).as_deref(), Some("3.0"));
+        assert!(verify().is_empty());
+    }
+
+    /// The price is part of the request a key is compared with; 19.990 and
+    /// 19.99 are the same price; a request without prices matches as before.
+    #[pg_test]
+    fn test_price_is_part_of_the_request() {
+        let (p, w) = item("price-key", 100);
+        let first = place(&format!("'c', {}, 'pk-1'", priced(&[(p, w, 1, "19.99")])));
+        let again = place(&format!("'c', {}, 'pk-1'", priced(&[(p, w, 1, "19.990")])));
+        assert_eq!(
+            (first.0, again.2["replayed"].clone()),
+            (again.0, json!(true))
+        );
+        assert_sqlstate(
+            &format!(
+                "SELECT * FROM wms_place_order('c', {}, 'pk-1')",
+                priced(&[(p, w, 1, "20")])
+            ),
+            "23505",
+        );
+        assert_sqlstate(
+            &format!(
+                "SELECT * FROM wms_place_order('c', {}, 'pk-1')",
+                items(&[(p, w, 1)])
+            ),
+            "23505",
+        );
+        let plain = place(&format!("'c', {}, 'pk-2'", items(&[(p, w, 1)])));
+        let plain_again = place(&format!("'c', {p}, {w}, 1, 'pk-2'"));
+        assert_eq!(plain.0, plain_again.0);
+        assert_eq!(on_hand(p, w), Some(98));
     }
 }

@@ -104,7 +104,11 @@ fn schema_version(oid: pg_sys::Oid) -> Option<String> {
         if value.is_null() {
             return None;
         }
-        Some(std::ffi::CStr::from_ptr(value).to_string_lossy().into_owned())
+        Some(
+            std::ffi::CStr::from_ptr(value)
+                .to_string_lossy()
+                .into_owned(),
+        )
     }
 }
 

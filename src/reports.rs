@@ -221,7 +221,7 @@ fn wms_movement_summary(
 /// The orders created in [from_time, to_time), of one status or all,
 /// oldest first, one page at a time: pass the last order_id of a page as
 /// `after_order_id` for the next.
-#[allow(clippy::type_complexity)]
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
 #[pg_extern(stable, parallel_safe, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_orders(
@@ -271,10 +271,7 @@ fn wms_orders(
     let (after_time, after_total) = match after_order_id {
         None => (None, None),
         Some(id) => rows(ORDER_CURSOR_SQL, &[id.into()], "cursor", |r| {
-            (
-                col::<TimestampWithTimeZone>(r, 1),
-                col::<AnyNumeric>(r, 2),
-            )
+            (col::<TimestampWithTimeZone>(r, 1), col::<AnyNumeric>(r, 2))
         })
         .pop()
         .map(|(t, v)| (Some(t), Some(v)))
@@ -464,5 +461,158 @@ mod tests {
             count("SELECT * FROM wms_stock_by_warehouse()"),
             count("SELECT * FROM wms.warehouses")
         );
+    }
+
+    fn ids(sql: &str) -> Vec<i64> {
+        Spi::connect(|c| {
+            c.select(sql, None, &[])
+                .unwrap()
+                .map(|r| r.get::<i64>(1).unwrap().unwrap())
+                .collect()
+        })
+    }
+
+    /// Each sort pages by key; totals filter; an order without a total
+    /// sorts last by value and matches no total filter.
+    #[pg_test]
+    fn test_orders_sorts_and_totals() {
+        let (p, w) = item("sorts", 100);
+        let mut made = Vec::new();
+        for price in [Some("5"), Some("50"), Some("20"), None, Some("20")] {
+            let line = match price {
+                Some(price) => format!(
+                    r#"'[{{"product_id": {p}, "warehouse_id": {w}, "quantity": 1, "unit_price": {price}}}]'"#
+                ),
+                None => items(&[(p, w, 1)]),
+            };
+            let id = Spi::get_one::<i64>(&format!(
+                "SELECT order_id FROM wms_place_order('c', {line})"
+            ))
+            .unwrap()
+            .unwrap();
+            made.push(id);
+        }
+        let range = "now() - interval '1 day', now() + interval '1 day'";
+        let all = |extra: &str| ids(&format!("SELECT order_id FROM wms_orders({range}{extra})"));
+        assert_eq!(all(""), made);
+        let newest: Vec<i64> = made.iter().rev().copied().collect();
+        assert_eq!(all(", sort => 'newest'"), newest);
+        let by_value = vec![made[1], made[4], made[2], made[0], made[3]];
+        assert_eq!(all(", sort => 'highest_value'"), by_value);
+        // Paged by key, two at a time, in every sort.
+        for (sort, expected) in [
+            ("oldest", &made),
+            ("newest", &newest),
+            ("highest_value", &by_value),
+        ] {
+            let mut paged = Vec::new();
+            let mut after = "NULL".to_string();
+            loop {
+                let page = all(&format!(
+                    ", after_order_id => {after}, page_size => 2, sort => '{sort}'"
+                ));
+                if page.is_empty() {
+                    break;
+                }
+                after = page.last().unwrap().to_string();
+                paged.extend(page);
+            }
+            assert_eq!(&paged, expected, "{sort}");
+        }
+        assert_eq!(
+            all(", min_total => 20, sort => 'highest_value'"),
+            vec![made[1], made[4], made[2]]
+        );
+        assert_eq!(all(", max_total => 20"), vec![made[0], made[2], made[4]]);
+        assert_eq!(
+            Spi::get_one::<String>(&format!(
+                "SELECT total::text FROM wms_orders({range}) WHERE order_id = {}",
+                made[1]
+            )),
+            Ok(Some("50".into()))
+        );
+        crate::testing::assert_sqlstate(
+            &format!("SELECT * FROM wms_orders({range}, sort => 'cheapest')"),
+            "22023",
+        );
+        crate::testing::assert_sqlstate(
+            &format!("SELECT * FROM wms_orders({range}, 'Lost')"),
+            "22023",
+        );
+        crate::testing::assert_sqlstate(
+            &format!("SELECT * FROM wms_orders({range}, sort => NULL)"),
+            "22004",
+        );
+        assert_eq!(all(", 'Fulfilled'").len(), 5);
+    }
+
+    /// wms_order: the header, the lines with what they hold, took and got
+    /// back, the history from creation on, and the ledger rows, in order.
+    #[pg_test]
+    fn test_order_whole() {
+        let (p, w) = item("story", 10);
+        let (id, _) = reserve(&format!("'story', {}", items(&[(p, w, 3)])));
+        let id = id.unwrap();
+        let story = || {
+            Spi::get_one::<pgrx::JsonB>(&format!("SELECT wms_order({id})"))
+                .unwrap()
+                .unwrap()
+                .0
+        };
+        let held = story();
+        assert_eq!(held["order"]["status"], "Pending");
+        assert_eq!(held["order"]["customer"], "story");
+        assert_eq!(held["lines"][0]["held"], 3);
+        assert_eq!(held["lines"][0]["taken"], 0);
+        Spi::run(&format!(
+            "SELECT * FROM wms_set_order_status({id}, 'Confirmed')"
+        ))
+        .unwrap();
+        Spi::run(&format!(
+            "SELECT * FROM wms_set_order_status({id}, 'Processing')"
+        ))
+        .unwrap();
+        Spi::run(&format!(
+            "SELECT * FROM wms_set_order_status({id}, 'Shipped', 'carrier picked up')"
+        ))
+        .unwrap();
+        Spi::run(&format!(
+            "SELECT * FROM wms_return_order({id}, '[{{\"product_id\": {p}, \"warehouse_id\": {w}, \"quantity\": 1}}]')"
+        ))
+        .unwrap();
+        let whole = story();
+        assert_eq!(whole["order"]["status"], "Shipped");
+        assert_eq!(whole["order"]["expires_at"], serde_json::Value::Null);
+        let line = &whole["lines"][0];
+        assert_eq!(
+            (&line["held"], &line["taken"], &line["returned"]),
+            (&0.into(), &3.into(), &1.into())
+        );
+        let history: Vec<_> = whole["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["to"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(history, ["Pending", "Confirmed", "Processing", "Shipped"]);
+        assert_eq!(whole["history"][0]["from"], serde_json::Value::Null);
+        assert_eq!(whole["history"][3]["reason"], "carrier picked up");
+        let ledger: Vec<_> = whole["ledger"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["quantity_change"].as_i64().unwrap(),
+                    m["reason"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            ledger,
+            [(-3, "Sale".to_string()), (1, "Return".to_string())]
+        );
+        crate::testing::assert_sqlstate("SELECT wms_order(-1)", "23503");
+        crate::testing::assert_sqlstate("SELECT wms_order(NULL)", "22004");
     }
 }

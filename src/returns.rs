@@ -84,18 +84,14 @@ fn return_order(
     Spi::connect_mut(|client| {
         lifecycle::require_order(client, order_id)?;
         // The rows a restock changes, locked before the order's row.
-        let locked: Locked = if restock {
-            let items: Vec<ItemKey> = match &wanted {
-                Some(w) => w.keys().copied().collect(),
-                None => lifecycle::order_lines(client, order_id)
-                    .iter()
-                    .map(|l| l.item)
-                    .collect(),
-            };
-            stock::lock_items(client, items, Missing::Skip)?
-        } else {
-            stock::lock_items(client, Vec::new(), Missing::Skip)?
-        };
+        // An order's lines never change items; what is not one of them is
+        // refused below, under the order's lock.
+        let items: Vec<ItemKey> = lifecycle::order_lines(client, order_id)
+            .iter()
+            .map(|l| l.item)
+            .filter(|item| restock && wanted.as_ref().is_none_or(|w| w.contains_key(item)))
+            .collect();
+        let locked: Locked = stock::lock_items(client, items, Missing::Skip)?;
         let (status, _) = lifecycle::lock_order(client, order_id)?;
         let Some(to) = plans::run(client, &RETURN_MOVE, &[status.as_str().into()])
             .next()
@@ -204,12 +200,150 @@ fn wms_return_order(
     let reason = required(reason, "reason");
     not_blank_text(reason, "reason", Text::Prose).unwrap_or_else(|e| e.raise());
     let wanted: Wanted = items.map(|items| {
-        let (lines, prices): (_, Prices) =
-            parse_items(&items, false).unwrap_or_else(|e| e.raise());
+        let (lines, prices): (_, Prices) = parse_items(&items, false).unwrap_or_else(|e| e.raise());
         debug_assert!(prices.is_empty());
         lines.iter().collect()
     });
     let (status, detail) =
         return_order(order_id, wanted, restock, reason).unwrap_or_else(|e| e.raise());
     TableIterator::once((Some(order_id), status, JsonB(detail)))
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use crate::testing::{assert_sqlstate, count, item, items, on_hand, place, verify};
+    use pgrx::prelude::*;
+
+    fn returned(order_id: i64, args: &str) -> (String, serde_json::Value) {
+        let (status, detail) = Spi::get_two::<String, pgrx::JsonB>(&format!(
+            "SELECT status, detail FROM wms_return_order({order_id}{args})"
+        ))
+        .unwrap();
+        (status.unwrap(), detail.unwrap().0)
+    }
+
+    fn status(order_id: i64) -> String {
+        Spi::get_one::<String>(&format!(
+            "SELECT order_status FROM wms.customer_orders WHERE order_id = {order_id}"
+        ))
+        .unwrap()
+        .unwrap()
+    }
+
+    /// Everything back and restocked: one inbound ledger row per line,
+    /// reason 'Return', referencing the order; the order is Returned.
+    #[pg_test]
+    fn test_whole_return_restocks() {
+        let (p, w) = item("ret-a", 10);
+        let q = Spi::get_one::<i64>("SELECT wms_add_product('ret-b', 'b')")
+            .unwrap()
+            .unwrap();
+        crate::testing::receive(q, w, 10);
+        let (id, st, _) = place(&format!(
+            "'c', {}",
+            crate::testing::items(&[(p, w, 2), (q, w, 3)])
+        ));
+        assert_eq!(st, "Fulfilled");
+        let id = id.unwrap();
+        let (st, detail) = returned(id, "");
+        assert_eq!(
+            (st.as_str(), &detail["complete"]),
+            ("Returned", &serde_json::json!(true))
+        );
+        assert_eq!((on_hand(p, w), on_hand(q, w)), (Some(10), Some(10)));
+        assert_eq!(
+            count(&format!(
+                "SELECT 1 FROM wms.stock_movements WHERE order_id = {id} AND reason = 'Return' AND quantity_change > 0"
+            )),
+            2
+        );
+        assert_eq!(
+            count(&format!(
+                "SELECT 1 FROM wms.order_returns WHERE order_id = {id} AND movement_id IS NOT NULL"
+            )),
+            2
+        );
+        assert_eq!(
+            count(&format!("SELECT 1 FROM wms.order_status_history WHERE order_id = {id} AND from_status = 'Fulfilled' AND to_status = 'Returned' AND reason = 'Return'")),
+            1
+        );
+        // Nothing is left to return.
+        assert_sqlstate(&format!("SELECT * FROM wms_return_order({id})"), "55000");
+        assert!(verify().is_empty());
+    }
+
+    /// Partial returns add up, restocked or not; never more than was taken.
+    #[pg_test]
+    fn test_partial_returns_add_up() {
+        let (p, w) = item("ret-part", 10);
+        let (id, _, _) = place(&format!("'c', {p}, {w}, 3"));
+        let id = id.unwrap();
+        let one = items(&[(p, w, 1)]);
+        let (st, detail) = returned(id, &format!(", {one}, reason => 'wrong size'"));
+        assert_eq!(
+            (st.as_str(), &detail["complete"]),
+            ("Fulfilled", &serde_json::json!(false))
+        );
+        assert_eq!(on_hand(p, w), Some(8));
+        let three = items(&[(p, w, 3)]);
+        assert_eq!(
+            assert_sqlstate(&format!("SELECT * FROM wms_return_order({id}, {three})"), "23514"),
+            format!("order {id} took 3 of product {p} in warehouse {w} and 1 came back already: 3 more cannot be returned")
+        );
+        let (st, _) = returned(id, ", NULL, false, 'damaged'");
+        assert_eq!(st, "Returned");
+        // The damaged two are recorded, not restocked.
+        assert_eq!(on_hand(p, w), Some(8));
+        assert_eq!(
+            count(&format!("SELECT 1 FROM wms.order_returns WHERE order_id = {id} AND movement_id IS NULL AND quantity = 2 AND reason = 'damaged'")),
+            1
+        );
+        assert_eq!(
+            count(&format!(
+                "SELECT 1 FROM wms.order_items WHERE order_id = {id} AND returned = 3"
+            )),
+            1
+        );
+        assert!(verify().is_empty());
+    }
+
+    #[pg_test]
+    fn test_only_taken_stock_comes_back() {
+        let (p, w) = item("ret-no", 10);
+        let id = crate::testing::reserve(&format!("'c', {}", items(&[(p, w, 2)])))
+            .0
+            .unwrap();
+        assert_eq!(
+            assert_sqlstate(&format!("SELECT * FROM wms_return_order({id})"), "55000"),
+            format!("order {id} is Pending: only an order whose stock was taken, and has not all come back, can be returned")
+        );
+        let (placed, _, _) = place(&format!("'c', {p}, {w}, 2"));
+        let placed = placed.unwrap();
+        let other = items(&[(p + 1000, w, 1)]);
+        assert_sqlstate(
+            &format!("SELECT * FROM wms_return_order({placed}, {other})"),
+            "23514",
+        );
+        assert_sqlstate("SELECT * FROM wms_return_order(-5)", "23503");
+        assert_sqlstate(
+            &format!("SELECT * FROM wms_return_order({placed}, reason => ' ')"),
+            "22023",
+        );
+        assert_sqlstate(
+            &format!("SELECT * FROM wms_return_order({placed}, restock => NULL)"),
+            "22004",
+        );
+        assert_sqlstate(
+            &format!(
+                r#"SELECT * FROM wms_return_order({placed}, '[{{"product_id": {p}, "warehouse_id": {w}, "quantity": 1, "unit_price": 1}}]')"#
+            ),
+            "22023",
+        );
+        assert_eq!(
+            (status(placed), on_hand(p, w)),
+            ("Fulfilled".into(), Some(8))
+        );
+        assert!(verify().is_empty());
+    }
 }

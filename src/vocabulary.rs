@@ -152,38 +152,40 @@ mod tests {
         }
     }
 
-    /// The view counts a reservation's lines exactly while the rule says
-    /// its hold is live: reservations without expiry, expiring later, just
-    /// expired and long expired, and settled orders.
+    /// The view counts a holding line exactly while the rule says its hold
+    /// is live: reservations without expiry, expiring later, just expired
+    /// and long expired; a Confirmed order past its (cleared) expiry; and
+    /// settled orders, whose lines no longer hold.
     #[pg_test]
     fn test_view_applies_the_live_hold_rule() {
         let (p, w) = crate::testing::item("rule", 100);
-        for (status, expires) in [
-            ("Pending", "NULL"),
-            ("Pending", "now() + interval '1 hour'"),
-            ("Pending", "now()"),
-            ("Pending", "now() - interval '1 day'"),
-            ("Fulfilled", "NULL"),
-            ("Cancelled", "now() - interval '1 day'"),
+        for (status, expires, holding) in [
+            ("Pending", "NULL", true),
+            ("Pending", "now() + interval '1 hour'", true),
+            ("Pending", "now()", true),
+            ("Pending", "now() - interval '1 day'", true),
+            ("Confirmed", "now() - interval '1 day'", true),
+            ("Fulfilled", "NULL", false),
+            ("Cancelled", "now() - interval '1 day'", false),
         ] {
             Spi::run(&format!(
                 "WITH o AS (INSERT INTO wms.customer_orders (customer_name, order_status, expires_at) \
                             VALUES ('rule', '{status}', {expires}) RETURNING order_id) \
                  INSERT INTO wms.order_items (order_id, product_id, warehouse_id, quantity, holding) \
-                 SELECT order_id, {p}, {w}, 1, true FROM o"
+                 SELECT order_id, {p}, {w}, 1, {holding} FROM o"
             ))
             .unwrap();
         }
         let rule = Spi::get_one::<i64>(&format!(
             "SELECT count(*) FROM wms.order_items oi JOIN wms.customer_orders o USING (order_id) \
               WHERE oi.product_id = {p} AND oi.warehouse_id = {w} AND oi.holding \
-                AND o.order_status = 'Pending' AND NOT COALESCE({}, false)",
+                AND NOT COALESCE({}, false)",
             super::expand("{hold_expired}")
         ));
         let view = Spi::get_one::<i64>(&format!(
             "SELECT allocated FROM wms.available_to_sell WHERE product_id = {p} AND warehouse_id = {w}"
         ));
-        assert_eq!(rule, Ok(Some(2)));
+        assert_eq!(rule, Ok(Some(3)));
         assert_eq!(view, rule);
     }
 }
