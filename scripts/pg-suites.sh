@@ -39,6 +39,9 @@ run_driver() {
     if ! "$driver" --host="$work/cluster" --port="$port" --user="$PG_OS_USER" \
         --inputdir="$inputdir" --outputdir="$out" --dbname="wms_$name" "$@"; then
         cat "$out/regression.diffs" 2>/dev/null || true
+        # WMS_RESULTS=DIR keeps what the driver printed, to read or to take
+        # as the new expected output.
+        if [ -n "${WMS_RESULTS:-}" ]; then mkdir -p "$WMS_RESULTS/$name" && cp -r "$out/results/." "$WMS_RESULTS/$name/"; fi
         return 1
     fi
 }

@@ -44,8 +44,8 @@ BEGIN
     INSERT INTO wms.order_status_history (order_id, from_status, to_status, changed_at)
     VALUES (id, NULL, 'Pending', at), (id, 'Pending', status, at);
     FOREACH line SLICE 1 IN ARRAY lines LOOP
-        INSERT INTO wms.order_items (order_id, product_id, warehouse_id, quantity)
-        VALUES (id, line[1], line[2], line[3]);
+        INSERT INTO wms.order_items (order_id, product_id, warehouse_id, quantity, taken)
+        VALUES (id, line[1], line[2], line[3], status = 'Fulfilled');
         IF status = 'Fulfilled' THEN
             PERFORM past_move(line[1], line[2], -line[3], 'Sale', id, days_ago, hour);
         END IF;

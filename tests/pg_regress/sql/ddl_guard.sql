@@ -15,7 +15,7 @@ ALTER TABLE wms.stock_movements ALTER COLUMN quantity_change TYPE numeric USING 
 ROLLBACK;
 \echo :LAST_ERROR_SQLSTATE
 BEGIN;
-ALTER TABLE wms.stock_movements SET UNLOGGED;
+ALTER TABLE wms.order_status_history SET UNLOGGED;
 ROLLBACK;
 \echo :LAST_ERROR_SQLSTATE
 BEGIN;
@@ -112,7 +112,7 @@ ROLLBACK;
 \echo :LAST_ERROR_SQLSTATE
 BEGIN;
 SET LOCAL session_replication_role = replica;
-ALTER TABLE wms.stock_movements SET UNLOGGED;
+ALTER TABLE wms.order_status_history SET UNLOGGED;
 ROLLBACK;
 \echo :LAST_ERROR_SQLSTATE
 

@@ -89,7 +89,7 @@ SELECT * FROM wms_orders('-infinity', 'infinity', page_size => 0);
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM wms_orders('-infinity', 'infinity', page_size => 10001);
 \echo :LAST_ERROR_SQLSTATE
-SELECT * FROM wms_orders('-infinity', 'infinity', 'Shipped');
+SELECT * FROM wms_orders('-infinity', 'infinity', 'Lost');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM wms_orders('-infinity', 'infinity', 'fulfilled');
 \echo :LAST_ERROR_SQLSTATE
