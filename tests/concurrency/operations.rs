@@ -9,10 +9,24 @@ use crate::Db;
 
 /// pg_dump (custom and plain) of the database while orders are being
 /// placed, restored into fresh databases: every row of the quiet tables
-/// kept, `wms_verify()` empty, sequences past their maximum, new orders work.
+/// kept (a DBA's status and moves, an order in that status and a return
+/// among them), `wms_verify()` empty, sequences past their maximum, new
+/// orders work.
 pub fn dump_and_restore_while_orders_run(db: &mut Db) {
     use std::sync::atomic::{AtomicBool, Ordering};
     let (p, w) = db.item("dump", 1_000_000);
+    // A status and moves of the DBA's, an order in it, and a return.
+    db.admin
+        .batch_execute(&format!(
+            "INSERT INTO wms.order_statuses VALUES ('Dump hold', 'hold', false) ON CONFLICT DO NOTHING; \
+             INSERT INTO wms.order_transitions (from_status, to_status) \
+             VALUES ('Confirmed', 'Dump hold'), ('Dump hold', 'Processing') ON CONFLICT DO NOTHING; \
+             SELECT wms_set_order_status(order_id, 'Confirmed'), wms_set_order_status(order_id, 'Dump hold') \
+               FROM wms_reserve('dump-quiet', '[{{\"product_id\": {p}, \"warehouse_id\": {w}, \"quantity\": 2}}]'); \
+             SELECT wms_return_order(order_id, '[{{\"product_id\": {p}, \"warehouse_id\": {w}, \"quantity\": 1}}]') \
+               FROM wms_place_order('dump-quiet', {p}, {w}, 3);"
+        ))
+        .expect("a status of the DBA's, an order in it, and a return");
     let stop = Arc::new(AtomicBool::new(false));
     let buyer = {
         let (config, stop) = (db.config.clone(), stop.clone());
@@ -60,13 +74,22 @@ pub fn dump_and_restore_while_orders_run(db: &mut Db) {
                         (SELECT count(*) FROM wms.customer_orders WHERE customer_name <> 'dump'), \
                         (SELECT count(*) FROM wms.stock_movements WHERE product_id <> $1), \
                         (SELECT count(*) FROM wms.order_status_history h JOIN wms.customer_orders o USING (order_id) \
-                          WHERE o.customer_name <> 'dump')",
+                          WHERE o.customer_name <> 'dump'), \
+                        (SELECT count(*) FROM wms.order_statuses WHERE status = 'Dump hold'), \
+                        (SELECT count(*) FROM wms.order_transitions WHERE 'Dump hold' IN (from_status, to_status)), \
+                        (SELECT count(*) FROM wms.customer_orders WHERE order_status = 'Dump hold'), \
+                        (SELECT count(*) FROM wms.order_returns)",
                 &[&p],
             )
             .expect("count rows");
-        (0..7).map(|i| row.get(i)).collect()
+        (0..11).map(|i| row.get(i)).collect()
     };
     let source_counts = quiet_counts(&mut db.admin);
+    assert_eq!(
+        source_counts[7..10],
+        [1, 2, 1],
+        "the DBA's status, its moves and its order"
+    );
     db.admin
         .batch_execute(
             "CREATE ROLE dump_app; \

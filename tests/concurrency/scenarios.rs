@@ -15,7 +15,7 @@ use crate::reservations::{
     expiry_worker_sweeps, fulfil_cancel_expire_race, reserve_vs_place_order,
 };
 use crate::scale_out::writes_stay_in_their_warehouses;
-use crate::seeds::fifty_reserve_five;
+use crate::seeds::{fifty_reserve_five, two_hundred_clients_whole_workflow};
 use crate::stock::{opposite_orders, opposite_transfers, receipts_with_orders};
 use crate::Scenario;
 
@@ -96,4 +96,8 @@ pub const ALL: &[(&str, Scenario)] = &[
         flash_sale_scenario(db, "fs100", 100, 100)
     }),
     ("fifty_backends_reserve_five_units", fifty_reserve_five),
+    (
+        "two_hundred_clients_whole_workflow",
+        two_hundred_clients_whole_workflow,
+    ),
 ];
