@@ -73,6 +73,16 @@ read -r mid_order mid_order_time < <(psql_ -At -F ' ' -c "
      ORDER BY created_at, order_id OFFSET (SELECT count(*) / 2 FROM wms.customer_orders
      WHERE created_at >= now() - interval '30 days') LIMIT 1")
 
+# Cursors half way through a year of orders, newest first and by value.
+read -r year_order year_order_time < <(psql_ -At -F ' ' -c "
+    SELECT order_id, quote_literal(created_at) FROM wms.customer_orders WHERE created_at >= now() - interval '365 days'
+     ORDER BY created_at DESC, order_id DESC OFFSET (SELECT count(*) / 2 FROM wms.customer_orders
+     WHERE created_at >= now() - interval '365 days') LIMIT 1")
+read -r value_order value_order_total < <(psql_ -At -F ' ' -c "
+    SELECT order_id, COALESCE(total, -1) FROM wms.customer_orders WHERE created_at >= now() - interval '365 days'
+     ORDER BY COALESCE(total, -1) DESC, order_id DESC OFFSET (SELECT count(*) / 2 FROM wms.customer_orders
+     WHERE created_at >= now() - interval '365 days') LIMIT 1")
+
 counts=$(psql_ -At -F ' | ' -c "
     SELECT (SELECT count(*) FROM wms.products), (SELECT count(*) FROM wms.warehouses),
            (SELECT count(*) FROM wms.inventory), (SELECT count(*) FROM wms.stock_movements),
@@ -176,16 +186,40 @@ entry "Movements by reason, hot product, a year" \
     "now() - interval '365 days', now(), $hot, NULL"
 entry "Orders, first page of the last 30 days" \
     "SELECT * FROM wms_orders(now() - interval '30 days', now())" \
-    sql/queries/orders_page.sql "timestamptz, timestamptz, text, timestamptz, bigint, bigint" \
-    "now() - interval '30 days', now(), NULL, NULL, NULL, 100"
+    sql/queries/orders_oldest.sql "timestamptz, timestamptz, text, timestamptz, numeric, bigint, bigint, numeric, numeric" \
+    "now() - interval '30 days', now(), NULL, NULL, NULL, NULL, 100, NULL, NULL"
 entry "Orders, a page half way through the last 30 days" \
     "SELECT * FROM wms_orders(now() - interval '30 days', now(), after_order_id => $mid_order)" \
-    sql/queries/orders_page.sql "timestamptz, timestamptz, text, timestamptz, bigint, bigint" \
-    "now() - interval '30 days', now(), NULL, $mid_order_time, $mid_order, 100"
+    sql/queries/orders_oldest.sql "timestamptz, timestamptz, text, timestamptz, numeric, bigint, bigint, numeric, numeric" \
+    "now() - interval '30 days', now(), NULL, $mid_order_time, NULL, $mid_order, 100, NULL, NULL"
 entry "Cancelled orders of the last 30 days, first page" \
     "SELECT * FROM wms_orders(now() - interval '30 days', now(), 'Cancelled')" \
-    sql/queries/orders_page.sql "timestamptz, timestamptz, text, timestamptz, bigint, bigint" \
-    "now() - interval '30 days', now(), 'Cancelled', NULL, NULL, 100"
+    sql/queries/orders_oldest.sql "timestamptz, timestamptz, text, timestamptz, numeric, bigint, bigint, numeric, numeric" \
+    "now() - interval '30 days', now(), 'Cancelled', NULL, NULL, NULL, 100, NULL, NULL"
+entry "Orders of a year, newest first, first page" \
+    "SELECT * FROM wms_orders(now() - interval '365 days', now(), sort => 'newest')" \
+    sql/queries/orders_newest.sql "timestamptz, timestamptz, text, timestamptz, numeric, bigint, bigint, numeric, numeric" \
+    "now() - interval '365 days', now(), NULL, NULL, NULL, NULL, 100, NULL, NULL"
+entry "Orders of a year, newest first, a page half way" \
+    "SELECT * FROM wms_orders(now() - interval '365 days', now(), after_order_id => $year_order, sort => 'newest')" \
+    sql/queries/orders_newest.sql "timestamptz, timestamptz, text, timestamptz, numeric, bigint, bigint, numeric, numeric" \
+    "now() - interval '365 days', now(), NULL, $year_order_time, NULL, $year_order, 100, NULL, NULL"
+entry "Orders of a year by highest value, first page" \
+    "SELECT * FROM wms_orders(now() - interval '365 days', now(), sort => 'highest_value')" \
+    sql/queries/orders_highest_value.sql "timestamptz, timestamptz, text, timestamptz, numeric, bigint, bigint, numeric, numeric" \
+    "now() - interval '365 days', now(), NULL, NULL, NULL, NULL, 100, NULL, NULL"
+entry "Orders of a year by highest value, a page half way" \
+    "SELECT * FROM wms_orders(now() - interval '365 days', now(), after_order_id => $value_order, sort => 'highest_value')" \
+    sql/queries/orders_highest_value.sql "timestamptz, timestamptz, text, timestamptz, numeric, bigint, bigint, numeric, numeric" \
+    "now() - interval '365 days', now(), NULL, NULL, $value_order_total, $value_order, 100, NULL, NULL"
+entry "Orders of a year with a total of 100 to 200, by highest value" \
+    "SELECT * FROM wms_orders(now() - interval '365 days', now(), min_total => 100, max_total => 200, sort => 'highest_value')" \
+    sql/queries/orders_highest_value.sql "timestamptz, timestamptz, text, timestamptz, numeric, bigint, bigint, numeric, numeric" \
+    "now() - interval '365 days', now(), NULL, NULL, NULL, NULL, 100, 100, 200"
+entry "Orders of the last 7 days by highest value, first page" \
+    "SELECT * FROM wms_orders(now() - interval '7 days', now(), sort => 'highest_value')" \
+    sql/queries/orders_highest_value.sql "timestamptz, timestamptz, text, timestamptz, numeric, bigint, bigint, numeric, numeric" \
+    "now() - interval '7 days', now(), NULL, NULL, NULL, NULL, 100, NULL, NULL"
 {
     echo
     cat "$body"

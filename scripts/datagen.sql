@@ -40,7 +40,9 @@
 --               'Sale' ledger row per line. 3% are Cancelled (expired
 --               after the 10-minute hold, customer cancelled, payment
 --               failed): lines, history, no ledger rows. Customers
---               'User-N' are skewed too (repeat buyers).
+--               'User-N' are skewed too (repeat buyers). Every line has
+--               its product's unit price (2.00-200.00, most cheap), and
+--               every order its total.
 --   counts      ~1% of the ledger: cycle counts at 22:00-23:30 after close:
 --               'Cycle count' -1.. / +1..+3, 'Damaged' -1/-2, reference
 --               'cycle count'.
@@ -244,8 +246,10 @@ INSERT INTO wms.products (sku, name, created_at)
 SELECT sku, name, (SELECT t_start FROM params) - interval '30 days' + p_no * interval '1 millisecond'
 FROM prod0 ORDER BY p_no;
 
+-- price: 2.00-200.00, most products cheap.
 CREATE TEMP TABLE prod ON COMMIT DROP AS
-SELECT p0.p_no, p0.rank, p.product_id, power(p0.rank + 3, -0.9) AS zipf
+SELECT p0.p_no, p0.rank, p.product_id, power(p0.rank + 3, -0.9) AS zipf,
+       round((2 + 198 * power(pg_temp.u(60, p0.p_no), 3))::numeric, 2) AS price
 FROM prod0 p0 JOIN wms.products p ON p.sku = p0.sku;
 ANALYZE prod;
 
@@ -587,10 +591,13 @@ ORDER BY i.product_id, i.warehouse_id;
 
 -- Orders in seq order (time order), so that identity ids follow time;
 -- order_id = base + seq - 1 below, checked.
+-- Every line has its product's price: the total is the sum over the lines.
 INSERT INTO wms.customer_orders (customer_name, order_status, created_at, updated_at, expires_at,
-                                 idempotency_key, request)
-SELECT customer_name, status, t, coalesce(t_done, t), expires_at, NULL, NULL
-FROM ord ORDER BY seq;
+                                 idempotency_key, request, total)
+SELECT o.customer_name, o.status, o.t, coalesce(o.t_done, o.t), o.expires_at, NULL, NULL,
+       (SELECT sum(l.qty * p.price) FROM line l JOIN item i USING (item_no) JOIN prod p USING (p_no)
+         WHERE l.o_no = o.o_no)
+FROM ord o ORDER BY o.seq;
 
 SELECT min(order_id) - 1 AS datagen_order_base FROM wms.customer_orders \gset
 DO $$
@@ -602,9 +609,10 @@ BEGIN
 END
 $$;
 
-INSERT INTO wms.order_items (order_id, product_id, warehouse_id, quantity, holding)
-SELECT :datagen_order_base + o.seq, i.product_id, i.warehouse_id, l.qty, o.status = 'Pending'
-FROM line l JOIN ord o USING (o_no) JOIN item i USING (item_no)
+INSERT INTO wms.order_items (order_id, product_id, warehouse_id, quantity, holding, taken, unit_price)
+SELECT :datagen_order_base + o.seq, i.product_id, i.warehouse_id, l.qty, o.status = 'Pending',
+       o.status = 'Fulfilled', p.price
+FROM line l JOIN ord o USING (o_no) JOIN item i USING (item_no) JOIN prod p USING (p_no)
 ORDER BY o.seq, i.product_id, i.warehouse_id;
 
 INSERT INTO wms.order_status_history (order_id, from_status, to_status, changed_at, reason)

@@ -92,6 +92,15 @@ impl Drop for AsUser {
 fn sweep(after: i64) -> (i32, Option<i64>) {
     BackgroundWorker::transaction(|| {
         let owner = Spi::connect_mut(|client| {
+            // Not installed, or of another version than this library (a new
+            // package, ALTER EXTENSION wms UPDATE not yet run): nothing to
+            // do until it is.
+            if let Err(schema) = plans::current_schema() {
+                if schema != "(none)" {
+                    warn_once(&schema);
+                }
+                return None;
+            }
             plans::run(client, &EXTENSION_OWNER, &["wms".into()])
                 .next()
                 .map(|row| col::<pg_sys::Oid>(&row, 1))
@@ -104,6 +113,18 @@ fn sweep(after: i64) -> (i32, Option<i64>) {
         let next = (swept.examined >= EXPIRY_BATCH).then_some(swept.last);
         (swept.cancelled, next.flatten())
     })
+}
+
+/// Said once per worker: the schema is of another version than the library.
+fn warn_once(schema: &str) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static SAID: AtomicBool = AtomicBool::new(false);
+    if !SAID.swap(true, Ordering::Relaxed) {
+        warning!(
+            "wms expiry worker: the wms schema is version {schema}, its library {}: expired reservations are swept once ALTER EXTENSION wms UPDATE has run",
+            env!("CARGO_PKG_VERSION")
+        );
+    }
 }
 
 /// Set a setting for the whole life of the worker.

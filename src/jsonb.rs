@@ -228,3 +228,41 @@ unsafe impl SqlTranslatable for Jsonb<'_> {
     const RETURN_SQL: Result<ReturnsRef, ReturnsError> =
         Ok(ReturnsRef::One(SqlMappingRef::literal("jsonb")));
 }
+
+/// A jsonb result as PostgreSQL built it, returned as it is: pgrx's
+/// `JsonB` would go through serde_json, whose f64 rounds numbers and drops
+/// their scale (`999.00` would come back as `999.0`).
+pub struct JsonbDatum(pg_sys::Datum);
+
+impl JsonbDatum {
+    /// A jsonb datum of a result row, copied out of SPI's memory into the
+    /// memory of the call that returns it.
+    ///
+    /// # Safety
+    /// `datum` is a jsonb value of a live SPI result, read while SPI is
+    /// connected.
+    pub unsafe fn transfer(datum: pg_sys::Datum) -> Self {
+        // SAFETY: the caller's promise; jsonb is a varlena (by reference,
+        // length -1).
+        JsonbDatum(unsafe { pg_sys::SPI_datumTransfer(datum, false, -1) })
+    }
+}
+
+// SAFETY: the datum is a jsonb in the memory of the current call.
+unsafe impl pgrx::callconv::BoxRet for JsonbDatum {
+    unsafe fn box_into<'fcx>(
+        self,
+        fcinfo: &mut pgrx::callconv::FcInfo<'fcx>,
+    ) -> pgrx::datum::Datum<'fcx> {
+        // SAFETY: returned to the function, as the trait requires.
+        unsafe { fcinfo.return_raw_datum(self.0) }
+    }
+}
+
+unsafe impl SqlTranslatable for JsonbDatum {
+    const TYPE_IDENT: &'static str = <JsonB as SqlTranslatable>::TYPE_IDENT;
+    const TYPE_ORIGIN: TypeOrigin = <JsonB as SqlTranslatable>::TYPE_ORIGIN;
+    const ARGUMENT_SQL: Result<SqlMappingRef, ArgumentError> = Ok(SqlMappingRef::literal("jsonb"));
+    const RETURN_SQL: Result<ReturnsRef, ReturnsError> =
+        Ok(ReturnsRef::One(SqlMappingRef::literal("jsonb")));
+}

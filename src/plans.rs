@@ -59,21 +59,28 @@ thread_local! {
 /// prepared and before each read-only one: one catalog index lookup, and
 /// the version is read only until it has been found current.
 fn require_current_schema() {
-    // SAFETY: a catalog lookup by name, in a transaction (every caller is
-    // inside an SPI connection).
+    if let Err(schema) = current_schema() {
+        crate::errors::WmsError::SchemaVersion { schema }.raise()
+    }
+}
+
+/// Ok when the extension in this database is of the library's version;
+/// otherwise the version it is (`(none)` when it is not installed). Called
+/// inside an SPI connection.
+pub fn current_schema() -> Result<(), String> {
+    // SAFETY: a catalog lookup by name, in a transaction.
     let oid = unsafe { pg_sys::get_extension_oid(c"wms".as_ptr(), true) };
     if oid != pg_sys::InvalidOid && CURRENT_SCHEMA.with(Cell::get) == oid {
-        return;
+        return Ok(());
     }
-    let version = schema_version(oid);
-    if version.as_deref() == Some(env!("CARGO_PKG_VERSION")) {
-        CURRENT_SCHEMA.with(|c| c.set(oid));
-        return;
+    match schema_version(oid) {
+        Some(version) if version == env!("CARGO_PKG_VERSION") => {
+            CURRENT_SCHEMA.with(|c| c.set(oid));
+            Ok(())
+        }
+        Some(version) => Err(version),
+        None => Err("(none)".into()),
     }
-    crate::errors::WmsError::SchemaVersion {
-        schema: version.unwrap_or_else(|| "(none)".into()),
-    }
-    .raise()
 }
 
 /// pg_extension.extversion of the extension `oid`, read-only.
@@ -280,6 +287,27 @@ pub fn run<'conn>(
 /// Column `ordinal` (1-based) of a row, which the statement guarantees is NOT NULL.
 pub fn col<T: FromDatum + IntoDatum>(row: &Row<'_>, ordinal: usize) -> T {
     opt_col(row, ordinal).unwrap_or_else(|| panic!("wms: unexpected NULL in column {ordinal}"))
+}
+
+/// Column `ordinal` (1-based) of a row, a jsonb, as PostgreSQL wrote it
+/// (see [`crate::jsonb::JsonbDatum`]); `None` when NULL.
+pub fn jsonb_col(row: &Row<'_>, ordinal: usize) -> Option<crate::jsonb::JsonbDatum> {
+    // SAFETY: as in opt_col; the type is checked before the datum is read.
+    unsafe {
+        let natts = (*row.desc).natts as usize;
+        assert!(
+            (1..=natts).contains(&ordinal),
+            "wms: no column {ordinal} in a row of {natts}"
+        );
+        assert_eq!(
+            pg_sys::SPI_gettypeid(row.desc, ordinal as i32),
+            pg_sys::JSONBOID,
+            "wms: column {ordinal} is not jsonb"
+        );
+        let mut isnull = false;
+        let datum = pg_sys::SPI_getbinval(row.tuple, row.desc, ordinal as i32, &mut isnull);
+        (!isnull).then(|| crate::jsonb::JsonbDatum::transfer(datum))
+    }
 }
 
 /// Column `ordinal` (1-based) of a row, possibly NULL.

@@ -7,8 +7,8 @@ use pgrx::prelude::*;
 use pgrx::AnyNumeric;
 
 use crate::errors::{bounded, required, Text, WmsError};
-use crate::plans::{col, opt_col, rows};
-use pgrx::JsonB;
+use crate::jsonb::JsonbDatum;
+use crate::plans::{col, jsonb_col, opt_col, rows};
 
 const STOCK_BY_WAREHOUSE_SQL: &str = include_str!("../sql/queries/stock_by_warehouse.sql");
 const MOVEMENTS_SQL: &str = include_str!("../sql/queries/movements.sql");
@@ -310,10 +310,10 @@ fn wms_orders(
 /// One order whole: its header, lines, status history and ledger rows.
 #[pg_extern(stable, parallel_safe, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
-fn wms_order(order_id: Option<i64>) -> JsonB {
+fn wms_order(order_id: Option<i64>) -> JsonbDatum {
     let order_id = required(order_id, "order_id");
     rows(ORDER_STORY_SQL, &[order_id.into()], "order", |r| {
-        col::<JsonB>(r, 1)
+        jsonb_col(r, 1).expect("the order's document")
     })
     .pop()
     .unwrap_or_else(|| WmsError::UnknownOrder { order_id }.raise())
@@ -611,6 +611,17 @@ mod tests {
         assert_eq!(
             ledger,
             [(-3, "Sale".to_string()), (1, "Return".to_string())]
+        );
+        // Numbers exactly as stored: a price keeps its scale.
+        let (priced, _, _) = crate::testing::place(&format!(
+            r#"'story', '[{{"product_id": {p}, "warehouse_id": {w}, "quantity": 3, "unit_price": 12.50}}]'"#
+        ));
+        assert_eq!(
+            Spi::get_two::<String, String>(&format!(
+                "SELECT wms_order({0})->'lines'->0->>'unit_price', wms_order({0})->'order'->>'total'",
+                priced.unwrap()
+            )),
+            Ok((Some("12.50".into()), Some("37.50".into())))
         );
         crate::testing::assert_sqlstate("SELECT wms_order(-1)", "23503");
         crate::testing::assert_sqlstate("SELECT wms_order(NULL)", "22004");

@@ -50,6 +50,35 @@ SELECT pg_temp.check(pg_catalog.count(*) = 1, 'the reorder policy is kept')
   FROM wms_reorder_hints(:p1, :wa) WHERE reorder_point = 20 AND safety_stock = 5;
 SELECT pg_temp.check(wms_available_to_sell(:p1, :wa) = 80 - 5 + 5 AND wms_available_to_sell(:p1, :wb) = 6,
                      'availability after the new calls');
+
+-- The order workflow on the old data: the statuses and moves every version
+-- ships, the old sales taken, returns of old orders, and a new order from
+-- reservation to delivery, with prices.
+SELECT pg_temp.check(pg_catalog.count(*) = 8, 'the shipped statuses') FROM wms.order_statuses;
+SELECT pg_temp.check(pg_catalog.count(*) = 10, 'the shipped moves') FROM wms.order_transitions;
+SELECT pg_temp.check(pg_catalog.bool_and(taken) AND NOT pg_catalog.bool_or(holding), 'the old sale''s lines were taken')
+  FROM wms.order_items WHERE order_id = :bob;
+SELECT pg_temp.check(pg_catalog.has_function_privilege('wms_upgrade_app',
+           'wms_orders(timestamptz, timestamptz, text, bigint, integer, numeric, numeric, text)', 'EXECUTE'),
+       'the grant on wms_orders is kept');
+SELECT pg_temp.check(status = 'Returned' AND (detail->>'complete')::boolean, 'an old order returned whole')
+  FROM wms_return_order(:bob);
+SELECT pg_temp.check(status = 'Fulfilled', 'part of the old reservation returned, damaged')
+  FROM wms_return_order(:carol, pg_catalog.format('[{"product_id": %s, "warehouse_id": %s, "quantity": 2}]', :p1, :wa)::jsonb,
+                        false, 'damaged');
+SELECT order_id AS ivy FROM wms_reserve('ivy', pg_catalog.format(
+    '[{"product_id": %s, "warehouse_id": %s, "quantity": 2, "unit_price": 9.95}]', :p1, :wa)::jsonb) \gset
+SELECT pg_temp.check(pg_catalog.string_agg(s.status, ',' ORDER BY s.n) = 'Confirmed,Processing,Shipped,Delivered',
+                     'a new order from reservation to delivery')
+  FROM (VALUES (1, 'Confirmed'), (2, 'Processing'), (3, 'Shipped'), (4, 'Delivered')) AS m(n, to_status),
+       LATERAL wms_set_order_status(:ivy, m.to_status) s;
+SELECT pg_temp.check((o->'order'->>'total')::numeric = 19.90
+                     AND pg_catalog.jsonb_array_length(o->'history') = 5
+                     AND pg_catalog.jsonb_array_length(o->'ledger') = 1, 'the new order whole: ' || o::text)
+  FROM wms_order(:ivy) AS o;
+SELECT pg_temp.check(pg_catalog.array_agg(order_id ORDER BY n) = ARRAY[:ivy]::bigint[], 'the order list by value')
+  FROM (SELECT order_id, pg_catalog.row_number() OVER () AS n
+          FROM wms_orders('-infinity', 'infinity', min_total => 0, sort => 'highest_value')) l;
 SELECT pg_temp.check(NOT EXISTS (SELECT FROM wms_verify()), 'wms_verify() is empty after the new calls');
 SELECT pg_temp.check(pg_catalog.sum(quantity_change) = (SELECT pg_catalog.sum(quantity_on_hand) FROM wms.inventory),
                      'the ledger sums to on hand') FROM wms.stock_movements;
