@@ -594,10 +594,12 @@ ORDER BY i.product_id, i.warehouse_id;
 -- Every line has its product's price: the total is the sum over the lines.
 INSERT INTO wms.customer_orders (customer_name, order_status, created_at, updated_at, expires_at,
                                  idempotency_key, request, total)
-SELECT o.customer_name, o.status, o.t, coalesce(o.t_done, o.t), o.expires_at, NULL, NULL,
-       (SELECT sum(l.qty * p.price) FROM line l JOIN item i USING (item_no) JOIN prod p USING (p_no)
-         WHERE l.o_no = o.o_no)
-FROM ord o ORDER BY o.seq;
+SELECT o.customer_name, o.status, o.t, coalesce(o.t_done, o.t), o.expires_at, NULL, NULL, tot.total
+FROM ord o
+JOIN (SELECT l.o_no, sum(l.qty * p.price) AS total
+        FROM line l JOIN item i USING (item_no) JOIN prod p USING (p_no)
+       GROUP BY l.o_no) tot USING (o_no)
+ORDER BY o.seq;
 
 SELECT min(order_id) - 1 AS datagen_order_base FROM wms.customer_orders \gset
 DO $$

@@ -5,6 +5,8 @@
 #     SHA-256 of every install script and update script of a released
 #     version, and each must still match (a change of an SQL object goes
 #     into the update script to the next version, docs/releasing.md);
+#   - every released version names the commit it was built from
+#     (sql/archive/COMMITS);
 #   - Cargo.toml, META.json and CHANGELOG.md name the same version;
 #   - every relative link in the project's Markdown names a file that is
 #     in the repository.
@@ -42,6 +44,21 @@ for file in sql/archive/wms--*.sql; do
             { echo "FAIL: $update leads to released version ${target%.sql} but is not in $released"; status=1; }
     done
     grep -q "  $file\$" "$released" || { echo "FAIL: $file is archived but not in $released"; status=1; }
+done
+# Every released version names the commit it was built from (the upgrade
+# suite builds its library from it), and that commit built that version.
+for file in sql/archive/wms--*.sql; do
+    v=${file#sql/archive/wms--}
+    v=${v%.sql}
+    commit=$(awk -v v="$v" '$1 == v { print $2 }' sql/archive/COMMITS)
+    if [ -z "$commit" ]; then
+        echo "FAIL: sql/archive/COMMITS names no commit for released version $v"
+        status=1
+    elif git cat-file -e "$commit^{commit}" 2>/dev/null &&
+        [ "$(git show "$commit:Cargo.toml" | sed -n 's/^version = "\(.*\)"/\1/p' | head -1)" != "$v" ]; then
+        echo "FAIL: commit $commit (sql/archive/COMMITS) is not version $v"
+        status=1
+    fi
 done
 
 echo "== lint: one version everywhere"

@@ -20,6 +20,9 @@ SELECT pg_temp.xid_after('SELECT * FROM wms_stock_by_warehouse()') AS stock_by_w
 SELECT pg_temp.xid_after('SELECT * FROM wms_movements(''-infinity'', ''infinity'', after_movement_id => 1)') AS movements;
 SELECT pg_temp.xid_after('SELECT * FROM wms_movement_summary(''-infinity'', ''infinity'')') AS movement_summary;
 SELECT pg_temp.xid_after('SELECT * FROM wms_orders(''-infinity'', ''infinity'', after_order_id => 1)') AS orders;
+SELECT pg_temp.xid_after('SELECT * FROM wms_orders(''-infinity'', ''infinity'', after_order_id => 2, sort => ''newest'')') AS orders_newest;
+SELECT pg_temp.xid_after('SELECT * FROM wms_orders(''-infinity'', ''infinity'', min_total => 0, sort => ''highest_value'')') AS orders_by_value;
+SELECT pg_temp.xid_after('SELECT wms_order(1)') AS order_whole;
 SELECT pg_temp.xid_after('SELECT * FROM wms_verify()') AS verify;
 SELECT pg_temp.xid_after('SELECT * FROM wms.available_to_sell') AS view;
 
@@ -35,6 +38,9 @@ SELECT count(*) AS warehouses FROM wms_stock_by_warehouse();
 SELECT count(*) AS movements FROM wms_movements('-infinity', 'infinity', after_movement_id => 1);
 SELECT count(*) AS reasons FROM wms_movement_summary('-infinity', 'infinity');
 SELECT count(*) AS orders FROM wms_orders('-infinity', 'infinity', after_order_id => 1);
+SELECT count(*) AS orders_newest FROM wms_orders('-infinity', 'infinity', after_order_id => 2, sort => 'newest');
+SELECT count(*) AS orders_by_value FROM wms_orders('-infinity', 'infinity', sort => 'highest_value');
+SELECT wms_order(1)->'order'->>'status' AS order_whole;
 SELECT count(*) AS problems FROM wms_verify();
 RESET force_parallel_mode;
 
