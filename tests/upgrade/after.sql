@@ -68,7 +68,7 @@ SELECT pg_temp.check(status = 'Fulfilled', 'part of the old reservation returned
                         false, 'damaged');
 SELECT order_id AS ivy FROM wms_reserve('ivy', pg_catalog.format(
     '[{"product_id": %s, "warehouse_id": %s, "quantity": 2, "unit_price": 9.95}]', :p1, :wa)::jsonb) \gset
-SELECT pg_temp.check(pg_catalog.string_agg(s.status, ',' ORDER BY s.n) = 'Confirmed,Processing,Shipped,Delivered',
+SELECT pg_temp.check(pg_catalog.string_agg(s.status, ',' ORDER BY m.n) = 'Confirmed,Processing,Shipped,Delivered',
                      'a new order from reservation to delivery')
   FROM (VALUES (1, 'Confirmed'), (2, 'Processing'), (3, 'Shipped'), (4, 'Delivered')) AS m(n, to_status),
        LATERAL wms_set_order_status(:ivy, m.to_status) s;
