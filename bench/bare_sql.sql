@@ -12,8 +12,8 @@ WITH stock AS (
     INSERT INTO wms.customer_orders (customer_name, order_status)
     SELECT 'bench-' || :client_id, 'Fulfilled' FROM stock RETURNING order_id
 ), l AS (
-    INSERT INTO wms.order_items (order_id, product_id, warehouse_id, quantity)
-    SELECT order_id, :p, 1, 1 FROM o
+    INSERT INTO wms.order_items (order_id, product_id, warehouse_id, quantity, taken)
+    SELECT order_id, :p, 1, 1, true FROM o
 ), m AS (
     INSERT INTO wms.stock_movements (product_id, warehouse_id, quantity_change, reason, order_id, balance_after)
     SELECT :p, 1, -1, 'Sale', o.order_id, stock.quantity_on_hand FROM o, stock

@@ -20,7 +20,7 @@ SELECT quantity_on_hand - quantity_reserved AS available FROM wms.inventory
 UPDATE wms.inventory SET quantity_on_hand = quantity_on_hand - 1, updated_at = now()
  WHERE product_id = :p AND warehouse_id = 1 RETURNING quantity_on_hand AS on_hand \gset
 WITH l AS (
-    INSERT INTO wms.order_items (order_id, product_id, warehouse_id, quantity) VALUES (:order_id, :p, 1, 1)
+    INSERT INTO wms.order_items (order_id, product_id, warehouse_id, quantity, taken) VALUES (:order_id, :p, 1, 1, true)
 ), m AS (
     INSERT INTO wms.stock_movements (product_id, warehouse_id, quantity_change, reason, order_id, balance_after)
     VALUES (:p, 1, -1, 'Sale', :order_id, :on_hand) RETURNING movement_id

@@ -241,7 +241,8 @@ INSERT INTO wms.order_transitions (from_status, to_status, by_return) VALUES
 -- state of an order's stock in a status is the effect of the last status
 -- it entered that had one. A status that holds, takes or releases may
 -- only be entered while the lines hold (never hold again after a take or
--- a release, never take twice); a move by return leaves a status whose
+-- a release, never take twice), and one without effect only once they no
+-- longer do (held stock is never left in limbo); a move by return leaves a status whose
 -- stock was taken, into a status without effect, and is a status's only
 -- one; a terminal status is left by return only.
 CREATE FUNCTION wms.check_order_transitions() RETURNS trigger
@@ -268,6 +269,7 @@ BEGIN
       LEFT JOIN reach r ON r.status = t.from_status
      WHERE t.from_status = t.to_status
         OR (s.stock_effect <> 'none' AND r.state <> 'hold')
+        OR (s.stock_effect = 'none' AND NOT t.by_return AND r.state = 'hold')
         OR (t.by_return AND (s.stock_effect <> 'none' OR r.state <> 'take'))
         OR (f.terminal AND NOT t.by_return)
         OR (t.by_return AND (SELECT count(*) FROM wms.order_transitions o
@@ -288,6 +290,9 @@ BEGIN
                 format('only an order whose stock was taken can be returned, and in %s its stock is %s',
                        bad.from_status, CASE bad.state WHEN 'hold' THEN 'held' ELSE 'released' END)
             WHEN bad.terminal THEN format('%s is terminal: an order leaves it only by a return', bad.from_status)
+            WHEN bad.effect = 'none' THEN
+                format('in %s an order''s stock is held, and %s would neither hold nor take nor release it',
+                       bad.from_status, bad.to_status)
             ELSE format('in %s an order''s stock is %s, and entering %s would %s', bad.from_status,
                         CASE bad.state WHEN 'take' THEN 'taken' ELSE 'released' END, bad.to_status,
                         CASE WHEN bad.effect = 'hold' THEN 'hold it again'

@@ -46,7 +46,23 @@ ALTER TABLE wms.order_items
     ADD CONSTRAINT order_items_returned_within_taken
         CHECK (returned >= 0 AND returned <= quantity AND (taken OR returned = 0));
 
--- Moves: which are made by a return, and that they name known statuses.
+-- Moves: which are made by a return, and that they name known statuses. A
+-- move a DBA added in 0.2.0 naming another status stops the update, saying
+-- which.
+DO $$
+DECLARE
+    unknown text;
+BEGIN
+    SELECT pg_catalog.string_agg(DISTINCT v.status, ', ') INTO unknown
+      FROM wms.order_transitions t, LATERAL (VALUES (t.from_status), (t.to_status)) AS v(status)
+     WHERE NOT EXISTS (SELECT 1 FROM wms.order_statuses s WHERE s.status = v.status);
+    IF unknown IS NOT NULL THEN
+        RAISE EXCEPTION 'wms.order_transitions has moves of statuses wms does not know: %', unknown
+            USING ERRCODE = 'foreign_key_violation',
+                  HINT = 'Delete those moves, update, then add the statuses to wms.order_statuses and the moves again.';
+    END IF;
+END
+$$;
 ALTER TABLE wms.order_transitions
     ADD COLUMN by_return boolean NOT NULL DEFAULT false,
     ADD CONSTRAINT order_transitions_from_status_fkey FOREIGN KEY (from_status) REFERENCES wms.order_statuses,
@@ -69,7 +85,8 @@ INSERT INTO wms.order_transitions (from_status, to_status, by_return) VALUES
 -- state of an order's stock in a status is the effect of the last status
 -- it entered that had one. A status that holds, takes or releases may
 -- only be entered while the lines hold (never hold again after a take or
--- a release, never take twice); a move by return leaves a status whose
+-- a release, never take twice), and one without effect only once they no
+-- longer do (held stock is never left in limbo); a move by return leaves a status whose
 -- stock was taken, into a status without effect, and is a status's only
 -- one; a terminal status is left by return only.
 CREATE FUNCTION wms.check_order_transitions() RETURNS trigger
@@ -96,6 +113,7 @@ BEGIN
       LEFT JOIN reach r ON r.status = t.from_status
      WHERE t.from_status = t.to_status
         OR (s.stock_effect <> 'none' AND r.state <> 'hold')
+        OR (s.stock_effect = 'none' AND NOT t.by_return AND r.state = 'hold')
         OR (t.by_return AND (s.stock_effect <> 'none' OR r.state <> 'take'))
         OR (f.terminal AND NOT t.by_return)
         OR (t.by_return AND (SELECT count(*) FROM wms.order_transitions o
@@ -116,6 +134,9 @@ BEGIN
                 format('only an order whose stock was taken can be returned, and in %s its stock is %s',
                        bad.from_status, CASE bad.state WHEN 'hold' THEN 'held' ELSE 'released' END)
             WHEN bad.terminal THEN format('%s is terminal: an order leaves it only by a return', bad.from_status)
+            WHEN bad.effect = 'none' THEN
+                format('in %s an order''s stock is held, and %s would neither hold nor take nor release it',
+                       bad.from_status, bad.to_status)
             ELSE format('in %s an order''s stock is %s, and entering %s would %s', bad.from_status,
                         CASE bad.state WHEN 'take' THEN 'taken' ELSE 'released' END, bad.to_status,
                         CASE WHEN bad.effect = 'hold' THEN 'hold it again'
@@ -154,6 +175,8 @@ CREATE TRIGGER order_statuses_kept
     FOR EACH ROW EXECUTE FUNCTION wms.keep_order_status();
 ALTER TABLE wms.order_statuses ENABLE ALWAYS TRIGGER order_statuses_kept;
 ALTER TABLE wms.order_transitions ENABLE ALWAYS TRIGGER order_transitions_make_sense;
+-- The moves a DBA added in 0.2.0 are checked like every later one.
+UPDATE wms.order_transitions SET by_return = by_return WHERE false;
 
 -- What came back of an order's taken lines: with restock, received back
 -- into the warehouse it left (movement_id, reason 'Return'); without, only

@@ -422,6 +422,7 @@ pub fn required<T>(value: Option<T>, argument: &'static str) -> T {
 /// transaction (PostgreSQL would refuse its first lock or write anyway, but
 /// deep inside the call).
 pub fn writable(function: &'static str) {
+    crate::plans::require_current_schema();
     // SAFETY: backend-global state, read on the backend's own thread.
     if unsafe { pgrx::pg_sys::XactReadOnly } {
         let standby = unsafe { pgrx::pg_sys::RecoveryInProgress() };

@@ -16,6 +16,7 @@ use pgrx::bgworkers::{BackgroundWorker, BackgroundWorkerBuilder, SignalWakeFlags
 use pgrx::pg_sys::BuiltinOid::*;
 use pgrx::prelude::*;
 
+use crate::errors::WmsError;
 use crate::gucs;
 use crate::lifecycle::{expire_reservations, EXPIRY_BATCH};
 use crate::plans::{self, col, Statement};
@@ -97,7 +98,10 @@ fn sweep(after: i64) -> (i32, Option<i64>) {
             // do until it is.
             if let Err(schema) = plans::current_schema() {
                 if schema != "(none)" {
-                    warn_once(&schema);
+                    warn_once(&format!(
+                        "wms expiry worker: the wms schema is version {schema}, its library {}: expired reservations are swept once ALTER EXTENSION wms UPDATE has run",
+                        env!("CARGO_PKG_VERSION")
+                    ));
                 }
                 return None;
             }
@@ -109,21 +113,29 @@ fn sweep(after: i64) -> (i32, Option<i64>) {
             return (0, None);
         };
         let _owner = AsUser::become_(owner);
-        let swept = expire_reservations(after).unwrap_or_else(|e| e.raise());
+        let swept = match expire_reservations(after) {
+            Ok(swept) => swept,
+            // A DBA took the sweep's move out of wms.order_transitions:
+            // expired reservations stay Pending (they hold nothing).
+            Err(WmsError::ForbiddenTransition { from, to, .. }) => {
+                warn_once(&format!(
+                    "wms expiry worker: {from} -> {to} is not in wms.order_transitions, so expired reservations are not cancelled"
+                ));
+                return (0, None);
+            }
+            Err(e) => e.raise(),
+        };
         let next = (swept.examined >= EXPIRY_BATCH).then_some(swept.last);
         (swept.cancelled, next.flatten())
     })
 }
 
-/// Said once per worker: the schema is of another version than the library.
-fn warn_once(schema: &str) {
+/// A warning said once per worker: what keeps it from sweeping.
+fn warn_once(message: &str) {
     use std::sync::atomic::{AtomicBool, Ordering};
     static SAID: AtomicBool = AtomicBool::new(false);
     if !SAID.swap(true, Ordering::Relaxed) {
-        warning!(
-            "wms expiry worker: the wms schema is version {schema}, its library {}: expired reservations are swept once ALTER EXTENSION wms UPDATE has run",
-            env!("CARGO_PKG_VERSION")
-        );
+        warning!("{message}");
     }
 }
 

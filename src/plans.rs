@@ -23,7 +23,7 @@
 //! to `pg_catalog, pg_temp`, so operators and types resolve in pg_catalog
 //! before any other schema.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::{c_char, CString};
 use std::marker::PhantomData;
@@ -47,75 +47,76 @@ thread_local! {
     // Keyed by the address of the statement's text: every Statement is a
     // `static`, so the address identifies it.
     static KEPT: RefCell<HashMap<usize, Kept>> = RefCell::new(HashMap::new());
-    // The extension (pg_extension oid) whose schema was found to be of the
-    // library's version.
-    static CURRENT_SCHEMA: Cell<pg_sys::Oid> = const { Cell::new(pg_sys::InvalidOid) };
 }
 
 /// A library serves the schema of its own version only: between the
-/// install of a new package and `ALTER EXTENSION wms UPDATE`, every
-/// statement is refused (55000, with the way out as hint) rather than run
-/// against tables it was not written for. Checked before a statement is
-/// prepared and before each read-only one: one catalog index lookup, and
-/// the version is read only until it has been found current.
-fn require_current_schema() {
+/// install of a new package and `ALTER EXTENSION wms UPDATE`, every call
+/// is refused (55000, with the way out as hint) rather than run against
+/// tables it was not written for. Checked at the start of every function
+/// that writes (`errors::writable`), before every read-only statement and
+/// before a statement is prepared: one index lookup in pg_extension, with
+/// no cache, so a backend sees an update the moment it commits.
+pub fn require_current_schema() {
     if let Err(schema) = current_schema() {
         crate::errors::WmsError::SchemaVersion { schema }.raise()
     }
 }
 
 /// Ok when the extension in this database is of the library's version;
-/// otherwise the version it is (`(none)` when it is not installed). Called
-/// inside an SPI connection.
+/// otherwise the version it is (`(none)` when it is not installed).
 pub fn current_schema() -> Result<(), String> {
-    // SAFETY: a catalog lookup by name, in a transaction.
-    let oid = unsafe { pg_sys::get_extension_oid(c"wms".as_ptr(), true) };
-    if oid != pg_sys::InvalidOid && CURRENT_SCHEMA.with(Cell::get) == oid {
-        return Ok(());
-    }
-    match schema_version(oid) {
-        Some(version) if version == env!("CARGO_PKG_VERSION") => {
-            CURRENT_SCHEMA.with(|c| c.set(oid));
-            Ok(())
-        }
+    match schema_version() {
+        Some(version) if version == env!("CARGO_PKG_VERSION") => Ok(()),
         Some(version) => Err(version),
         None => Err("(none)".into()),
     }
 }
 
-/// pg_extension.extversion of the extension `oid`, read-only.
-fn schema_version(oid: pg_sys::Oid) -> Option<String> {
-    if oid == pg_sys::InvalidOid {
-        return None;
-    }
-    let sql = c"SELECT extversion FROM pg_catalog.pg_extension WHERE oid = $1";
-    let mut types = [pg_sys::OIDOID];
-    let mut values = [pg_sys::Datum::from(oid)];
-    // SAFETY: inside the caller's SPI connection; one parameter, not null;
-    // the caller reads no result of its own until this has returned.
+/// pg_extension.extversion of wms in this database, read from the catalog
+/// as get_extension_oid() reads it (by its name index), in the
+/// transaction's catalog snapshot.
+fn schema_version() -> Option<String> {
+    // SAFETY: in a transaction (every caller is a function call or the
+    // worker's transaction); the relation, scan and tuple are used only
+    // between their open and close, and the version is copied out first.
     unsafe {
-        let rc = pg_sys::SPI_execute_with_args(
-            sql.as_ptr(),
-            1,
-            types.as_mut_ptr(),
-            values.as_mut_ptr(),
-            std::ptr::null(),
-            true,
-            1,
+        let rel = pg_sys::table_open(
+            pg_sys::ExtensionRelationId,
+            pg_sys::AccessShareLock as pg_sys::LOCKMODE,
         );
-        if rc != pg_sys::SPI_OK_SELECT as i32 || pg_sys::SPI_processed != 1 {
-            return None;
-        }
-        let table = pg_sys::SPI_tuptable;
-        let value = pg_sys::SPI_getvalue(*(*table).vals, (*table).tupdesc, 1);
-        if value.is_null() {
-            return None;
-        }
-        Some(
-            std::ffi::CStr::from_ptr(value)
-                .to_string_lossy()
-                .into_owned(),
-        )
+        let mut key: pg_sys::ScanKeyData = std::mem::zeroed();
+        pg_sys::ScanKeyInit(
+            &mut key,
+            pg_sys::Anum_pg_extension_extname as pg_sys::AttrNumber,
+            pg_sys::BTEqualStrategyNumber as pg_sys::StrategyNumber,
+            pg_sys::RegProcedure::from(pg_sys::F_NAMEEQ),
+            pg_sys::Datum::from(c"wms".as_ptr()),
+        );
+        let scan = pg_sys::systable_beginscan(
+            rel,
+            pg_sys::Oid::from(pg_sys::ExtensionNameIndexId),
+            true,
+            std::ptr::null_mut(),
+            1,
+            &mut key,
+        );
+        let tuple = pg_sys::systable_getnext(scan);
+        let version = (!tuple.is_null()).then(|| {
+            let natts = pg_sys::Natts_pg_extension as usize;
+            let mut values = vec![pg_sys::Datum::from(0); natts];
+            let mut nulls = vec![false; natts];
+            pg_sys::heap_deform_tuple(
+                tuple,
+                (*rel).rd_att,
+                values.as_mut_ptr(),
+                nulls.as_mut_ptr(),
+            );
+            let i = pg_sys::Anum_pg_extension_extversion as usize - 1;
+            String::from_datum(values[i], nulls[i]).unwrap_or_default()
+        });
+        pg_sys::systable_endscan(scan);
+        pg_sys::table_close(rel, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
+        version
     }
 }
 

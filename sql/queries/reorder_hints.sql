@@ -2,7 +2,8 @@
 -- all): one row per inventory row with
 --   on_hand, available        as wms.available_to_sell says;
 --   reorder_point, safety_stock the item's policy (wms_set_reorder_policy);
---   avg_daily_sales           units sold in the 30 days ending today / 30,
+--   avg_daily_sales           units sold (outbound rows of orders) in the
+--                             30 days ending today / 30,
 --                             the last rolling_avg of
 --                             wms_sales_rolling_average(product, 30, warehouse);
 --   days_of_cover             available / avg_daily_sales, NULL when nothing sold;
@@ -15,6 +16,7 @@ WITH sales AS (
     SELECT m.product_id, m.warehouse_id, -pg_catalog.sum(m.quantity_change) AS units
       FROM wms.stock_movements m
      WHERE m.order_id IS NOT NULL
+       AND m.quantity_change < 0
        AND ($1::bigint IS NULL OR m.product_id = $1)
        AND ($2::bigint IS NULL OR m.warehouse_id = $2)
        AND m.movement_time >= (current_date - 29)::timestamptz

@@ -2,7 +2,8 @@
 -- all, $4 last day): one row per day of the $2 days ending $4, with the
 -- units sold that day and the average of the $2 days ending that day.
 -- Units sold are the outbound ledger rows of orders (written only when an
--- order is Fulfilled, so cancelled and unfulfilled orders count nothing);
+-- order takes its stock, so cancelled and unfulfilled orders count
+-- nothing; a restocked return is an inbound row and does not count);
 -- a day is a calendar day in the session's TimeZone; days without sales
 -- count as zero. The window reaches back 2 * $2 - 1 days so that every row
 -- returned averages a full $2 days.
@@ -15,6 +16,7 @@ WITH days AS (
      WHERE m.product_id = $1
        AND ($3::bigint IS NULL OR m.warehouse_id = $3)
        AND m.order_id IS NOT NULL
+       AND m.quantity_change < 0
        AND m.movement_time >= ($4::date - (2 * $2 - 2))::timestamptz
        AND m.movement_time < ($4::date + 1)::timestamptz
      GROUP BY 1

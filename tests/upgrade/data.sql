@@ -1,6 +1,6 @@
 -- Data put through the API of an older version (0.1.0's calls, which every
--- later version keeps), by the current library on the older schema (as
--- between installing new files and ALTER EXTENSION wms UPDATE): products,
+-- later version keeps), by that version's own library (tests/upgrade/run.sh
+-- builds it from its commit): products,
 -- receipts, orders with and without an idempotency key, a fulfilled and a
 -- cancelled reservation, live reservations, a transfer, a count, a reorder
 -- policy; and every reading function answers. after.sql reads what it

@@ -107,8 +107,12 @@ INSERT INTO wms.order_transitions VALUES ('Processing', 'Returned', true);
 \echo :LAST_ERROR_SQLSTATE
 INSERT INTO wms.order_transitions VALUES ('Shipped', 'Cancelled', true);
 \echo :LAST_ERROR_SQLSTATE
-UPDATE wms.order_transitions SET to_status = 'Pending' WHERE from_status = 'Processing';
+UPDATE wms.order_transitions SET to_status = 'Confirmed' WHERE from_status = 'Shipped' AND to_status = 'Delivered';
 \echo :LAST_ERROR_SQLSTATE
+INSERT INTO wms.order_statuses VALUES ('Parked', 'none', false);
+INSERT INTO wms.order_transitions VALUES ('Confirmed', 'Parked');
+\echo :LAST_ERROR_SQLSTATE
+DELETE FROM wms.order_statuses WHERE status = 'Parked';
 UPDATE wms.order_statuses SET terminal = false WHERE status = 'Delivered';
 \echo :LAST_ERROR_SQLSTATE
 DELETE FROM wms.order_statuses WHERE status = 'Cancelled';
