@@ -65,11 +65,14 @@ CREATE INDEX inventory_warehouse_idx ON wms.inventory (warehouse_id);
 CREATE TABLE wms.order_statuses (
     status       text PRIMARY KEY
                  CONSTRAINT order_statuses_status_check
-                 CHECK (btrim(status) <> '' AND length(status) <= 64),
+                 CHECK (pg_catalog.btrim(status) <> '' AND pg_catalog.length(status) <= 64),
     stock_effect text NOT NULL
                  CONSTRAINT order_statuses_stock_effect_check
                  CHECK (stock_effect IN ('hold', 'take', 'release', 'none')),
-    terminal     boolean NOT NULL DEFAULT false
+    terminal     boolean NOT NULL DEFAULT false,
+    -- A terminal status is left by return only: holding there, its stock
+    -- could never be freed.
+    CONSTRAINT order_statuses_terminal_holds_nothing CHECK (NOT (terminal AND stock_effect = 'hold'))
 );
 INSERT INTO wms.order_statuses (status, stock_effect, terminal) VALUES
     ('Pending', 'hold', false),
@@ -95,7 +98,7 @@ CREATE TABLE wms.customer_orders (
     CONSTRAINT customer_orders_request_with_key CHECK ((idempotency_key IS NULL) = (request IS NULL)),
     -- The sum of quantity x unit_price of the lines when every line has a
     -- price, NULL otherwise.
-    total           numeric CONSTRAINT customer_orders_total_nonnegative CHECK (total >= 0)
+    total           numeric CONSTRAINT customer_orders_total_nonnegative CHECK (total OPERATOR(pg_catalog.>=) 0::pg_catalog.numeric)
 );
 -- Orders by date, paged by (created_at, order_id) (wms_orders).
 CREATE INDEX customer_orders_created_at_idx ON wms.customer_orders (created_at, order_id);
@@ -124,7 +127,7 @@ CREATE TABLE wms.order_items (
     holding      boolean NOT NULL DEFAULT false,
     PRIMARY KEY (order_id, product_id, warehouse_id),
     FOREIGN KEY (product_id, warehouse_id) REFERENCES wms.inventory,
-    unit_price   numeric CONSTRAINT order_items_unit_price_nonnegative CHECK (unit_price >= 0),
+    unit_price   numeric CONSTRAINT order_items_unit_price_nonnegative CHECK (unit_price OPERATOR(pg_catalog.>=) 0::pg_catalog.numeric),
     taken        boolean NOT NULL DEFAULT false,
     returned     bigint NOT NULL DEFAULT 0,
     CONSTRAINT order_items_held_or_taken CHECK (NOT (holding AND taken)),
@@ -242,14 +245,18 @@ INSERT INTO wms.order_transitions (from_status, to_status, by_return) VALUES
 -- it entered that had one. A status that holds, takes or releases may
 -- only be entered while the lines hold (never hold again after a take or
 -- a release, never take twice), and one without effect only once they no
--- longer do (held stock is never left in limbo); a move by return leaves a status whose
--- stock was taken, into a status without effect, and is a status's only
--- one; a terminal status is left by return only.
+-- longer hold (held stock is never left in limbo). A move by return
+-- leaves a status whose stock was taken, into a status without effect,
+-- and is a status's only one; only returns enter the statuses returns
+-- enter, and nothing leaves them. A terminal status is left by return
+-- only, and a status nothing reaches has no moves. Every change of the
+-- table is checked whole, one at a time.
 CREATE FUNCTION wms.check_order_transitions() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     bad record;
 BEGIN
+    LOCK TABLE wms.order_transitions IN SHARE ROW EXCLUSIVE MODE;
     WITH RECURSIVE reach (status, state) AS (
         SELECT s.status, s.stock_effect FROM wms.order_statuses s
          WHERE s.status IN ('Pending', 'Fulfilled')
@@ -258,22 +265,29 @@ BEGIN
           FROM reach r
           JOIN wms.order_transitions t ON t.from_status = r.status
           JOIN wms.order_statuses s ON s.status = t.to_status
+    ), returned_into AS (
+        SELECT DISTINCT to_status AS status FROM wms.order_transitions WHERE by_return
     )
     SELECT t.from_status, t.to_status, t.by_return, s.stock_effect AS effect, f.terminal, r.state,
            (SELECT count(*) FROM wms.order_transitions o
-             WHERE o.from_status = t.from_status AND o.by_return) AS returns
+             WHERE o.from_status = t.from_status AND o.by_return) AS returns,
+           t.to_status IN (SELECT status FROM returned_into) AS into_returned,
+           t.from_status IN (SELECT status FROM returned_into) AS from_returned
       INTO bad
       FROM wms.order_transitions t
       JOIN wms.order_statuses s ON s.status = t.to_status
       JOIN wms.order_statuses f ON f.status = t.from_status
       LEFT JOIN reach r ON r.status = t.from_status
      WHERE t.from_status = t.to_status
+        OR r.state IS NULL
         OR (s.stock_effect <> 'none' AND r.state <> 'hold')
         OR (s.stock_effect = 'none' AND NOT t.by_return AND r.state = 'hold')
         OR (t.by_return AND (s.stock_effect <> 'none' OR r.state <> 'take'))
         OR (f.terminal AND NOT t.by_return)
         OR (t.by_return AND (SELECT count(*) FROM wms.order_transitions o
                               WHERE o.from_status = t.from_status AND o.by_return) > 1)
+        OR (NOT t.by_return AND t.to_status IN (SELECT status FROM returned_into))
+        OR t.from_status IN (SELECT status FROM returned_into)
      ORDER BY t.from_status, t.to_status, r.state
      LIMIT 1;
     IF NOT FOUND THEN
@@ -282,6 +296,11 @@ BEGIN
     RAISE EXCEPTION 'the move % -> % makes no sense: %', bad.from_status, bad.to_status,
         CASE
             WHEN bad.from_status = bad.to_status THEN 'an order does not move to the status it is in'
+            WHEN bad.state IS NULL THEN
+                format('no order can reach %s from Pending or Fulfilled', bad.from_status)
+            WHEN bad.from_returned THEN format('%s is where a return moves an order, and it moves no further', bad.from_status)
+            WHEN bad.into_returned AND NOT bad.by_return THEN
+                format('%s is where a return moves an order, and only a return moves into it', bad.to_status)
             WHEN bad.by_return AND bad.returns > 1 THEN
                 format('%s has %s moves by return, and a return could not tell which to make', bad.from_status, bad.returns)
             WHEN bad.by_return AND bad.effect <> 'none' THEN
@@ -304,14 +323,20 @@ BEGIN
 END
 $$;
 CREATE TRIGGER order_transitions_make_sense
-    AFTER INSERT OR UPDATE ON wms.order_transitions
+    AFTER INSERT OR UPDATE OR DELETE ON wms.order_transitions
     FOR EACH STATEMENT EXECUTE FUNCTION wms.check_order_transitions();
 
 -- A status's effect is what its orders' stock is: it is never changed, and
--- a status is removed only while no order is or was in it.
+-- a status is removed only while no order is or was in it; neither table
+-- is truncated.
 CREATE FUNCTION wms.keep_order_status() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        RAISE EXCEPTION 'wms.% is not truncated', TG_TABLE_NAME
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Delete the rows you mean to remove.';
+    END IF;
     IF TG_OP = 'UPDATE' THEN
         RAISE EXCEPTION 'wms.order_statuses rows are not updated: % keeps its effect %', OLD.status, OLD.stock_effect
             USING ERRCODE = 'insufficient_privilege',
@@ -329,8 +354,18 @@ $$;
 CREATE TRIGGER order_statuses_kept
     BEFORE UPDATE OR DELETE ON wms.order_statuses
     FOR EACH ROW EXECUTE FUNCTION wms.keep_order_status();
-ALTER TABLE wms.order_statuses ENABLE ALWAYS TRIGGER order_statuses_kept;
-ALTER TABLE wms.order_transitions ENABLE ALWAYS TRIGGER order_transitions_make_sense;
+CREATE TRIGGER order_statuses_no_truncate
+    BEFORE TRUNCATE ON wms.order_statuses
+    FOR EACH STATEMENT EXECUTE FUNCTION wms.keep_order_status();
+CREATE TRIGGER order_transitions_no_truncate
+    BEFORE TRUNCATE ON wms.order_transitions
+    FOR EACH STATEMENT EXECUTE FUNCTION wms.keep_order_status();
+ALTER TABLE wms.order_statuses
+    ENABLE ALWAYS TRIGGER order_statuses_kept,
+    ENABLE ALWAYS TRIGGER order_statuses_no_truncate;
+ALTER TABLE wms.order_transitions
+    ENABLE ALWAYS TRIGGER order_transitions_make_sense,
+    ENABLE ALWAYS TRIGGER order_transitions_no_truncate;
 
 -- What came back of an order's taken lines: with restock, received back
 -- into the warehouse it left (movement_id, reason 'Return'); without, only
@@ -361,7 +396,7 @@ ALTER TABLE wms.order_returns
 COMMENT ON TABLE wms.order_statuses IS 'The statuses an order can have: what entering each does to stock (hold, take, release, none), and whether it is terminal.';
 COMMENT ON TABLE wms.order_returns IS 'Append-only record of what came back of an order: quantity per line, and the ledger row when it was restocked.';
 COMMENT ON FUNCTION wms.check_order_transitions() IS 'Trigger function that refuses a move of wms.order_transitions whose stock effect makes no sense (23514).';
-COMMENT ON FUNCTION wms.keep_order_status() IS 'Trigger function that refuses to change a status or remove one in use (42501).';
+COMMENT ON FUNCTION wms.keep_order_status() IS 'Trigger function that refuses to change a status, remove one in use, or truncate the statuses or moves (42501).';
 
 -- What each table is (psql: \d+ wms.*).
 COMMENT ON TABLE wms.products IS 'Products: one row per SKU, with its name.';

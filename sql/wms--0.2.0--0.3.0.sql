@@ -9,11 +9,14 @@
 CREATE TABLE wms.order_statuses (
     status       text PRIMARY KEY
                  CONSTRAINT order_statuses_status_check
-                 CHECK (btrim(status) <> '' AND length(status) <= 64),
+                 CHECK (pg_catalog.btrim(status) <> '' AND pg_catalog.length(status) <= 64),
     stock_effect text NOT NULL
                  CONSTRAINT order_statuses_stock_effect_check
                  CHECK (stock_effect IN ('hold', 'take', 'release', 'none')),
-    terminal     boolean NOT NULL DEFAULT false
+    terminal     boolean NOT NULL DEFAULT false,
+    -- A terminal status is left by return only: holding there, its stock
+    -- could never be freed.
+    CONSTRAINT order_statuses_terminal_holds_nothing CHECK (NOT (terminal AND stock_effect = 'hold'))
 );
 INSERT INTO wms.order_statuses (status, stock_effect, terminal) VALUES
     ('Pending', 'hold', false),
@@ -31,16 +34,16 @@ ALTER TABLE wms.order_status_history
 
 -- Totals, prices, what each line took and got back.
 ALTER TABLE wms.customer_orders
-    ADD COLUMN total numeric CONSTRAINT customer_orders_total_nonnegative CHECK (total >= 0);
+    ADD COLUMN total numeric CONSTRAINT customer_orders_total_nonnegative CHECK (total OPERATOR(pg_catalog.>=) 0::pg_catalog.numeric);
 CREATE INDEX customer_orders_total_idx ON wms.customer_orders ((COALESCE(total, -1)), order_id);
 ALTER TABLE wms.order_items
-    ADD COLUMN unit_price numeric CONSTRAINT order_items_unit_price_nonnegative CHECK (unit_price >= 0),
+    ADD COLUMN unit_price numeric CONSTRAINT order_items_unit_price_nonnegative CHECK (unit_price OPERATOR(pg_catalog.>=) 0::pg_catalog.numeric),
     ADD COLUMN taken boolean NOT NULL DEFAULT false,
     ADD COLUMN returned bigint NOT NULL DEFAULT 0;
 -- The lines of Fulfilled orders took their stock.
 UPDATE wms.order_items oi SET taken = true
   FROM wms.customer_orders o
- WHERE o.order_id = oi.order_id AND o.order_status = 'Fulfilled';
+ WHERE o.order_id OPERATOR(pg_catalog.=) oi.order_id AND o.order_status OPERATOR(pg_catalog.=) 'Fulfilled';
 ALTER TABLE wms.order_items
     ADD CONSTRAINT order_items_held_or_taken CHECK (NOT (holding AND taken)),
     ADD CONSTRAINT order_items_returned_within_taken
@@ -55,7 +58,7 @@ DECLARE
 BEGIN
     SELECT pg_catalog.string_agg(DISTINCT v.status, ', ') INTO unknown
       FROM wms.order_transitions t, LATERAL (VALUES (t.from_status), (t.to_status)) AS v(status)
-     WHERE NOT EXISTS (SELECT 1 FROM wms.order_statuses s WHERE s.status = v.status);
+     WHERE NOT EXISTS (SELECT 1 FROM wms.order_statuses s WHERE s.status OPERATOR(pg_catalog.=) v.status);
     IF unknown IS NOT NULL THEN
         RAISE EXCEPTION 'wms.order_transitions has moves of statuses wms does not know: %', unknown
             USING ERRCODE = 'foreign_key_violation',
@@ -86,14 +89,18 @@ INSERT INTO wms.order_transitions (from_status, to_status, by_return) VALUES
 -- it entered that had one. A status that holds, takes or releases may
 -- only be entered while the lines hold (never hold again after a take or
 -- a release, never take twice), and one without effect only once they no
--- longer do (held stock is never left in limbo); a move by return leaves a status whose
--- stock was taken, into a status without effect, and is a status's only
--- one; a terminal status is left by return only.
+-- longer hold (held stock is never left in limbo). A move by return
+-- leaves a status whose stock was taken, into a status without effect,
+-- and is a status's only one; only returns enter the statuses returns
+-- enter, and nothing leaves them. A terminal status is left by return
+-- only, and a status nothing reaches has no moves. Every change of the
+-- table is checked whole, one at a time.
 CREATE FUNCTION wms.check_order_transitions() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     bad record;
 BEGIN
+    LOCK TABLE wms.order_transitions IN SHARE ROW EXCLUSIVE MODE;
     WITH RECURSIVE reach (status, state) AS (
         SELECT s.status, s.stock_effect FROM wms.order_statuses s
          WHERE s.status IN ('Pending', 'Fulfilled')
@@ -102,22 +109,29 @@ BEGIN
           FROM reach r
           JOIN wms.order_transitions t ON t.from_status = r.status
           JOIN wms.order_statuses s ON s.status = t.to_status
+    ), returned_into AS (
+        SELECT DISTINCT to_status AS status FROM wms.order_transitions WHERE by_return
     )
     SELECT t.from_status, t.to_status, t.by_return, s.stock_effect AS effect, f.terminal, r.state,
            (SELECT count(*) FROM wms.order_transitions o
-             WHERE o.from_status = t.from_status AND o.by_return) AS returns
+             WHERE o.from_status = t.from_status AND o.by_return) AS returns,
+           t.to_status IN (SELECT status FROM returned_into) AS into_returned,
+           t.from_status IN (SELECT status FROM returned_into) AS from_returned
       INTO bad
       FROM wms.order_transitions t
       JOIN wms.order_statuses s ON s.status = t.to_status
       JOIN wms.order_statuses f ON f.status = t.from_status
       LEFT JOIN reach r ON r.status = t.from_status
      WHERE t.from_status = t.to_status
+        OR r.state IS NULL
         OR (s.stock_effect <> 'none' AND r.state <> 'hold')
         OR (s.stock_effect = 'none' AND NOT t.by_return AND r.state = 'hold')
         OR (t.by_return AND (s.stock_effect <> 'none' OR r.state <> 'take'))
         OR (f.terminal AND NOT t.by_return)
         OR (t.by_return AND (SELECT count(*) FROM wms.order_transitions o
                               WHERE o.from_status = t.from_status AND o.by_return) > 1)
+        OR (NOT t.by_return AND t.to_status IN (SELECT status FROM returned_into))
+        OR t.from_status IN (SELECT status FROM returned_into)
      ORDER BY t.from_status, t.to_status, r.state
      LIMIT 1;
     IF NOT FOUND THEN
@@ -126,6 +140,11 @@ BEGIN
     RAISE EXCEPTION 'the move % -> % makes no sense: %', bad.from_status, bad.to_status,
         CASE
             WHEN bad.from_status = bad.to_status THEN 'an order does not move to the status it is in'
+            WHEN bad.state IS NULL THEN
+                format('no order can reach %s from Pending or Fulfilled', bad.from_status)
+            WHEN bad.from_returned THEN format('%s is where a return moves an order, and it moves no further', bad.from_status)
+            WHEN bad.into_returned AND NOT bad.by_return THEN
+                format('%s is where a return moves an order, and only a return moves into it', bad.to_status)
             WHEN bad.by_return AND bad.returns > 1 THEN
                 format('%s has %s moves by return, and a return could not tell which to make', bad.from_status, bad.returns)
             WHEN bad.by_return AND bad.effect <> 'none' THEN
@@ -148,14 +167,20 @@ BEGIN
 END
 $$;
 CREATE TRIGGER order_transitions_make_sense
-    AFTER INSERT OR UPDATE ON wms.order_transitions
+    AFTER INSERT OR UPDATE OR DELETE ON wms.order_transitions
     FOR EACH STATEMENT EXECUTE FUNCTION wms.check_order_transitions();
 
 -- A status's effect is what its orders' stock is: it is never changed, and
--- a status is removed only while no order is or was in it.
+-- a status is removed only while no order is or was in it; neither table
+-- is truncated.
 CREATE FUNCTION wms.keep_order_status() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        RAISE EXCEPTION 'wms.% is not truncated', TG_TABLE_NAME
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Delete the rows you mean to remove.';
+    END IF;
     IF TG_OP = 'UPDATE' THEN
         RAISE EXCEPTION 'wms.order_statuses rows are not updated: % keeps its effect %', OLD.status, OLD.stock_effect
             USING ERRCODE = 'insufficient_privilege',
@@ -173,8 +198,18 @@ $$;
 CREATE TRIGGER order_statuses_kept
     BEFORE UPDATE OR DELETE ON wms.order_statuses
     FOR EACH ROW EXECUTE FUNCTION wms.keep_order_status();
-ALTER TABLE wms.order_statuses ENABLE ALWAYS TRIGGER order_statuses_kept;
-ALTER TABLE wms.order_transitions ENABLE ALWAYS TRIGGER order_transitions_make_sense;
+CREATE TRIGGER order_statuses_no_truncate
+    BEFORE TRUNCATE ON wms.order_statuses
+    FOR EACH STATEMENT EXECUTE FUNCTION wms.keep_order_status();
+CREATE TRIGGER order_transitions_no_truncate
+    BEFORE TRUNCATE ON wms.order_transitions
+    FOR EACH STATEMENT EXECUTE FUNCTION wms.keep_order_status();
+ALTER TABLE wms.order_statuses
+    ENABLE ALWAYS TRIGGER order_statuses_kept,
+    ENABLE ALWAYS TRIGGER order_statuses_no_truncate;
+ALTER TABLE wms.order_transitions
+    ENABLE ALWAYS TRIGGER order_transitions_make_sense,
+    ENABLE ALWAYS TRIGGER order_transitions_no_truncate;
 -- The moves a DBA added in 0.2.0 are checked like every later one.
 UPDATE wms.order_transitions SET by_return = by_return WHERE false;
 
@@ -207,7 +242,7 @@ ALTER TABLE wms.order_returns
 COMMENT ON TABLE wms.order_statuses IS 'The statuses an order can have: what entering each does to stock (hold, take, release, none), and whether it is terminal.';
 COMMENT ON TABLE wms.order_returns IS 'Append-only record of what came back of an order: quantity per line, and the ledger row when it was restocked.';
 COMMENT ON FUNCTION wms.check_order_transitions() IS 'Trigger function that refuses a move of wms.order_transitions whose stock effect makes no sense (23514).';
-COMMENT ON FUNCTION wms.keep_order_status() IS 'Trigger function that refuses to change a status or remove one in use (42501).';
+COMMENT ON FUNCTION wms.keep_order_status() IS 'Trigger function that refuses to change a status, remove one in use, or truncate the statuses or moves (42501).';
 
 -- A live hold is a holding line of an order in a status that holds, unless
 -- it is a Pending reservation that has expired.
@@ -286,7 +321,8 @@ AS 'MODULE_PATHNAME', 'wms_order_wrapper';
 -- dumps them.
 SELECT pg_catalog.set_config('wms_update.orders_acl',
        COALESCE((SELECT proacl::text FROM pg_catalog.pg_proc
-                  WHERE oid = '@extschema@.wms_orders(timestamptz, timestamptz, text, bigint, integer)'::pg_catalog.regprocedure), ''),
+                  WHERE oid OPERATOR(pg_catalog.=)
+                        '@extschema@.wms_orders(timestamptz, timestamptz, text, bigint, integer)'::pg_catalog.regprocedure::pg_catalog.oid), ''),
        true);
 DROP FUNCTION @extschema@.wms_orders(timestamptz, timestamptz, text, bigint, integer);
 -- wms::reports::wms_orders
@@ -322,31 +358,52 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.wms_order(bigint)
 FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION wms.check_order_transitions(), wms.keep_order_status() FROM PUBLIC;
+-- Every comparison names pg_catalog's operator: the script runs with the
+-- extension's schema on search_path, where an operator of another role
+-- must not be picked. A grant another grantee made is made again by that
+-- grantee (SET ROLE), so REVOKE ... CASCADE still reaches it; a chain of
+-- them is made in as many rounds as it is long (at most ten).
 DO $$
 DECLARE
-    fn CONSTANT pg_catalog.regprocedure :=
-        '@extschema@.wms_orders(timestamptz, timestamptz, text, bigint, integer, numeric, numeric, text)';
+    fn CONSTANT pg_catalog.oid :=
+        '@extschema@.wms_orders(timestamptz, timestamptz, text, bigint, integer, numeric, numeric, text)'::pg_catalog.regprocedure::pg_catalog.oid;
+    proc CONSTANT pg_catalog.oid := 'pg_catalog.pg_proc'::pg_catalog.regclass::pg_catalog.oid;
+    owner CONSTANT pg_catalog.oid := (SELECT proowner FROM pg_catalog.pg_proc WHERE oid OPERATOR(pg_catalog.=) fn);
     acl CONSTANT text := pg_catalog.current_setting('wms_update.orders_acl');
+    me CONSTANT text := pg_catalog.current_user();
     initial pg_catalog.aclitem[];
     g record;
 BEGIN
     SELECT initprivs INTO initial FROM pg_catalog.pg_init_privs
-     WHERE objoid = fn AND classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND objsubid = 0;
-    IF acl = '' THEN
+     WHERE objoid OPERATOR(pg_catalog.=) fn AND classoid OPERATOR(pg_catalog.=) proc
+       AND objsubid OPERATOR(pg_catalog.=) 0;
+    IF acl OPERATOR(pg_catalog.=) '' THEN
         RETURN;
     END IF;
-    FOR g IN
-        SELECT a.grantee, a.is_grantable
-          FROM pg_catalog.aclexplode(acl::pg_catalog.aclitem[]) a
-         WHERE a.privilege_type = 'EXECUTE'
-           AND a.grantee <> (SELECT proowner FROM pg_catalog.pg_proc WHERE oid = fn)
-    LOOP
-        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %s%s', fn,
-            CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE g.grantee::pg_catalog.regrole::text END,
-            CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+    FOR round IN 1..10 LOOP
+        FOR g IN
+            SELECT a.grantor, a.grantee, a.is_grantable
+              FROM pg_catalog.aclexplode(acl::pg_catalog.aclitem[]) a
+             WHERE a.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE'
+               AND a.grantee OPERATOR(pg_catalog.<>) owner
+               AND (a.grantor OPERATOR(pg_catalog.=) owner
+                    OR pg_catalog.has_function_privilege(a.grantor, fn, 'EXECUTE WITH GRANT OPTION'))
+        LOOP
+            IF g.grantor OPERATOR(pg_catalog.<>) owner THEN
+                EXECUTE pg_catalog.format('SET LOCAL ROLE %s', g.grantor::pg_catalog.regrole);
+            END IF;
+            EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %s%s', fn::pg_catalog.regprocedure,
+                CASE WHEN g.grantee OPERATOR(pg_catalog.=) 0::pg_catalog.oid THEN 'PUBLIC'
+                     ELSE g.grantee::pg_catalog.regrole::text END,
+                CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+            IF g.grantor OPERATOR(pg_catalog.<>) owner THEN
+                EXECUTE pg_catalog.format('SET LOCAL ROLE %I', me);
+            END IF;
+        END LOOP;
     END LOOP;
     UPDATE pg_catalog.pg_init_privs SET initprivs = initial
-     WHERE objoid = fn AND classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND objsubid = 0;
+     WHERE objoid OPERATOR(pg_catalog.=) fn AND classoid OPERATOR(pg_catalog.=) proc
+       AND objsubid OPERATOR(pg_catalog.=) 0;
 END
 $$;
 

@@ -29,6 +29,7 @@ fn receive(
                 item,
                 on_hand: quantity,
                 reserved: 0,
+                expired: 0,
             }],
             &Cause {
                 reason,

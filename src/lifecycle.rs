@@ -97,7 +97,8 @@ pub fn lock_order(
     client: &mut pgrx::spi::SpiClient<'_>,
     order_id: i64,
 ) -> WmsResult<(String, bool)> {
-    order_row(client, &LOCK_ORDER, order_id).ok_or(WmsError::UnknownOrder { order_id })
+    stock::bounded_wait(|| order_row(client, &LOCK_ORDER, order_id))
+        .ok_or(WmsError::UnknownOrder { order_id })
 }
 
 /// The status of the order `stmt` locked, and whether it has expired.
@@ -167,8 +168,9 @@ pub fn set_status(
 }
 
 /// What entering a status with `effect` does to the stock of each line
-/// still holding some.
-fn stock_changes(lines: &[Line], effect: Effect) -> Vec<Change> {
+/// still holding some; `expired`: the order is a reservation past its
+/// expiry, whose holds its rows count as expired.
+fn stock_changes(lines: &[Line], effect: Effect, expired: bool) -> Vec<Change> {
     match effect {
         Effect::Take | Effect::Release => lines
             .iter()
@@ -181,6 +183,7 @@ fn stock_changes(lines: &[Line], effect: Effect) -> Vec<Change> {
                     0
                 },
                 reserved: -l.quantity,
+                expired: if expired { l.quantity } else { 0 },
             })
             .collect(),
         Effect::Hold | Effect::None => Vec::new(),
@@ -191,6 +194,7 @@ fn stock_changes(lines: &[Line], effect: Effect) -> Vec<Change> {
 fn transition(order_id: i64, to: &str, reason: Option<&str>) -> WmsResult<serde_json::Value> {
     Spi::connect_mut(|client| {
         require_order(client, order_id)?;
+        plans::prepare(client, &[&LOCK_ORDER, &TRANSITION, &SET_STATUS]);
         // Which rows to lock; read again under the locks, where it is stable.
         let items: Vec<ItemKey> = order_lines(client, order_id)
             .iter()
@@ -203,6 +207,18 @@ fn transition(order_id: i64, to: &str, reason: Option<&str>) -> WmsResult<serde_
         // Holding on or taking needs every line's hold live. A line that no
         // longer holds was taken back after its reservation expired (perhaps
         // judged by a later clock than this transaction's).
+        // What wms.order_transitions' check keeps out, checked again on the
+        // order itself: no effect on taken stock but none, and held stock
+        // is never left in a status without effect.
+        let taken = lines.iter().any(|l| l.taken);
+        let held = lines.iter().any(|l| l.holding);
+        if (taken && effect != Effect::None) || (held && effect == Effect::None) {
+            return Err(WmsError::ForbiddenTransition {
+                order_id,
+                from,
+                to: to.into(),
+            });
+        }
         if matches!(effect, Effect::Hold | Effect::Take)
             && (expired || lines.iter().any(|l| !l.holding))
         {
@@ -211,7 +227,7 @@ fn transition(order_id: i64, to: &str, reason: Option<&str>) -> WmsResult<serde_
         let applied = stock::apply(
             client,
             &locked,
-            &stock_changes(&lines, effect),
+            &stock_changes(&lines, effect, expired),
             &Cause {
                 reason: SALE_REASON,
                 order_id: Some(order_id),
@@ -375,7 +391,7 @@ pub fn expire_reservations(after: i64) -> WmsResult<Swept> {
             if status != PENDING || !is_expired {
                 continue;
             }
-            let changes = stock_changes(&order_lines(client, order_id), effect);
+            let changes = stock_changes(&order_lines(client, order_id), effect, true);
             stock::apply(
                 client,
                 &locked,
@@ -847,6 +863,48 @@ mod tests {
             "DELETE FROM wms.order_statuses WHERE status = 'OnHold'",
             "42501",
         );
+        // A status nothing reaches has no moves; a move whose removal would
+        // strand a status is refused too.
+        Spi::run("INSERT INTO wms.order_statuses VALUES ('Limbo', 'none', false)").unwrap();
+        let message = assert_sqlstate(
+            "INSERT INTO wms.order_transitions (from_status, to_status) VALUES ('Limbo', 'Cancelled')",
+            "23514",
+        );
+        assert!(message.contains("no order can reach Limbo"), "{message}");
+        let message = assert_sqlstate(
+            "DELETE FROM wms.order_transitions WHERE from_status = 'Pending' AND to_status = 'Confirmed'",
+            "23514",
+        );
+        assert!(
+            message.contains("no order can reach Confirmed"),
+            "{message}"
+        );
+        // Held stock never stops in a status without effect, nor in a
+        // terminal one.
+        let message = assert_sqlstate(
+            "INSERT INTO wms.order_transitions (from_status, to_status) VALUES ('Confirmed', 'Limbo')",
+            "23514",
+        );
+        assert!(
+            message.contains("would neither hold nor take nor release"),
+            "{message}"
+        );
+        assert_sqlstate(
+            "INSERT INTO wms.order_statuses VALUES ('Parked', 'hold', true)",
+            "23514",
+        );
+        // Only a return enters where returns go.
+        Spi::run("INSERT INTO wms.order_statuses VALUES ('Dispatched', 'take', false)").unwrap();
+        Spi::run("INSERT INTO wms.order_transitions (from_status, to_status) VALUES ('Processing', 'Dispatched')").unwrap();
+        let message = assert_sqlstate(
+            "INSERT INTO wms.order_transitions (from_status, to_status) VALUES ('Dispatched', 'Returned')",
+            "23514",
+        );
+        assert!(message.contains("only a return moves into it"), "{message}");
+        Spi::run("INSERT INTO wms.order_transitions VALUES ('Dispatched', 'Returned', true)")
+            .unwrap();
+        assert_sqlstate("TRUNCATE wms.order_transitions", "42501");
+        assert_sqlstate("TRUNCATE wms.order_statuses CASCADE", "42501");
         assert!(verify().is_empty());
     }
 

@@ -38,6 +38,7 @@ fn adjust(product_id: i64, warehouse_id: i64, counted: i64, reason: &str) -> Wms
                     item,
                     on_hand: delta,
                     reserved: 0,
+                    expired: 0,
                 }],
                 &Cause {
                     reason,
@@ -103,11 +104,13 @@ fn transfer(
                     item: source,
                     on_hand: -quantity,
                     reserved: 0,
+                    expired: 0,
                 },
                 Change {
                     item: target,
                     on_hand: quantity,
                     reserved: 0,
+                    expired: 0,
                 },
             ],
             &Cause {

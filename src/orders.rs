@@ -270,7 +270,11 @@ fn unit_price(value: &Node<'_>, i: usize) -> WmsResult<String> {
     if text.starts_with('-') || whole.len() > before || fraction.len() > after {
         return Err(bad());
     }
-    Ok(text.clone())
+    // As written, but with at most `after` decimals (the rest are zeros).
+    Ok(match text.split_once('.') {
+        Some((w, f)) if f.len() > after => format!("{w}.{}", &f[..after]),
+        _ => text.clone(),
+    })
 }
 
 /// The significant digits of a price in numeric_out's form (digits, maybe
@@ -488,11 +492,13 @@ fn place_order(
                     item,
                     on_hand: -quantity,
                     reserved: 0,
+                    expired: 0,
                 },
                 Intent::Reserve(_) => Change {
                     item,
                     on_hand: 0,
                     reserved: quantity,
+                    expired: 0,
                 },
             })
             .collect();

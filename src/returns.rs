@@ -84,12 +84,13 @@ fn return_order(
     Spi::connect_mut(|client| {
         lifecycle::require_order(client, order_id)?;
         // The rows a restock changes, locked before the order's row.
-        // An order's lines never change items; what is not one of them is
-        // refused below, under the order's lock.
+        plans::prepare(client, &[&RETURN_MOVE, &RECORD_RETURN]);
+        // The order's items, as every move locks them (an order's lines
+        // never change items; what is not one of them is refused below,
+        // under the order's lock).
         let items: Vec<ItemKey> = lifecycle::order_lines(client, order_id)
             .iter()
             .map(|l| l.item)
-            .filter(|item| restock && wanted.as_ref().is_none_or(|w| w.contains_key(item)))
             .collect();
         let locked: Locked = stock::lock_items(client, items, Missing::Skip)?;
         let (status, _) = lifecycle::lock_order(client, order_id)?;
@@ -111,6 +112,7 @@ fn return_order(
                     item,
                     on_hand: quantity,
                     reserved: 0,
+                    expired: 0,
                 })
                 .collect();
             stock::apply(

@@ -516,6 +516,9 @@ pub struct Change {
     pub item: ItemKey,
     pub on_hand: i64,
     pub reserved: i64,
+    /// Of a release (`reserved` < 0), what expired holds held: the row
+    /// counts it among its expired holds until now.
+    pub expired: i64,
 }
 
 /// Why a set of changes happens: stored on each ledger row.
@@ -598,7 +601,7 @@ pub fn apply(
             reserved_change -= released;
             expired = 0;
         }
-        still_expired.insert(change.item, expired);
+        still_expired.insert(change.item, (expired - change.expired).max(0));
         if on_hand < 0 || reserved < 0 || reserved > on_hand {
             // What the change takes from what is available.
             return Err(WmsError::InsufficientStock {

@@ -16,6 +16,9 @@
 \pset format unaligned
 \pset tuples_only on
 \pset footer off
+-- Its own comparisons resolve in pg_catalog alone, whatever public holds
+-- (tests/upgrade/lookalikes.sql plants operators there).
+SET search_path = pg_catalog, pg_temp;
 WITH ext AS (
     SELECT e.oid, e.extconfig, e.extcondition FROM pg_catalog.pg_extension e WHERE e.extname = 'wms'
 ), members AS (

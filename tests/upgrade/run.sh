@@ -75,14 +75,28 @@ fi
 q postgres -c "DROP ROLE IF EXISTS wms_upgrade_app" -c "CREATE ROLE wms_upgrade_app"
 grant="GRANT EXECUTE ON FUNCTION wms_place_order(text, bigint, bigint, bigint, text), wms_available_to_sell(bigint, bigint), wms_orders TO wms_upgrade_app"
 
+# Look-alike operators of another role in public while the scripts run.
+lookalikes() {
+    local db=$1 when=$2
+    if ! q "$db" -f "$here/lookalikes-check.sql" >"$out/$db-lookalikes.log" 2>&1; then
+        cat "$out/$db-lookalikes.log"
+        echo "FAIL: $db, $when: a script or a call bound or ran an operator planted in public"
+        status=1
+    fi
+}
+status=0
 newdb wms_up_fresh
+q wms_up_fresh -f "$here/lookalikes.sql"
 q wms_up_fresh -c "CREATE EXTENSION wms" -c "$grant"
 q wms_up_fresh -f "$here/describe.sql" >"$out/fresh.txt"
+q wms_up_fresh -c "SELECT wms_add_product('LOOK-1', 'Look-alike'), wms_add_warehouse('LOOK-W', 'Look-alike')" \
+    -c "SELECT wms_receive(1, 1, 5)" \
+    -c "SELECT * FROM wms_place_order('lookalike', '[{\"product_id\": 1, \"warehouse_id\": 1, \"quantity\": 1, \"unit_price\": 1}]')" >/dev/null
+lookalikes wms_up_fresh "CREATE EXTENSION wms and a priced order"
 grep -q "^extension wms version $version relocatable false schema public owner $PG_OS_USER comment " "$out/fresh.txt" ||
     { echo "fresh install is not version $version:"; head -3 "$out/fresh.txt"; exit 1; }
 echo "fresh install of $version: $(wc -l <"$out/fresh.txt") lines of catalog description"
 
-status=0
 versions=0
 for script in "$REPO"/sql/archive/wms--*.sql; do
     old=$(basename "$script" .sql)
@@ -124,7 +138,9 @@ for script in "$REPO"/sql/archive/wms--*.sql; do
     q "$db" -f "$here/rows.sql" >"$out/$old-rows-between.txt"
     cmp -s "$out/$old-rows-before.txt" "$out/$old-rows-between.txt" ||
         { echo "FAIL: the refused call changed rows of $old"; status=1; }
+    q "$db" -f "$here/lookalikes.sql"
     q "$db" -c "ALTER EXTENSION wms UPDATE"
+    lookalikes "$db" "ALTER EXTENSION wms UPDATE from $old"
     q "$db" -f "$here/rows.sql" >"$out/$old-rows-after.txt"
     if ! diff "$out/$old-rows-before.txt" "$out/$old-rows-after.txt"; then
         echo "FAIL: $old -> $version changed the rows above"
@@ -135,7 +151,8 @@ for script in "$REPO"/sql/archive/wms--*.sql; do
         echo "FAIL: $old updated to $version differs from a fresh $version (- fresh, + updated)"
         status=1
     fi
-    if ! q "$db" -v version="$version" -f "$here/after.sql" >"$out/$old-after.log" 2>&1; then
+    if ! q "$db" -v version="$version" -f "$here/after.sql" >"$out/$old-after.log" 2>&1 ||
+        ! q "$db" -f "$here/lookalikes-check.sql" >>"$out/$old-after.log" 2>&1; then
         cat "$out/$old-after.log"
         echo "FAIL: $old -> $version: after.sql"
         status=1
