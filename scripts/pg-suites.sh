@@ -130,7 +130,9 @@ for suite in "${suites[@]}"; do
             SELECT status FROM wms_reserve('dave', '[{\"product_id\": 1, \"warehouse_id\": 1, \"quantity\": 1}]', '1 day');
             SELECT status FROM wms_cancel_order(4, 'changed their mind');
             SELECT * FROM wms_transfer(1, 1, 2, 10);
-            SELECT wms_set_reorder_policy(1, 1, 90, 10);" >/dev/null
+            SELECT wms_set_reorder_policy(1, 1, 90, 10);
+            SELECT status FROM wms_set_order_status(3, 'Confirmed');
+            SELECT status FROM wms_return_order(1, '[{\"product_id\": 1, \"warehouse_id\": 1, \"quantity\": 1}]');" >/dev/null
         mkdir -p "$replica" && [ "$(id -u)" -eq 0 ] && chown "$PG_OS_USER" "$replica"
         as_pg "$PG_BIN/pg_basebackup" -h "$primary" -p 54341 -U "$PG_OS_USER" -D "$replica/data" -R -X stream -c fast
         as_pg "$PG_BIN/pg_ctl" -D "$replica/data" -l "$replica/server.log" -w start \
@@ -149,6 +151,8 @@ for suite in "${suites[@]}"; do
                FROM wms_movements('-infinity', 'infinity')"
             "SELECT * FROM wms_movement_summary('-infinity', 'infinity')"
             "SELECT order_id, customer_name, order_status, lines, units FROM wms_orders('-infinity', 'infinity')"
+            "SELECT order_id, order_status, total FROM wms_orders('-infinity', 'infinity', sort => 'highest_value')"
+            "SELECT (wms_order(1) - 'order') || pg_catalog.jsonb_build_object('status', wms_order(1)->'order'->'status')"
             "SELECT * FROM wms_verify()" "SELECT * FROM wms.available_to_sell ORDER BY 1, 2"
         )
         same=0
@@ -169,6 +173,7 @@ for suite in "${suites[@]}"; do
             "SELECT * FROM wms_fulfill_order(5)" "SELECT * FROM wms_cancel_order(5, 'x')"
             "SELECT wms_expire_reservations()" "SELECT wms_adjust(1, 1, 1, 'count')"
             "SELECT * FROM wms_transfer(1, 1, 2, 1)" "SELECT wms_set_reorder_policy(1, 1, 1, 1)"
+            "SELECT * FROM wms_set_order_status(3, 'Processing')" "SELECT * FROM wms_return_order(1)"
         )
         refused=0
         for q in "${writes[@]}"; do

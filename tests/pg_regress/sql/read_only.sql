@@ -23,6 +23,14 @@ BEGIN TRANSACTION READ ONLY;
 SELECT * FROM wms_place_order('carol', '[{"product_id": 1, "warehouse_id": 1, "quantity": 1}]'::jsonb);
 ROLLBACK;
 \echo :LAST_ERROR_SQLSTATE
+BEGIN TRANSACTION READ ONLY;
+SELECT * FROM wms_set_order_status(2, 'Confirmed');
+ROLLBACK;
+\echo :LAST_ERROR_SQLSTATE
+BEGIN TRANSACTION READ ONLY;
+SELECT * FROM wms_return_order(1);
+ROLLBACK;
+\echo :LAST_ERROR_SQLSTATE
 -- even a request that would be answered Unavailable, or replayed
 BEGIN TRANSACTION READ ONLY;
 SELECT * FROM wms_place_order('carol', 1, 1, 1000);
