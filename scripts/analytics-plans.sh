@@ -26,7 +26,7 @@ trap 'cluster_stop "$cluster"' EXIT
 cluster_start "$cluster" "$PORT" shared_buffers=256MB
 psql_() { as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$cluster" -p "$PORT" -U "$PG_OS_USER" -d wms_plans "$@"; }
 as_pg "$PG_BIN/createdb" -h "$cluster" -p "$PORT" -U "$PG_OS_USER" wms_plans
-psql_ -c "CREATE EXTENSION wms"
+psql_ -c "CREATE EXTENSION wms CASCADE"
 
 echo "generating data (seed $SEED, $PRODUCTS products, about $MOVEMENTS ledger rows)"
 start=$(date +%s)
@@ -82,6 +82,13 @@ read -r value_order value_order_total < <(psql_ -At -F ' ' -c "
     SELECT order_id, COALESCE(total, -1) FROM wms.customer_orders WHERE created_at >= now() - interval '365 days'
      ORDER BY COALESCE(total, -1) DESC, order_id DESC OFFSET (SELECT count(*) / 2 FROM wms.customer_orders
      WHERE created_at >= now() - interval '365 days') LIMIT 1")
+
+# The product search runs on 100,000 products: the generated ones and
+# more, without stock, as a bulk load would add them.
+psql_ -c "INSERT INTO wms.products (sku, name)
+          SELECT 'EXTRA-' || lpad(n::text, 6, '0'), 'Extra item ' || n || ' ' || md5(n::text)
+            FROM generate_series(1, greatest(0, 100000 - (SELECT count(*) FROM wms.products))) AS n" \
+      -c "ANALYZE wms.products"
 
 counts=$(psql_ -At -F ' | ' -c "
     SELECT (SELECT count(*) FROM wms.products), (SELECT count(*) FROM wms.warehouses),
@@ -220,6 +227,21 @@ entry "Orders of the last 7 days by highest value, first page" \
     "SELECT * FROM wms_orders(now() - interval '7 days', now(), sort => 'highest_value')" \
     sql/queries/orders_highest_value.sql "timestamptz, timestamptz, text, timestamptz, numeric, bigint, bigint, numeric, numeric" \
     "now() - interval '7 days', now(), NULL, NULL, NULL, NULL, 100, NULL, NULL"
+entry "Product search, a word of many names, first page" \
+    "SELECT * FROM wms_products('drill')" \
+    sql/queries/products.sql "text, bigint, bigint" "'%drill%', NULL, 100"
+entry "Product search, one SKU" \
+    "SELECT * FROM wms_products('SKU-04242')" \
+    sql/queries/products.sql "text, bigint, bigint" "'%SKU-04242%', NULL, 100"
+entry "Product search, a rare word, first page" \
+    "SELECT * FROM wms_products('noise-cancelling')" \
+    sql/queries/products.sql "text, bigint, bigint" "'%noise-cancelling%', NULL, 100"
+entry "Products, all, a page half way" \
+    "SELECT * FROM wms_products(after_product_id => 50000)" \
+    sql/queries/products.sql "text, bigint, bigint" "NULL, 50000, 100"
+entry "Inventory of the hot product" \
+    "SELECT * FROM wms_inventory($hot)" \
+    sql/queries/inventory.sql "bigint, bigint" "$hot, NULL"
 {
     echo
     cat "$body"

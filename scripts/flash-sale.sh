@@ -46,7 +46,7 @@ for run in "${runs[@]}"; do
     db=wms_demo
     [ "$run" = direct ] || db=wms_demo_pooled
     as_pg "$PG_BIN/createdb" -h "$cluster/pg" -p "$PORT" -U "$PG_OS_USER" "$db"
-    as_pg "$PG_BIN/psql" -X -q -h "$cluster/pg" -p "$PORT" -U "$PG_OS_USER" -d "$db" -c "CREATE EXTENSION wms"
+    as_pg "$PG_BIN/psql" -X -q -h "$cluster/pg" -p "$PORT" -U "$PG_OS_USER" -d "$db" -c "CREATE EXTENSION wms CASCADE"
     direct="host=$cluster/pg port=$PORT user=$PG_OS_USER dbname=$db"
     if [ "$run" = direct ]; then
         echo "database $db, buyers connected to the server"

@@ -46,7 +46,7 @@ Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
 Description: concurrency-safe warehouse inventory core for PostgreSQL $PG_MAJOR
  wms is a PostgreSQL extension that places orders, reserves, receives and
  moves stock without overselling, with an immutable ledger, in the
- caller's transaction. CREATE EXTENSION wms; in a UTF8 database, or
+ caller's transaction. CREATE EXTENSION wms CASCADE; in a UTF8 database, or
  ALTER EXTENSION wms UPDATE; where an older version is installed.
 CONTROL
 dpkg-deb --build --root-owner-group "$root" "$deb" >&2

@@ -90,7 +90,7 @@ for suite in "${suites[@]}"; do
             read -r seed db <<<"$run"
             as_pg "$PG_BIN/createdb" -h "$work/cluster" -p 54331 -U "$PG_OS_USER" "wms_datagen_$db"
             as_pg "$PG_BIN/psql" -X -q -h "$work/cluster" -p 54331 -U "$PG_OS_USER" -d "wms_datagen_$db" \
-                -c "CREATE EXTENSION wms"
+                -c "CREATE EXTENSION wms CASCADE"
             out=$(PGHOST=$work/cluster PGPORT=54331 PGUSER=$PG_OS_USER PGDATABASE=wms_datagen_$db \
                 bash scripts/datagen.sh --seed "$seed" --products 500 --movements 50000 --days 90 --digest) ||
                 { echo "$out"; status=1; continue; }
@@ -115,7 +115,7 @@ for suite in "${suites[@]}"; do
         cluster_start "$primary" 54341 "${preload[@]}"
         on() { as_pg "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$1" -p "$2" -U "$PG_OS_USER" -d wms_standby -c "$3"; }
         as_pg "$PG_BIN/createdb" -h "$primary" -p 54341 -U "$PG_OS_USER" wms_standby
-        on "$primary" 54341 "CREATE EXTENSION wms" >/dev/null
+        on "$primary" 54341 "CREATE EXTENSION wms CASCADE" >/dev/null
         # The setting only a preloaded library defines has its description.
         [ "$(on "$primary" 54341 "SELECT short_desc <> '' FROM pg_settings WHERE name = 'wms.expiry_databases'")" = t ] ||
             { echo "standby: wms.expiry_databases has no description" >&2; status=1; }
@@ -221,7 +221,7 @@ for suite in "${suites[@]}"; do
         echo "== pooler: wms-pooler-checks through pgbouncer $(pgbouncer --version | head -1 | awk '{print $2}') (transaction pooling)"
         cluster_start "$work/pooled" 54361 "max_connections=100"
         as_pg "$PG_BIN/createdb" -h "$work/pooled" -p 54361 -U "$PG_OS_USER" wms_pooled
-        as_pg "$PG_BIN/psql" -X -q -h "$work/pooled" -p 54361 -U "$PG_OS_USER" -d wms_pooled -c "CREATE EXTENSION wms"
+        as_pg "$PG_BIN/psql" -X -q -h "$work/pooled" -p 54361 -U "$PG_OS_USER" -d wms_pooled -c "CREATE EXTENSION wms CASCADE"
         POOLER_USERS=wms_pool_app pooler_start "$work/pooler" 64361 "$work/pooled" 54361 8
         POOLER_USERS=wms_pool_app pooler_start "$work/pooler1" 64362 "$work/pooled" 54361 1
         "$REPO/target/release/wms-pooler-checks" \

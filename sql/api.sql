@@ -32,7 +32,13 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.wms_orders(timestamptz, timestamptz, text, bigint, integer, numeric, numeric, text),
     @extschema@.wms_set_order_status(bigint, text, text),
     @extschema@.wms_return_order(bigint, jsonb, boolean, text),
-    @extschema@.wms_order(bigint)
+    @extschema@.wms_order(bigint),
+    @extschema@.wms_products(text, bigint, integer),
+    @extschema@.wms_inventory(bigint, bigint),
+    @extschema@.wms_update_product(bigint, text, text),
+    @extschema@.wms_update_warehouse(bigint, text, text),
+    @extschema@.wms_remove_product(bigint),
+    @extschema@.wms_remove_warehouse(bigint)
 FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION wms.refuse_change(), wms.refuse_ddl(), wms.updating_extension(),
     wms.check_order_transitions(), wms.keep_order_status() FROM PUBLIC;
@@ -85,3 +91,15 @@ COMMENT ON FUNCTION @extschema@.wms_movement_summary(timestamptz, timestamptz, b
     'Returns per ledger reason the movements and units in and out in a time range.';
 COMMENT ON FUNCTION @extschema@.wms_orders(timestamptz, timestamptz, text, bigint, integer, numeric, numeric, text) IS
     'Returns a page of orders created in a time range, filtered by status and total, oldest or newest first or by highest value, with their lines, units and total.';
+COMMENT ON FUNCTION @extschema@.wms_products(text, bigint, integer) IS
+    'Returns a page of products whose SKU or name contains the search (any case), with on hand and available in all warehouses.';
+COMMENT ON FUNCTION @extschema@.wms_inventory(bigint, bigint) IS
+    'Returns a product''s stock per warehouse: on hand, reserved, available, received and sold in total, last change.';
+COMMENT ON FUNCTION @extschema@.wms_update_product(bigint, text, text) IS
+    'Changes a product''s SKU or name (NULL keeps it); returns its row.';
+COMMENT ON FUNCTION @extschema@.wms_update_warehouse(bigint, text, text) IS
+    'Changes a warehouse''s code or name (NULL keeps it); returns its row.';
+COMMENT ON FUNCTION @extschema@.wms_remove_product(bigint) IS
+    'Removes a product that has no ledger rows or order lines; returns nothing.';
+COMMENT ON FUNCTION @extschema@.wms_remove_warehouse(bigint) IS
+    'Removes a warehouse that has no ledger rows or order lines; returns nothing.';

@@ -25,6 +25,12 @@ CREATE TABLE wms.products (
     created_at  timestamptz NOT NULL DEFAULT now()
 );
 
+-- Product search (wms_products): a case-insensitive match anywhere in the
+-- SKU or the name, through pg_trgm's trigram indexes (without a pending
+-- list, so that a search after a bulk load uses them at once).
+CREATE INDEX products_sku_trgm_idx ON wms.products USING gin (sku gin_trgm_ops) WITH (fastupdate = off);
+CREATE INDEX products_name_trgm_idx ON wms.products USING gin (name gin_trgm_ops) WITH (fastupdate = off);
+
 CREATE TABLE wms.warehouses (
     warehouse_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     code         text NOT NULL CONSTRAINT warehouses_code_key UNIQUE

@@ -4,6 +4,12 @@
 -- the next version.
 \echo Use "ALTER EXTENSION wms UPDATE TO '0.3.0'" to load this file. \quit
 
+-- Product search (wms_products): a case-insensitive match anywhere in the
+-- SKU or the name, through pg_trgm's trigram indexes (without a pending
+-- list, so that a search after a bulk load uses them at once).
+CREATE INDEX products_sku_trgm_idx ON wms.products USING gin (sku gin_trgm_ops) WITH (fastupdate = off);
+CREATE INDEX products_name_trgm_idx ON wms.products USING gin (name gin_trgm_ops) WITH (fastupdate = off);
+
 -- Statuses with their stock effect, in place of the CHECK constraints
 -- that listed three.
 CREATE TABLE wms.order_statuses (
@@ -314,6 +320,88 @@ SET search_path TO pg_catalog, pg_temp
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'wms_order_wrapper';
 
+-- The catalogue: search, a product's stock per warehouse, changes and removals.
+-- wms::catalogue::wms_products
+CREATE  FUNCTION "wms_products"(
+	"search" TEXT DEFAULT NULL, /* Option < & str > */
+	"after_product_id" bigint DEFAULT NULL, /* Option < i64 > */
+	"page_size" INT DEFAULT 100 /* Option < i32 > */
+) RETURNS TABLE (
+	"product_id" bigint,  /* i64 */
+	"sku" TEXT,  /* String */
+	"name" TEXT,  /* String */
+	"on_hand" NUMERIC,  /* pgrx :: AnyNumeric */
+	"available" NUMERIC  /* pgrx :: AnyNumeric */
+)
+STABLE SECURITY DEFINER PARALLEL SAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'wms_products_wrapper';
+-- wms::catalogue::wms_inventory
+CREATE  FUNCTION "wms_inventory"(
+	"product_id" bigint, /* Option < i64 > */
+	"warehouse_id" bigint DEFAULT NULL /* Option < i64 > */
+) RETURNS TABLE (
+	"product_id" bigint,  /* i64 */
+	"sku" TEXT,  /* String */
+	"name" TEXT,  /* String */
+	"warehouse_id" bigint,  /* i64 */
+	"on_hand" bigint,  /* i64 */
+	"reserved" bigint,  /* i64 */
+	"available" bigint,  /* i64 */
+	"received_total" bigint,  /* i64 */
+	"sold_total" bigint,  /* i64 */
+	"last_updated" timestamp with time zone  /* pgrx :: datum :: TimestampWithTimeZone */
+)
+STABLE SECURITY DEFINER PARALLEL SAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'wms_inventory_wrapper';
+-- wms::catalogue::wms_update_product
+CREATE  FUNCTION "wms_update_product"(
+	"product_id" bigint, /* Option < i64 > */
+	"sku" TEXT DEFAULT NULL, /* Option < & str > */
+	"name" TEXT DEFAULT NULL /* Option < & str > */
+) RETURNS TABLE (
+	"product_id" bigint,  /* i64 */
+	"sku" TEXT,  /* String */
+	"name" TEXT  /* String */
+)
+VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'wms_update_product_wrapper';
+-- wms::catalogue::wms_update_warehouse
+CREATE  FUNCTION "wms_update_warehouse"(
+	"warehouse_id" bigint, /* Option < i64 > */
+	"code" TEXT DEFAULT NULL, /* Option < & str > */
+	"name" TEXT DEFAULT NULL /* Option < & str > */
+) RETURNS TABLE (
+	"warehouse_id" bigint,  /* i64 */
+	"code" TEXT,  /* String */
+	"name" TEXT  /* String */
+)
+VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'wms_update_warehouse_wrapper';
+-- wms::catalogue::wms_remove_product
+CREATE  FUNCTION "wms_remove_product"(
+	"product_id" bigint /* Option < i64 > */
+) RETURNS void
+VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'wms_remove_product_wrapper';
+-- wms::catalogue::wms_remove_warehouse
+CREATE  FUNCTION "wms_remove_warehouse"(
+	"warehouse_id" bigint /* Option < i64 > */
+) RETURNS void
+VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'wms_remove_warehouse_wrapper';
+
 -- wms_orders gains min_total, max_total and sort, and returns total: it is
 -- created again, and keeps the EXECUTE grants it had. Those grants are
 -- the DBA's, not the extension's: pg_init_privs keeps recording only what
@@ -355,7 +443,13 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.wms_orders(timestamptz, timestamptz, text, bigint, integer, numeric, numeric, text),
     @extschema@.wms_set_order_status(bigint, text, text),
     @extschema@.wms_return_order(bigint, jsonb, boolean, text),
-    @extschema@.wms_order(bigint)
+    @extschema@.wms_order(bigint),
+    @extschema@.wms_products(text, bigint, integer),
+    @extschema@.wms_inventory(bigint, bigint),
+    @extschema@.wms_update_product(bigint, text, text),
+    @extschema@.wms_update_warehouse(bigint, text, text),
+    @extschema@.wms_remove_product(bigint),
+    @extschema@.wms_remove_warehouse(bigint)
 FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION wms.check_order_transitions(), wms.keep_order_status() FROM PUBLIC;
 -- Every comparison names pg_catalog's operator: the script runs with the
@@ -417,3 +511,15 @@ COMMENT ON FUNCTION @extschema@.wms_order(bigint) IS
     'Returns one order whole as jsonb: header, lines, status history and ledger rows.';
 COMMENT ON FUNCTION @extschema@.wms_orders(timestamptz, timestamptz, text, bigint, integer, numeric, numeric, text) IS
     'Returns a page of orders created in a time range, filtered by status and total, oldest or newest first or by highest value, with their lines, units and total.';
+COMMENT ON FUNCTION @extschema@.wms_products(text, bigint, integer) IS
+    'Returns a page of products whose SKU or name contains the search (any case), with on hand and available in all warehouses.';
+COMMENT ON FUNCTION @extschema@.wms_inventory(bigint, bigint) IS
+    'Returns a product''s stock per warehouse: on hand, reserved, available, received and sold in total, last change.';
+COMMENT ON FUNCTION @extschema@.wms_update_product(bigint, text, text) IS
+    'Changes a product''s SKU or name (NULL keeps it); returns its row.';
+COMMENT ON FUNCTION @extschema@.wms_update_warehouse(bigint, text, text) IS
+    'Changes a warehouse''s code or name (NULL keeps it); returns its row.';
+COMMENT ON FUNCTION @extschema@.wms_remove_product(bigint) IS
+    'Removes a product that has no ledger rows or order lines; returns nothing.';
+COMMENT ON FUNCTION @extschema@.wms_remove_warehouse(bigint) IS
+    'Removes a warehouse that has no ledger rows or order lines; returns nothing.';

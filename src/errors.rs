@@ -28,6 +28,11 @@ pub enum WmsError {
     UnknownOrder {
         order_id: i64,
     },
+    /// Removing a product or warehouse that has history.
+    HasHistory {
+        what: String,
+        why: &'static str,
+    },
     /// A status change the order_transitions table does not allow.
     ForbiddenTransition {
         order_id: i64,
@@ -140,7 +145,7 @@ const FOREIGN_KEY: ErrorKind = ErrorKind {
     code: ERRCODE_FOREIGN_KEY_VIOLATION,
     sqlstate: "23503",
     condition: "foreign_key_violation",
-    when: "unknown product, warehouse or order",
+    when: "unknown product, warehouse or order; removing a product or warehouse that has ledger rows or order lines",
 };
 const UNIQUE: ErrorKind = ErrorKind {
     code: ERRCODE_UNIQUE_VIOLATION,
@@ -253,7 +258,8 @@ impl WmsError {
             WmsError::OutOfRange { .. } => &OUT_OF_RANGE,
             WmsError::UnknownProduct { .. }
             | WmsError::UnknownWarehouse { .. }
-            | WmsError::UnknownOrder { .. } => &FOREIGN_KEY,
+            | WmsError::UnknownOrder { .. }
+            | WmsError::HasHistory { .. } => &FOREIGN_KEY,
             WmsError::ForbiddenTransition { .. }
             | WmsError::MoveByReturnOnly { .. }
             | WmsError::NotReturnable { .. }
@@ -282,6 +288,9 @@ impl WmsError {
                 format!("warehouse {warehouse_id} does not exist")
             }
             WmsError::UnknownOrder { order_id } => format!("order {order_id} does not exist"),
+            WmsError::HasHistory { what, why } => {
+                format!("{what} has {why}: it cannot be removed, its history is kept")
+            }
             WmsError::ForbiddenTransition { order_id, from, to } => {
                 format!("order {order_id} is {from} and cannot become {to}")
             }
@@ -521,6 +530,10 @@ mod tests {
             WmsError::UnknownProduct { product_id: 1 },
             WmsError::UnknownWarehouse { warehouse_id: 1 },
             WmsError::UnknownOrder { order_id: 1 },
+            WmsError::HasHistory {
+                what: String::new(),
+                why: "x",
+            },
             WmsError::ForbiddenTransition {
                 order_id: 1,
                 from: String::new(),
@@ -574,6 +587,7 @@ mod tests {
                 | WmsError::UnknownProduct { .. }
                 | WmsError::UnknownWarehouse { .. }
                 | WmsError::UnknownOrder { .. }
+                | WmsError::HasHistory { .. }
                 | WmsError::ForbiddenTransition { .. }
                 | WmsError::MoveByReturnOnly { .. }
                 | WmsError::UnknownStatus { .. }

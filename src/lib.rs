@@ -76,7 +76,7 @@ mod tests {
              WHERE n.nspname = 'public' AND p.proname LIKE 'wms\\_%'",
         );
         // wms_place_order has two forms.
-        assert_eq!(functions, Ok(Some(24)));
+        assert_eq!(functions, Ok(Some(30)));
         assert_eq!(
             Spi::get_one::<bool>("SELECT EXISTS (SELECT 1 FROM pg_views WHERE schemaname = 'wms' AND viewname = 'available_to_sell')"),
             Ok(Some(true))

@@ -46,7 +46,7 @@ fn range(
     (from, to)
 }
 
-fn page_size(size: Option<i32>) -> i64 {
+pub fn page_size(size: Option<i32>) -> i64 {
     let size = required(size, "page_size");
     if !(1..=MAX_PAGE).contains(&size) {
         invalid(format!(

@@ -50,7 +50,7 @@ if ! out=$(q -d postgres -c "SHOW data_directory" -c "SELECT setting FROM pg_con
     status=1
 fi
 q -d postgres -c "CREATE DATABASE fresh" -c "CREATE DATABASE old"
-if out=$(q -d fresh -c "CREATE EXTENSION wms" \
+if out=$(q -d fresh -c "CREATE EXTENSION wms CASCADE" \
     -c "SELECT extversion FROM pg_extension WHERE extname = 'wms'" \
     -c "SELECT wms_add_product('PKG-1', 'Packaged'), wms_add_warehouse('PKG-W', 'Store')" \
     -c "SELECT wms_receive(1, 1, 5)" \
@@ -64,7 +64,7 @@ else
 fi
 for old in $(ls "$REPO"/sql/archive/ | sed -n 's/^wms--\(.*\)\.sql$/\1/p'); do
     [ "$old" != "$version" ] || continue
-    if out=$(q -d old -c "DROP EXTENSION IF EXISTS wms" -c "CREATE EXTENSION wms VERSION '$old'" \
+    if out=$(q -d old -c "DROP EXTENSION IF EXISTS wms" -c "CREATE EXTENSION wms VERSION '$old' CASCADE" \
         -c "ALTER EXTENSION wms UPDATE" -c "SELECT extversion FROM pg_extension WHERE extname = 'wms'" 2>&1) &&
         [ "$out" = "$version" ]; then
         echo "from the package: CREATE EXTENSION wms VERSION '$old', then ALTER EXTENSION wms UPDATE to $version"

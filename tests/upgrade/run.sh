@@ -37,6 +37,9 @@ pg_root_make "$host"
 cp -a "$extdir"/wms.control "$extdir"/wms--*.sql "$host$extdir/"
 for f in "$extdir"/wms--*.control; do [ -e "$f" ] && cp -a "$f" "$host$extdir/"; done
 cp -a "$pkglib/wms.so" "$out/wms-$version.so"
+cp -a "$extdir/wms.control" "$out/wms-$version.control"
+# use_control FILE: FILE is the extension's control file (a package's).
+use_control() { install -m 644 "$1" "$host$extdir/wms.control"; }
 chown -R "$PG_OS_USER" "$host"
 as_pg "$host$PG_BIN/initdb" -D "$host/data" -U "$PG_OS_USER" -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$out/initdb.log" 2>&1 ||
     { cat "$out/initdb.log"; exit 1; }
@@ -87,7 +90,7 @@ lookalikes() {
 status=0
 newdb wms_up_fresh
 q wms_up_fresh -f "$here/lookalikes.sql"
-q wms_up_fresh -c "CREATE EXTENSION wms" -c "$grant"
+q wms_up_fresh -c "CREATE EXTENSION wms CASCADE" -c "$grant"
 q wms_up_fresh -f "$here/describe.sql" >"$out/fresh.txt"
 q wms_up_fresh -c "SELECT wms_add_product('LOOK-1', 'Look-alike'), wms_add_warehouse('LOOK-W', 'Look-alike')" \
     -c "SELECT wms_receive(1, 1, 5)" \
@@ -105,6 +108,10 @@ for script in "$REPO"/sql/archive/wms--*.sql; do
     versions=$((versions + 1))
     db=wms_up_${old//./_}
     lib=$(released_library "$old") || { status=1; continue; }
+    # That version's package: its library and its control file.
+    commit=$(awk -v v="$old" '$1 == v { print $2 }' "$REPO/sql/archive/COMMITS")
+    git -C "$REPO" show "$commit:wms.control" | sed "s/@CARGO_VERSION@/$old/" >"$out/wms-$old.control"
+    use_control "$out/wms-$old.control"
     use_library "$lib"
     newdb "$db"
     q "$db" -c "CREATE EXTENSION wms VERSION '$old'" -c "$grant"
@@ -128,6 +135,7 @@ for script in "$REPO"/sql/archive/wms--*.sql; do
     q "$db" -f "$here/rows.sql" >"$out/$old-rows-before.txt"
     # The new package installed: its library refuses the old schema, and
     # says what to do.
+    use_control "$out/wms-$version.control"
     use_library "$out/wms-$version.so"
     said=$(q "$db" -c "SELECT wms_available_to_sell(1)" 2>&1) && status=1
     if ! grep -q "the wms schema of this database is version $old, its library is version $version" <<<"$said" ||
@@ -139,6 +147,13 @@ for script in "$REPO"/sql/archive/wms--*.sql; do
     cmp -s "$out/$old-rows-before.txt" "$out/$old-rows-between.txt" ||
         { echo "FAIL: the refused call changed rows of $old"; status=1; }
     q "$db" -f "$here/lookalikes.sql"
+    # The new version needs pg_trgm: the update says so until it is there.
+    said=$(q "$db" -c "ALTER EXTENSION wms UPDATE" 2>&1) && status=1
+    if ! grep -q 'required extension "pg_trgm" is not installed' <<<"$said"; then
+        echo "FAIL: ALTER EXTENSION wms UPDATE of $old without pg_trgm: $said"
+        status=1
+    fi
+    q "$db" -c "CREATE EXTENSION pg_trgm"
     q "$db" -c "ALTER EXTENSION wms UPDATE"
     lookalikes "$db" "ALTER EXTENSION wms UPDATE from $old"
     q "$db" -f "$here/rows.sql" >"$out/$old-rows-after.txt"

@@ -9,7 +9,7 @@ CREATE DATABASE wms_analytics;
 \c wms_analytics
 \set VERBOSITY terse
 SET timezone = 'UTC';
-CREATE EXTENSION wms;
+CREATE EXTENSION wms CASCADE;
 
 SELECT wms_add_product('SKU-A', 'Apple') AS apple, wms_add_product('SKU-B', 'Banana') AS banana;
 SELECT wms_add_warehouse('N', 'North') AS north, wms_add_warehouse('S', 'South') AS south;

@@ -2,7 +2,7 @@
 -- products, stock (one row near the top of bigint), a Fulfilled order and a
 -- live reservation. Ids are the first of each identity sequence.
 \set VERBOSITY terse
-CREATE EXTENSION wms;
+CREATE EXTENSION wms CASCADE;
 SELECT wms_add_product('SKU-1', 'Widget') AS widget,
        wms_add_product('SKU-2', 'Gadget') AS gadget,
        wms_add_product('SKU-3', 'Never stocked') AS never_stocked;

@@ -137,7 +137,7 @@ fn pg_tool(args: &Args, program: &str) -> Command {
 /// A fresh extension in the benchmark database with the workload's data.
 fn reset(args: &Args, workload: Workload) -> Result<(), Box<dyn std::error::Error>> {
     let mut client = connect(args)?;
-    client.batch_execute("DROP EXTENSION IF EXISTS wms CASCADE; CREATE EXTENSION wms")?;
+    client.batch_execute("DROP EXTENSION IF EXISTS wms CASCADE; CREATE EXTENSION wms CASCADE")?;
     let (skus, stock) = workload.data();
     let status = pg_tool(args, "psql")
         .args(["-X", "-q", "-v", "ON_ERROR_STOP=1"])

@@ -49,7 +49,7 @@ pub fn create_fixture(cluster: &dyn Server) -> Fallible<Fixture> {
     let mut admin = cluster.connect("postgres")?;
     admin.batch_execute(&format!("CREATE DATABASE {DATABASE}"))?;
     let mut db = cluster.connect(DATABASE)?;
-    db.batch_execute("CREATE EXTENSION wms")?;
+    db.batch_execute("CREATE EXTENSION wms CASCADE")?;
     let mut add = |sql: &str, code: String| -> Result<i64, postgres::Error> {
         Ok(db.query_one(sql, &[&code, &code])?.get(0))
     };
