@@ -8,7 +8,8 @@ use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
 /// `wms.lock_timeout`: how long a wms call waits for a lock (0: no limit).
 pub static LOCK_TIMEOUT_MS: GucSetting<i32> = GucSetting::<i32>::new(5_000);
 
-/// `wms.notify`: whether stock changes send `NOTIFY wms_stock`.
+/// `wms.notify`: whether stock changes send `NOTIFY wms_stock` (and
+/// `wms_low_stock` when available stock falls to the reorder point).
 pub static NOTIFY: GucSetting<bool> = GucSetting::<bool>::new(true);
 
 /// `wms.expiry_interval`: how often the expiry worker sweeps.
@@ -31,7 +32,7 @@ pub fn define() {
     );
     GucRegistry::define_bool_guc(
         c"wms.notify",
-        c"Whether committed stock changes are announced with NOTIFY wms_stock.",
+        c"Whether committed stock changes are announced with NOTIFY wms_stock (and falls to the reorder point with NOTIFY wms_low_stock).",
         c"Off: no notification is sent, so a full notification queue cannot make a wms call fail.",
         &NOTIFY,
         GucContext::Userset,

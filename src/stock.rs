@@ -531,6 +531,9 @@ pub struct Cause<'a> {
 /// A row after a change, with the ledger row that records it (if on hand moved).
 #[derive(Debug, Clone, Copy)]
 pub struct Applied {
+    /// The item's reorder point, when this change took its available stock
+    /// from above it to at or below it.
+    pub low_stock: Option<i64>,
     pub item: ItemKey,
     pub on_hand: i64,
     pub available: i64,
@@ -563,6 +566,8 @@ pub fn apply(
     let mut cols: [Vec<i64>; 4] = Default::default();
     // Expired holds each row keeps after the change (not counted as reserved).
     let mut still_expired: BTreeMap<ItemKey, i64> = BTreeMap::new();
+    // What each row had available before the change (for low-stock alerts).
+    let mut available_before: BTreeMap<ItemKey, i64> = BTreeMap::new();
     for change in changes {
         let row = locked.get(change.item).unwrap_or_else(|| {
             panic!(
@@ -602,6 +607,7 @@ pub fn apply(
             expired = 0;
         }
         still_expired.insert(change.item, (expired - change.expired).max(0));
+        available_before.insert(change.item, row.available());
         if on_hand < 0 || reserved < 0 || reserved > on_hand {
             // What the change takes from what is available.
             return Err(WmsError::InsufficientStock {
@@ -635,11 +641,17 @@ pub fn apply(
         let item = (col(&row, 1), col(&row, 2));
         let on_hand: i64 = col(&row, 3);
         let reserved: i64 = col(&row, 4);
+        let available = on_hand - reserved + still_expired.get(&item).copied().unwrap_or(0);
+        let reorder_point: i64 = col(&row, 6);
+        let before = available_before.get(&item).copied().unwrap_or(available);
         Applied {
             item,
             on_hand,
-            available: on_hand - reserved + still_expired.get(&item).copied().unwrap_or(0),
+            available,
             movement_id: opt_col(&row, 5),
+            // Crossed from above the reorder point to at or below it.
+            low_stock: (reorder_point > 0 && before > reorder_point && available <= reorder_point)
+                .then_some(reorder_point),
         }
     })
     .collect();
@@ -654,7 +666,7 @@ pub fn apply(
 
 static NOTIFY: Statement = Statement {
     sql: include_str!("../sql/queries/notify.sql"),
-    params: &[TEXTARRAYOID],
+    params: &[TEXTOID, TEXTARRAYOID],
 };
 
 /// `NOTIFY wms_stock` for each changed row, unless `wms.notify` is off.
@@ -677,7 +689,29 @@ fn announce(client: &mut SpiClient<'_>, applied: &[Applied]) {
             .to_string()
         })
         .collect();
-    if !payloads.is_empty() {
-        plans::run(client, &NOTIFY, &[payloads.into()]);
+    // Low stock: once per crossing of the reorder point, downwards.
+    let low: Vec<String> = applied
+        .iter()
+        .filter_map(|a| {
+            a.low_stock.map(|reorder_point| {
+                serde_json::json!({
+                    "product_id": a.item.0,
+                    "warehouse_id": a.item.1,
+                    "available": a.available,
+                    "reorder_point": reorder_point,
+                })
+                .to_string()
+            })
+        })
+        .collect();
+    for (channel, payloads) in [(STOCK_CHANNEL, payloads), (LOW_STOCK_CHANNEL, low)] {
+        if !payloads.is_empty() {
+            plans::run(client, &NOTIFY, &[channel.into(), payloads.into()]);
+        }
     }
 }
+
+/// The channel of every committed stock change.
+const STOCK_CHANNEL: &str = "wms_stock";
+/// The channel of an item whose available stock fell to its reorder point.
+const LOW_STOCK_CHANNEL: &str = "wms_low_stock";

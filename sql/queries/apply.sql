@@ -9,7 +9,8 @@ WITH change AS (
              updated_at = pg_catalog.now()
         FROM change c
        WHERE i.product_id = c.product_id AND i.warehouse_id = c.warehouse_id
-      RETURNING i.product_id, i.warehouse_id, i.quantity_on_hand, i.quantity_reserved, c.on_hand_change
+      RETURNING i.product_id, i.warehouse_id, i.quantity_on_hand, i.quantity_reserved, c.on_hand_change,
+                i.reorder_point
   ), ledger AS (
       INSERT INTO wms.stock_movements
              (product_id, warehouse_id, quantity_change, reason, order_id, reference, balance_after)
@@ -17,7 +18,8 @@ WITH change AS (
         FROM updated WHERE on_hand_change <> 0
       RETURNING movement_id, product_id, warehouse_id
   )
-  SELECT u.product_id, u.warehouse_id, u.quantity_on_hand, u.quantity_reserved, l.movement_id
+  SELECT u.product_id, u.warehouse_id, u.quantity_on_hand, u.quantity_reserved, l.movement_id,
+         u.reorder_point
     FROM updated u LEFT JOIN ledger l
          ON l.product_id = u.product_id AND l.warehouse_id = u.warehouse_id
    ORDER BY u.product_id, u.warehouse_id

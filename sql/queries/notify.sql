@@ -1,1 +1,2 @@
-SELECT pg_catalog.pg_notify('wms_stock', payload) FROM pg_catalog.unnest($1::text[]) AS payload
+-- One notification on channel $1 per payload of $2, delivered at commit.
+SELECT pg_catalog.pg_notify($1, payload) FROM pg_catalog.unnest($2::text[]) AS payload

@@ -122,3 +122,90 @@ pub fn listen_sees_committed_changes(db: &mut Db) {
     );
     db.assert_verified();
 }
+
+/// Low-stock alerts: `wms_low_stock` is notified once each time a committed
+/// change takes an item's available stock from above its reorder point to
+/// at or below it; never for a rolled-back change, nor for an item without
+/// a reorder point, nor with `wms.notify` off; many buyers at once cross it
+/// once.
+pub fn low_stock_alerts(db: &mut Db) {
+    use postgres::fallible_iterator::FallibleIterator;
+    let (p, w) = db.item("low", 20);
+    let (q, v) = db.item("low-none", 20);
+    let mut listener = db.config.connect(postgres::NoTls).expect("listener");
+    listener.batch_execute("LISTEN wms_low_stock").unwrap();
+    db.admin
+        .execute("SELECT wms_set_reorder_policy($1, $2, 10, 5)", &[&p, &w])
+        .unwrap();
+    let order = |client: &mut postgres::Client, p: i64, w: i64, n: i64| {
+        client
+            .query_one(
+                "SELECT status FROM wms_place_order('low', $1::bigint, $2::bigint, $3::bigint)",
+                &[&p, &w, &n],
+            )
+            .unwrap()
+            .get::<_, String>(0)
+    };
+    assert_eq!(order(&mut db.admin, p, w, 5), "Fulfilled"); // 15: above
+                                                            // A crossing rolled back is not announced.
+    let mut tx = db.admin.transaction().unwrap();
+    tx.query_one(
+        "SELECT status FROM wms_place_order('low', $1::bigint, $2::bigint, 6)",
+        &[&p, &w],
+    )
+    .unwrap();
+    tx.rollback().unwrap();
+    // With wms.notify off, nothing is announced: 15 -> 12, above anyway,
+    // then 12 -> 9 silenced.
+    let mut quiet = db.config.connect(postgres::NoTls).unwrap();
+    quiet.batch_execute("SET wms.notify = off").unwrap();
+    assert_eq!(order(&mut quiet, p, w, 3), "Fulfilled");
+    assert_eq!(order(&mut quiet, p, w, 3), "Fulfilled"); // 9: crossed, silenced
+    db.receive(p, w, 11); // 20: above again
+                          // 40 buyers of 1 unit at once: the one that takes it to 10 announces.
+    let key = db.gate_key();
+    let (results, _) = together(&db.config, key, 40, move |_, client| {
+        wait_at_gate(client, key)?;
+        let row = client.query_one(
+            "SELECT status FROM wms_place_order('low', $1::bigint, $2::bigint)",
+            &[&p, &w],
+        )?;
+        Ok(row.get::<_, String>(0))
+    })
+    .expect("run the buyers");
+    assert_eq!(
+        results
+            .iter()
+            .filter(|r| r.as_deref().ok() == Some("Fulfilled"))
+            .count(),
+        20
+    );
+    db.receive(p, w, 12); // 12: above
+                          // A reservation crosses too (available falls, on hand stays).
+    db.admin
+        .execute(
+            "SELECT * FROM wms_reserve('low', $1::text::jsonb)",
+            &[&items_json(&[(p, w, 4)])],
+        )
+        .unwrap();
+    // An item without a reorder point never alerts.
+    assert_eq!(order(&mut db.admin, q, v, 19), "Fulfilled");
+
+    let mut seen = Vec::new();
+    let mut notifications = listener.notifications();
+    let mut iter = notifications.timeout_iter(Duration::from_secs(2));
+    while let Some(n) = iter.next().expect("read notifications") {
+        let payload: serde_json::Value = serde_json::from_str(n.payload()).expect("JSON payload");
+        if payload["product_id"] == p || payload["product_id"] == q {
+            assert_eq!(n.channel(), "wms_low_stock");
+            seen.push(payload);
+        }
+    }
+    let expected = |available: i64| serde_json::json!({"product_id": p, "warehouse_id": w, "available": available, "reorder_point": 10});
+    assert_eq!(seen, vec![expected(10), expected(8)]);
+    println!(
+        "    {} alerts: one per crossing, none rolled back, silenced or without a reorder point",
+        seen.len()
+    );
+    db.assert_verified();
+}

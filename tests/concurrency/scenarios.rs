@@ -8,7 +8,7 @@ use crate::idempotency::{
     reserve_idempotency_race,
 };
 use crate::locks::lock_timeout;
-use crate::notify::listen_sees_committed_changes;
+use crate::notify::{listen_sees_committed_changes, low_stock_alerts};
 use crate::operations::dump_and_restore_while_orders_run;
 use crate::privileges::application_role;
 use crate::reservations::{
@@ -96,6 +96,7 @@ pub const ALL: &[(&str, Scenario)] = &[
         flash_sale_scenario(db, "fs100", 100, 100)
     }),
     ("fifty_backends_reserve_five_units", fifty_reserve_five),
+    ("low_stock_alerts_once_per_crossing", low_stock_alerts),
     (
         "two_hundred_clients_whole_workflow",
         two_hundred_clients_whole_workflow,
