@@ -38,7 +38,8 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.wms_update_product(bigint, text, text),
     @extschema@.wms_update_warehouse(bigint, text, text),
     @extschema@.wms_remove_product(bigint),
-    @extschema@.wms_remove_warehouse(bigint)
+    @extschema@.wms_remove_warehouse(bigint),
+    @extschema@.wms_audit(timestamptz, timestamptz, text, bigint, bigint, integer)
 FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION wms.refuse_change(), wms.refuse_ddl(), wms.updating_extension(),
     wms.check_order_transitions(), wms.keep_order_status() FROM PUBLIC;
@@ -103,3 +104,5 @@ COMMENT ON FUNCTION @extschema@.wms_remove_product(bigint) IS
     'Removes a product that has no ledger rows or order lines; returns nothing.';
 COMMENT ON FUNCTION @extschema@.wms_remove_warehouse(bigint) IS
     'Removes a warehouse that has no ledger rows or order lines; returns nothing.';
+COMMENT ON FUNCTION @extschema@.wms_audit(timestamptz, timestamptz, text, bigint, bigint, integer) IS
+    'Returns a page of the audit trail in a time range, in order: stock movements, order status changes, catalogue, policy and grant changes, with who made them.';

@@ -175,7 +175,11 @@ CREATE TABLE wms.stock_movements (
     movement_time   timestamptz NOT NULL DEFAULT clock_timestamp(),
     actor           text NOT NULL DEFAULT session_user,
     balance_after   bigint NOT NULL CONSTRAINT stock_movements_balance_nonnegative CHECK (balance_after >= 0),
-    FOREIGN KEY (product_id, warehouse_id) REFERENCES wms.inventory
+    FOREIGN KEY (product_id, warehouse_id) REFERENCES wms.inventory,
+    -- The end user and the request the application named (wms.actor,
+    -- wms.request_id); actor is the calling database role.
+    end_user        text,
+    request_id      text
 );
 -- The indexes were chosen from EXPLAIN (ANALYZE, BUFFERS) on a year of
 -- generated history (docs/analytics-plans.md):
@@ -198,7 +202,9 @@ CREATE TABLE wms.order_status_history (
     to_status   text NOT NULL,
     changed_at  timestamptz NOT NULL DEFAULT now(),
     changed_by  text NOT NULL DEFAULT session_user,
-    reason      text
+    reason      text,
+    end_user    text,
+    request_id  text
 );
 CREATE INDEX order_status_history_order_idx ON wms.order_status_history (order_id);
 
@@ -404,6 +410,39 @@ COMMENT ON TABLE wms.order_returns IS 'Append-only record of what came back of a
 COMMENT ON FUNCTION wms.check_order_transitions() IS 'Trigger function that refuses a move of wms.order_transitions whose stock effect makes no sense (23514).';
 COMMENT ON FUNCTION wms.keep_order_status() IS 'Trigger function that refuses to change a status, remove one in use, or truncate the statuses or moves (42501).';
 
+-- Who did what besides stock and status changes (those carry it on their
+-- own rows): catalogue, policy and grant changes, with the calling role,
+-- the end user and request the application named (wms.actor,
+-- wms.request_id), and the values before and after. Append-only;
+-- wms_audit() reads it with the ledger and the status history as one
+-- trail.
+CREATE TABLE wms.audit_log (
+    event_id    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at          timestamptz NOT NULL DEFAULT clock_timestamp(),
+    db_role     text NOT NULL,
+    end_user    text,
+    request_id  text,
+    action      text NOT NULL,
+    object_type text NOT NULL,
+    object_id   bigint,
+    old_value   jsonb,
+    new_value   jsonb
+);
+CREATE INDEX audit_log_at_idx ON wms.audit_log (at, event_id);
+CREATE INDEX audit_log_object_idx ON wms.audit_log (object_type, object_id, at);
+CREATE TRIGGER audit_log_append_only
+    BEFORE UPDATE OR DELETE ON wms.audit_log
+    FOR EACH ROW EXECUTE FUNCTION wms.refuse_change();
+CREATE TRIGGER audit_log_no_truncate
+    BEFORE TRUNCATE ON wms.audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION wms.refuse_change();
+ALTER TABLE wms.audit_log
+    ENABLE ALWAYS TRIGGER audit_log_append_only,
+    ENABLE ALWAYS TRIGGER audit_log_no_truncate;
+-- The status history by time (wms_audit).
+CREATE INDEX order_status_history_time_idx ON wms.order_status_history (changed_at, history_id);
+COMMENT ON TABLE wms.audit_log IS 'Append-only trail of catalogue, policy and grant changes: who (role, end user, request), what, and the values before and after.';
+
 -- What each table is (psql: \d+ wms.*).
 COMMENT ON TABLE wms.products IS 'Products: one row per SKU, with its name.';
 COMMENT ON TABLE wms.warehouses IS 'Warehouses (stores): one row per code, with its name.';
@@ -425,6 +464,7 @@ SELECT pg_catalog.pg_extension_config_dump('wms.order_items', '');
 SELECT pg_catalog.pg_extension_config_dump('wms.stock_movements', '');
 SELECT pg_catalog.pg_extension_config_dump('wms.order_status_history', '');
 SELECT pg_catalog.pg_extension_config_dump('wms.order_returns', '');
+SELECT pg_catalog.pg_extension_config_dump('wms.audit_log', '');
 -- The script creates the standard statuses and moves; only the rows a DBA
 -- added are dumped.
 SELECT pg_catalog.pg_extension_config_dump('wms.order_statuses',
@@ -437,3 +477,4 @@ SELECT pg_catalog.pg_extension_config_dump('wms.customer_orders_order_id_seq', '
 SELECT pg_catalog.pg_extension_config_dump('wms.stock_movements_movement_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('wms.order_status_history_history_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('wms.order_returns_return_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('wms.audit_log_event_id_seq', '');

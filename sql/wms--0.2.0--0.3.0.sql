@@ -10,6 +10,45 @@
 CREATE INDEX products_sku_trgm_idx ON wms.products USING gin (sku gin_trgm_ops) WITH (fastupdate = off);
 CREATE INDEX products_name_trgm_idx ON wms.products USING gin (name gin_trgm_ops) WITH (fastupdate = off);
 
+-- Who did what: the end user and request on every ledger and history row,
+-- and a trail of the other changes.
+ALTER TABLE wms.stock_movements ADD COLUMN end_user text, ADD COLUMN request_id text;
+ALTER TABLE wms.order_status_history ADD COLUMN end_user text, ADD COLUMN request_id text;
+-- Who did what besides stock and status changes (those carry it on their
+-- own rows): catalogue, policy and grant changes, with the calling role,
+-- the end user and request the application named (wms.actor,
+-- wms.request_id), and the values before and after. Append-only;
+-- wms_audit() reads it with the ledger and the status history as one
+-- trail.
+CREATE TABLE wms.audit_log (
+    event_id    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at          timestamptz NOT NULL DEFAULT clock_timestamp(),
+    db_role     text NOT NULL,
+    end_user    text,
+    request_id  text,
+    action      text NOT NULL,
+    object_type text NOT NULL,
+    object_id   bigint,
+    old_value   jsonb,
+    new_value   jsonb
+);
+CREATE INDEX audit_log_at_idx ON wms.audit_log (at, event_id);
+CREATE INDEX audit_log_object_idx ON wms.audit_log (object_type, object_id, at);
+CREATE TRIGGER audit_log_append_only
+    BEFORE UPDATE OR DELETE ON wms.audit_log
+    FOR EACH ROW EXECUTE FUNCTION wms.refuse_change();
+CREATE TRIGGER audit_log_no_truncate
+    BEFORE TRUNCATE ON wms.audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION wms.refuse_change();
+ALTER TABLE wms.audit_log
+    ENABLE ALWAYS TRIGGER audit_log_append_only,
+    ENABLE ALWAYS TRIGGER audit_log_no_truncate;
+-- The status history by time (wms_audit).
+CREATE INDEX order_status_history_time_idx ON wms.order_status_history (changed_at, history_id);
+COMMENT ON TABLE wms.audit_log IS 'Append-only trail of catalogue, policy and grant changes: who (role, end user, request), what, and the values before and after.';
+SELECT pg_catalog.pg_extension_config_dump('wms.audit_log', '');
+SELECT pg_catalog.pg_extension_config_dump('wms.audit_log_event_id_seq', '');
+
 -- Statuses with their stock effect, in place of the CHECK constraints
 -- that listed three.
 CREATE TABLE wms.order_statuses (
@@ -402,6 +441,32 @@ SET search_path TO pg_catalog, pg_temp
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'wms_remove_warehouse_wrapper';
 
+-- The audit trail.
+-- wms::audit::wms_audit
+CREATE  FUNCTION "wms_audit"(
+	"from_time" timestamp with time zone, /* Option < TimestampWithTimeZone > */
+	"to_time" timestamp with time zone, /* Option < TimestampWithTimeZone > */
+	"object_type" TEXT DEFAULT NULL, /* Option < & str > */
+	"object_id" bigint DEFAULT NULL, /* Option < i64 > */
+	"after_audit_id" bigint DEFAULT NULL, /* Option < i64 > */
+	"page_size" INT DEFAULT 100 /* Option < i32 > */
+) RETURNS TABLE (
+	"audit_id" bigint,  /* i64 */
+	"at" timestamp with time zone,  /* TimestampWithTimeZone */
+	"db_role" TEXT,  /* String */
+	"actor" TEXT,  /* Option < String > */
+	"request_id" TEXT,  /* Option < String > */
+	"action" TEXT,  /* String */
+	"object_type" TEXT,  /* String */
+	"object_id" bigint,  /* Option < i64 > */
+	"old_value" jsonb,  /* Option < JsonB > */
+	"new_value" jsonb  /* Option < JsonB > */
+)
+STABLE SECURITY DEFINER PARALLEL SAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'wms_audit_wrapper';
+
 -- wms_orders gains min_total, max_total and sort, and returns total: it is
 -- created again, and keeps the EXECUTE grants it had. Those grants are
 -- the DBA's, not the extension's: pg_init_privs keeps recording only what
@@ -449,7 +514,8 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.wms_update_product(bigint, text, text),
     @extschema@.wms_update_warehouse(bigint, text, text),
     @extschema@.wms_remove_product(bigint),
-    @extschema@.wms_remove_warehouse(bigint)
+    @extschema@.wms_remove_warehouse(bigint),
+    @extschema@.wms_audit(timestamptz, timestamptz, text, bigint, bigint, integer)
 FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION wms.check_order_transitions(), wms.keep_order_status() FROM PUBLIC;
 -- Every comparison names pg_catalog's operator: the script runs with the
@@ -523,3 +589,5 @@ COMMENT ON FUNCTION @extschema@.wms_remove_product(bigint) IS
     'Removes a product that has no ledger rows or order lines; returns nothing.';
 COMMENT ON FUNCTION @extschema@.wms_remove_warehouse(bigint) IS
     'Removes a warehouse that has no ledger rows or order lines; returns nothing.';
+COMMENT ON FUNCTION @extschema@.wms_audit(timestamptz, timestamptz, text, bigint, bigint, integer) IS
+    'Returns a page of the audit trail in a time range, in order: stock movements, order status changes, catalogue, policy and grant changes, with who made them.';

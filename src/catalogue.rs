@@ -66,11 +66,25 @@ fn add(
     Spi::connect_mut(|client| {
         // A key another transaction is inserting is waited for, as long as
         // any lock of the extension.
-        crate::stock::bounded_wait(|| plans::run(client, stmt, &[key.into(), name.into()]).next())
-            .map(|row| col::<i64>(&row, 1))
-            .ok_or_else(|| WmsError::DuplicateKey {
-                message: format!("{what} with {key_name} \"{key}\" already exists"),
-            })
+        let id = crate::stock::bounded_wait(|| {
+            plans::run(client, stmt, &[key.into(), name.into()]).next()
+        })
+        .map(|row| col::<i64>(&row, 1))
+        .ok_or_else(|| WmsError::DuplicateKey {
+            message: format!("{what} with {key_name} \"{key}\" already exists"),
+        })?;
+        crate::audit::record(
+            client,
+            &crate::audit::who()?,
+            crate::audit::Event {
+                action: "add",
+                object_type: what,
+                object_id: Some(id),
+                old: None,
+                new: Some(serde_json::json!({ key_name: key, "name": name })),
+            },
+        );
+        Ok(id)
     })
 }
 
@@ -159,6 +173,14 @@ impl Entry {
         }
     }
 
+    /// The object type the audit trail names it by.
+    fn kind(self) -> &'static str {
+        match self {
+            Entry::Product(_) => "product",
+            Entry::Warehouse(_) => "warehouse",
+        }
+    }
+
     fn named(self) -> String {
         match self {
             Entry::Product(id) => format!("product {id}"),
@@ -207,7 +229,7 @@ fn update(
                 });
             }
         }
-        crate::stock::bounded_wait(|| {
+        let (id, new_key, new_name, old_key, old_name) = crate::stock::bounded_wait(|| {
             plans::run(client, stmt, &[id.into(), key.into(), name.into()]).next()
         })
         .map(|row| {
@@ -215,9 +237,25 @@ fn update(
                 col::<i64>(&row, 1),
                 col::<String>(&row, 2),
                 col::<String>(&row, 3),
+                col::<String>(&row, 4),
+                col::<String>(&row, 5),
             )
         })
-        .ok_or_else(|| entry.unknown())
+        .ok_or_else(|| entry.unknown())?;
+        crate::audit::record(
+            client,
+            &crate::audit::who()?,
+            crate::audit::Event {
+                action: "update",
+                object_type: entry.kind(),
+                object_id: Some(id),
+                old: Some(serde_json::json!({ key_name: old_key, "name": old_name })),
+                new: Some(
+                    serde_json::json!({ key_name: new_key.clone(), "name": new_name.clone() }),
+                ),
+            },
+        );
+        Ok((id, new_key, new_name))
     })
 }
 
@@ -269,10 +307,27 @@ fn remove(entry: Entry) -> WmsResult<()> {
                 why: if ledger { "ledger rows" } else { "order lines" },
             });
         }
-        plans::run(
+        let removed = plans::run(
             client,
             &REMOVE_CATALOGUE_ROW,
             &[product.into(), warehouse.into()],
+        )
+        .next()
+        .map(|row| (col::<String>(&row, 1), col::<String>(&row, 2)));
+        let key_name = match entry {
+            Entry::Product(_) => "sku",
+            Entry::Warehouse(_) => "code",
+        };
+        crate::audit::record(
+            client,
+            &crate::audit::who()?,
+            crate::audit::Event {
+                action: "remove",
+                object_type: entry.kind(),
+                object_id: product.or(warehouse),
+                old: removed.map(|(key, name)| serde_json::json!({ key_name: key, "name": name })),
+                new: None,
+            },
         );
         Ok(())
     })

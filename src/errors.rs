@@ -432,6 +432,11 @@ pub fn required<T>(value: Option<T>, argument: &'static str) -> T {
 /// deep inside the call).
 pub fn writable(function: &'static str) {
     crate::plans::require_current_schema();
+    // wms.actor and wms.request_id are recorded with what the call writes:
+    // too long, the call is refused before it starts.
+    if let Err(e) = crate::audit::who() {
+        e.raise()
+    }
     // SAFETY: backend-global state, read on the backend's own thread.
     if unsafe { pgrx::pg_sys::XactReadOnly } {
         let standby = unsafe { pgrx::pg_sys::RecoveryInProgress() };

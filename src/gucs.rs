@@ -12,6 +12,12 @@ pub static LOCK_TIMEOUT_MS: GucSetting<i32> = GucSetting::<i32>::new(5_000);
 /// `wms_low_stock` when available stock falls to the reorder point).
 pub static NOTIFY: GucSetting<bool> = GucSetting::<bool>::new(true);
 
+/// `wms.actor`: the end user a session's calls act for (the audit trail).
+pub static ACTOR: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+
+/// `wms.request_id`: the application's request id (the audit trail).
+pub static REQUEST_ID: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+
 /// `wms.expiry_interval`: how often the expiry worker sweeps.
 pub static EXPIRY_INTERVAL_MS: GucSetting<i32> = GucSetting::<i32>::new(60_000);
 
@@ -35,6 +41,22 @@ pub fn define() {
         c"Whether committed stock changes are announced with NOTIFY wms_stock (and falls to the reorder point with NOTIFY wms_low_stock).",
         c"Off: no notification is sent, so a full notification queue cannot make a wms call fail.",
         &NOTIFY,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_string_guc(
+        c"wms.actor",
+        c"The end user on whose behalf wms calls are made, recorded with every change they write.",
+        c"At most 255 characters; set it per transaction (SET LOCAL) behind a pooler.",
+        &ACTOR,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_string_guc(
+        c"wms.request_id",
+        c"The application's request id, recorded with every change wms calls write.",
+        c"At most 255 characters; set it per transaction (SET LOCAL) behind a pooler.",
+        &REQUEST_ID,
         GucContext::Userset,
         GucFlags::default(),
     );

@@ -57,7 +57,16 @@ static STATUS_EFFECT: Statement = Statement {
 
 static SET_STATUS: Statement = Statement {
     sql: include_str!("../sql/queries/set_status.sql"),
-    params: &[INT8ARRAYOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID],
+    params: &[
+        INT8ARRAYOID,
+        TEXTOID,
+        TEXTOID,
+        TEXTOID,
+        TEXTOID,
+        TEXTOID,
+        TEXTOID,
+        TEXTOID,
+    ],
 };
 
 static EXPIRED_ORDERS: Statement = Statement {
@@ -153,7 +162,8 @@ pub fn set_status(
     to: &str,
     reason: Option<&str>,
     effect: Effect,
-) {
+) -> WmsResult<()> {
+    let who = crate::audit::who()?;
     plans::run(
         client,
         &SET_STATUS,
@@ -163,8 +173,12 @@ pub fn set_status(
             from.into(),
             reason.into(),
             effect.as_str().into(),
+            who.role.as_str().into(),
+            who.actor.as_deref().into(),
+            who.request_id.as_deref().into(),
         ],
     );
+    Ok(())
 }
 
 /// What entering a status with `effect` does to the stock of each line
@@ -234,7 +248,7 @@ fn transition(order_id: i64, to: &str, reason: Option<&str>) -> WmsResult<serde_
                 reference: None,
             },
         )?;
-        set_status(client, &[order_id], &from, to, reason, effect);
+        set_status(client, &[order_id], &from, to, reason, effect)?;
         let lines: Vec<_> = applied
             .iter()
             .map(|a| {
@@ -409,7 +423,7 @@ pub fn expire_reservations(after: i64) -> WmsResult<Swept> {
                 CANCELLED,
                 Some(history::EXPIRED),
                 effect,
-            );
+            )?;
             swept.cancelled += 1;
         }
         Ok(swept)

@@ -359,6 +359,9 @@ static INSERT_ORDER: Statement = Statement {
         TEXTOID,
         INTERVALOID,
         TEXTARRAYOID,
+        TEXTOID,
+        TEXTOID,
+        TEXTOID,
     ],
 };
 
@@ -442,6 +445,7 @@ fn place_order(
             Intent::Take => (FULFILLED, None),
             Intent::Reserve(ttl) => (PENDING, Some(ttl)),
         };
+        let who = crate::audit::who()?;
         let (products, warehouses, quantities) = request.lines.columns();
         let prices: Vec<Option<String>> = request
             .lines
@@ -466,6 +470,9 @@ fn place_order(
                 .into(),
                 ttl.into(),
                 prices.into(),
+                who.role.as_str().into(),
+                who.actor.as_deref().into(),
+                who.request_id.as_deref().into(),
             ],
         )
         .next()

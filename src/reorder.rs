@@ -5,6 +5,7 @@ use pgrx::pg_sys::BuiltinOid::*;
 use pgrx::prelude::*;
 use pgrx::AnyNumeric;
 
+use crate::audit;
 use crate::catalogue::ensure_known;
 use crate::errors::{required, writable, WmsError, WmsResult};
 use crate::plans::{self, col, opt_col, Statement};
@@ -38,7 +39,7 @@ fn set_policy(
         // The row lock every stock change takes, so the policy changes in
         // the same queue; an item never stocked gets its row.
         stock::lock_items(client, [item], Missing::Create)?;
-        plans::run(
+        let old = plans::run(
             client,
             &SET_POLICY,
             &[
@@ -47,6 +48,26 @@ fn set_policy(
                 reorder_point.into(),
                 safety_stock.into(),
             ],
+        )
+        .next()
+        .map(|row| (col::<i64>(&row, 1), col::<i64>(&row, 2)));
+        let policy = |(reorder_point, safety_stock): (i64, i64)| {
+            serde_json::json!({
+                "warehouse_id": warehouse_id,
+                "reorder_point": reorder_point,
+                "safety_stock": safety_stock,
+            })
+        };
+        audit::record(
+            client,
+            &audit::who()?,
+            audit::Event {
+                action: "set",
+                object_type: "policy",
+                object_id: Some(product_id),
+                old: old.map(policy),
+                new: Some(policy((reorder_point, safety_stock))),
+            },
         );
         Ok(())
     })

@@ -35,7 +35,7 @@ fn invalid(message: String) -> ! {
 }
 
 /// The [from, to) range of a report, both required, from not after to.
-fn range(
+pub fn range(
     from: Option<TimestampWithTimeZone>,
     to: Option<TimestampWithTimeZone>,
 ) -> (TimestampWithTimeZone, TimestampWithTimeZone) {

@@ -155,7 +155,7 @@ fn return_order(
         let status = if complete {
             let effect = lifecycle::check_transition(client, order_id, &status, &to, By::Return)?;
             debug_assert_eq!(effect, Effect::None);
-            lifecycle::set_status(client, &[order_id], &status, &to, Some(reason), effect);
+            lifecycle::set_status(client, &[order_id], &status, &to, Some(reason), effect)?;
             to
         } else {
             status

@@ -550,6 +550,9 @@ static APPLY: Statement = Statement {
         TEXTOID,
         INT8OID,
         TEXTOID,
+        TEXTOID,
+        TEXTOID,
+        TEXTOID,
     ],
 };
 
@@ -624,6 +627,7 @@ pub fn apply(
         }
     }
     let [products, warehouses, on_hand, reserved] = cols;
+    let who = crate::audit::who()?;
     let applied: Vec<Applied> = plans::run(
         client,
         &APPLY,
@@ -635,6 +639,9 @@ pub fn apply(
             cause.reason.into(),
             cause.order_id.into(),
             cause.reference.into(),
+            who.role.as_str().into(),
+            who.actor.as_deref().into(),
+            who.request_id.as_deref().into(),
         ],
     )
     .map(|row| {

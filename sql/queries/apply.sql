@@ -13,8 +13,9 @@ WITH change AS (
                 i.reorder_point
   ), ledger AS (
       INSERT INTO wms.stock_movements
-             (product_id, warehouse_id, quantity_change, reason, order_id, reference, balance_after)
-      SELECT product_id, warehouse_id, on_hand_change, $5, $6, $7, quantity_on_hand
+             (product_id, warehouse_id, quantity_change, reason, order_id, reference, balance_after,
+              actor, end_user, request_id)
+      SELECT product_id, warehouse_id, on_hand_change, $5, $6, $7, quantity_on_hand, $8, $9, $10
         FROM updated WHERE on_hand_change <> 0
       RETURNING movement_id, product_id, warehouse_id
   )

@@ -1,6 +1,7 @@
 -- An order ($1 customer, $2 status, $3 key, $4 request) with its lines ($5
 -- products, $6 warehouses, $7 quantities, $10 unit prices as text, NULL
--- for none) and its first status-history row (reason $8); a reservation
+-- for none) and its first status-history row (reason $8, by role $11 for
+-- end user $12 in request $13); a reservation
 -- expires after $9. Its total is the sum of quantity x price when every
 -- line has a price.
 WITH o AS (
@@ -20,7 +21,8 @@ WITH o AS (
                          pg_catalog.unnest($7::bigint[]), pg_catalog.unnest($10::numeric[]))
                 AS l(product_id, warehouse_id, quantity, price)
   ), history AS (
-      INSERT INTO wms.order_status_history (order_id, from_status, to_status, reason)
-      SELECT order_id, NULL, order_status, $8 FROM o
+      INSERT INTO wms.order_status_history (order_id, from_status, to_status, reason,
+                                            changed_by, end_user, request_id, changed_at)
+      SELECT order_id, NULL, order_status, $8, $11, $12, $13, pg_catalog.clock_timestamp() FROM o
   )
   SELECT order_id, expires_at FROM o

@@ -1,5 +1,5 @@
--- Bad calls of the catalogue functions: search, a product's stock,
--- changes and removals. Each raises its documented SQLSTATE and changes
+-- Bad calls of the catalogue functions (search, a product's stock,
+-- changes and removals) and of the audit trail. Each raises its documented SQLSTATE and changes
 -- nothing. Products 1 and 2 have history (ledger rows, orders); product 3
 -- was never stocked.
 \set VERBOSITY terse
@@ -65,6 +65,32 @@ SELECT wms_remove_warehouse(2);
 \echo :LAST_ERROR_SQLSTATE
 BEGIN TRANSACTION READ ONLY;
 SELECT wms_remove_product(3);
+ROLLBACK;
+\echo :LAST_ERROR_SQLSTATE
+
+-- the audit trail
+SELECT * FROM wms_audit(NULL, now());
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_audit('2026-01-02 00:00+00', '2026-01-01 00:00+00');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_audit('-infinity', 'infinity', 'thing');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_audit('-infinity', 'infinity', repeat('t', 256));
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_audit('-infinity', 'infinity', after_audit_id => 4);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wms_audit('-infinity', 'infinity', page_size => 0);
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) > 0 AS trail FROM wms_audit('-infinity', 'infinity');
+-- a name too long for the trail is refused before anything is written
+BEGIN;
+SELECT set_config('wms.actor', repeat('a', 256), true) IS NOT NULL AS set;
+SELECT wms_receive(1, 1, 1);
+ROLLBACK;
+\echo :LAST_ERROR_SQLSTATE
+BEGIN;
+SELECT set_config('wms.request_id', repeat('r', 256), true) IS NOT NULL AS set;
+SELECT * FROM wms_place_order('carol', 1, 1, 1);
 ROLLBACK;
 \echo :LAST_ERROR_SQLSTATE
 
