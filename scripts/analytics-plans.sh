@@ -242,6 +242,18 @@ entry "Products, all, a page half way" \
 entry "Inventory of the hot product" \
     "SELECT * FROM wms_inventory($hot)" \
     sql/queries/inventory.sql "bigint, bigint" "$hot, NULL"
+entry "Audit trail, first page of the last 30 days" \
+    "SELECT * FROM wms_audit(now() - interval '30 days', now())" \
+    sql/queries/audit.sql "timestamptz, timestamptz, text, bigint, timestamptz, bigint, bigint" \
+    "now() - interval '30 days', now(), NULL, NULL, NULL, NULL, 100"
+entry "Audit trail, a page half way through the last 30 days" \
+    "SELECT * FROM wms_audit(now() - interval '30 days', now(), after_audit_id => $((mid_movement * 4 + 1)))" \
+    sql/queries/audit.sql "timestamptz, timestamptz, text, bigint, timestamptz, bigint, bigint" \
+    "now() - interval '30 days', now(), NULL, NULL, $mid_movement_time, $((mid_movement * 4 + 1)), 100"
+entry "Audit trail of the hot product's stock for a year, first page" \
+    "SELECT * FROM wms_audit(now() - interval '365 days', now(), 'stock', $hot)" \
+    sql/queries/audit.sql "timestamptz, timestamptz, text, bigint, timestamptz, bigint, bigint" \
+    "now() - interval '365 days', now(), 'stock', $hot, NULL, NULL, 100"
 {
     echo
     cat "$body"

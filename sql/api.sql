@@ -105,4 +105,4 @@ COMMENT ON FUNCTION @extschema@.wms_remove_product(bigint) IS
 COMMENT ON FUNCTION @extschema@.wms_remove_warehouse(bigint) IS
     'Removes a warehouse that has no ledger rows or order lines; returns nothing.';
 COMMENT ON FUNCTION @extschema@.wms_audit(timestamptz, timestamptz, text, bigint, bigint, integer) IS
-    'Returns a page of the audit trail in a time range, in order: stock movements, order status changes, catalogue, policy and grant changes, with who made them.';
+    'Returns a page of the audit trail in a time range, in order: stock movements, order status changes, returns, catalogue and policy changes, with who made them.';

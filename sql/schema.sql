@@ -411,7 +411,7 @@ COMMENT ON FUNCTION wms.check_order_transitions() IS 'Trigger function that refu
 COMMENT ON FUNCTION wms.keep_order_status() IS 'Trigger function that refuses to change a status, remove one in use, or truncate the statuses or moves (42501).';
 
 -- Who did what besides stock and status changes (those carry it on their
--- own rows): catalogue, policy and grant changes, with the calling role,
+-- own rows): catalogue and policy changes and returns, with the calling role,
 -- the end user and request the application named (wms.actor,
 -- wms.request_id), and the values before and after. Append-only;
 -- wms_audit() reads it with the ledger and the status history as one
@@ -441,7 +441,7 @@ ALTER TABLE wms.audit_log
     ENABLE ALWAYS TRIGGER audit_log_no_truncate;
 -- The status history by time (wms_audit).
 CREATE INDEX order_status_history_time_idx ON wms.order_status_history (changed_at, history_id);
-COMMENT ON TABLE wms.audit_log IS 'Append-only trail of catalogue, policy and grant changes: who (role, end user, request), what, and the values before and after.';
+COMMENT ON TABLE wms.audit_log IS 'Append-only trail of catalogue and policy changes and returns: who (role, end user, request), what, and the values before and after.';
 
 -- What each table is (psql: \d+ wms.*).
 COMMENT ON TABLE wms.products IS 'Products: one row per SKU, with its name.';

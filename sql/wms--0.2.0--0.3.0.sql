@@ -15,7 +15,7 @@ CREATE INDEX products_name_trgm_idx ON wms.products USING gin (name gin_trgm_ops
 ALTER TABLE wms.stock_movements ADD COLUMN end_user text, ADD COLUMN request_id text;
 ALTER TABLE wms.order_status_history ADD COLUMN end_user text, ADD COLUMN request_id text;
 -- Who did what besides stock and status changes (those carry it on their
--- own rows): catalogue, policy and grant changes, with the calling role,
+-- own rows): catalogue and policy changes and returns, with the calling role,
 -- the end user and request the application named (wms.actor,
 -- wms.request_id), and the values before and after. Append-only;
 -- wms_audit() reads it with the ledger and the status history as one
@@ -45,7 +45,7 @@ ALTER TABLE wms.audit_log
     ENABLE ALWAYS TRIGGER audit_log_no_truncate;
 -- The status history by time (wms_audit).
 CREATE INDEX order_status_history_time_idx ON wms.order_status_history (changed_at, history_id);
-COMMENT ON TABLE wms.audit_log IS 'Append-only trail of catalogue, policy and grant changes: who (role, end user, request), what, and the values before and after.';
+COMMENT ON TABLE wms.audit_log IS 'Append-only trail of catalogue and policy changes and returns: who (role, end user, request), what, and the values before and after.';
 SELECT pg_catalog.pg_extension_config_dump('wms.audit_log', '');
 SELECT pg_catalog.pg_extension_config_dump('wms.audit_log_event_id_seq', '');
 
@@ -590,4 +590,4 @@ COMMENT ON FUNCTION @extschema@.wms_remove_product(bigint) IS
 COMMENT ON FUNCTION @extschema@.wms_remove_warehouse(bigint) IS
     'Removes a warehouse that has no ledger rows or order lines; returns nothing.';
 COMMENT ON FUNCTION @extschema@.wms_audit(timestamptz, timestamptz, text, bigint, bigint, integer) IS
-    'Returns a page of the audit trail in a time range, in order: stock movements, order status changes, catalogue, policy and grant changes, with who made them.';
+    'Returns a page of the audit trail in a time range, in order: stock movements, order status changes, returns, catalogue and policy changes, with who made them.';

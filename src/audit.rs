@@ -1,9 +1,9 @@
 //! Who did what: the database role that called (as `SET ROLE` left it, not
 //! the extension's owner the functions run as), the end user and the
 //! request the application names (`wms.actor`, `wms.request_id`). Every
-//! ledger row and status-history row carries them; catalogue, policy and
-//! grant changes are rows of `wms.audit_log`; `wms_audit()` reads all of
-//! it as one trail.
+//! ledger row and status-history row carries them; catalogue and policy
+//! changes and returns are rows of `wms.audit_log`; `wms_audit()` reads
+//! all of it as one trail.
 
 use pgrx::datum::TimestampWithTimeZone;
 use pgrx::pg_sys::BuiltinOid::*;
@@ -52,14 +52,14 @@ pub fn who() -> WmsResult<Who> {
     })
 }
 
-static RECORD: Statement = Statement {
+pub static RECORD: Statement = Statement {
     sql: include_str!("../sql/queries/audit_record.sql"),
     params: &[
         TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, JSONBOID, JSONBOID,
     ],
 };
 
-/// One catalogue, policy or grant change in the trail.
+/// One catalogue or policy change, or a return, in the trail.
 pub struct Event<'a> {
     pub action: &'a str,
     pub object_type: &'a str,
@@ -90,10 +90,10 @@ const AUDIT_SQL: &str = include_str!("../sql/queries/audit.sql");
 const AUDIT_CURSOR_SQL: &str = include_str!("../sql/queries/audit_cursor.sql");
 
 /// The kinds of object the trail names.
-const OBJECT_TYPES: [&str; 6] = ["stock", "order", "product", "warehouse", "policy", "grant"];
+const OBJECT_TYPES: [&str; 5] = ["stock", "order", "product", "warehouse", "policy"];
 
 /// The whole trail in [from, to), in order, a page at a time: stock
-/// movements, order status changes, catalogue, policy and grant changes.
+/// movements, order status changes, returns, catalogue and policy changes.
 #[allow(clippy::type_complexity, clippy::too_many_arguments)]
 #[pg_extern(stable, parallel_safe, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
@@ -313,6 +313,37 @@ mod tests {
         assert_sqlstate(
             "SELECT * FROM wms_audit(now(), now(), after_audit_id => 7)",
             "22023",
+        );
+    }
+
+    /// A return is in the trail, restocked or not, with who made it.
+    #[pg_test]
+    fn test_returns_in_the_trail() {
+        Spi::run("SET LOCAL wms.actor = 'bob@example.com'").unwrap();
+        let (p, w) = item("AUD-R", 5);
+        let (order, _, _) = place(&format!("'c', {p}, {w}, 2"));
+        let order = order.unwrap();
+        Spi::run(&format!(
+            "SELECT * FROM wms_return_order({order}, restock => false, reason => 'damaged')"
+        ))
+        .unwrap();
+        let returned = Spi::get_two::<String, pgrx::JsonB>(&format!(
+            "SELECT actor, new_value FROM wms_audit(now() - interval '1 hour', 'infinity', 'order', {order}) \
+              WHERE action = 'return'"
+        ))
+        .unwrap();
+        assert_eq!(returned.0.as_deref(), Some("bob@example.com"));
+        let new = returned.1.unwrap().0;
+        assert_eq!(
+            (&new["restocked"], &new["reason"]),
+            (&false.into(), &"damaged".into())
+        );
+        assert_eq!(new["lines"][0]["quantity"], 2);
+        assert_eq!(
+            Spi::get_one::<bool>(&format!(
+                "SELECT returned_by = current_user::text FROM wms.order_returns WHERE order_id = {order}"
+            )),
+            Ok(Some(true))
         );
     }
 }

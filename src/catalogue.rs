@@ -259,9 +259,30 @@ fn update(
     })
 }
 
+/// Whether the inventory rows of a product or warehouse have history.
+fn history(client: &mut pgrx::spi::SpiClient<'_>, entry: Entry) -> WmsResult<()> {
+    let (product, warehouse) = entry.ids();
+    let (ledger, orders) = plans::run(
+        client,
+        &CATALOGUE_HISTORY,
+        &[product.into(), warehouse.into()],
+    )
+    .next()
+    .map(|row| (col::<bool>(&row, 1), col::<bool>(&row, 2)))
+    .unwrap_or((false, false));
+    if ledger || orders {
+        return Err(WmsError::HasHistory {
+            what: entry.named(),
+            why: if ledger { "ledger rows" } else { "order lines" },
+        });
+    }
+    Ok(())
+}
+
 /// Remove a product or warehouse that has no history: its inventory rows
 /// (locked as every stock change locks them, then the catalogue row, so
-/// none is added meanwhile) have no ledger row and no order line.
+/// none is added meanwhile) have no ledger row and no order line. What
+/// has history, as nearly everything does, is refused before any lock.
 fn remove(entry: Entry) -> WmsResult<()> {
     let (product, warehouse) = entry.ids();
     Spi::connect_mut(|client| {
@@ -271,8 +292,10 @@ fn remove(entry: Entry) -> WmsResult<()> {
                 &LOCK_CATALOGUE_ROW,
                 &CATALOGUE_HISTORY,
                 &REMOVE_CATALOGUE_ROW,
+                &crate::audit::RECORD,
             ],
         );
+        history(client, entry)?;
         let items: Vec<crate::stock::ItemKey> = plans::run(
             client,
             &CATALOGUE_ITEMS,
@@ -293,26 +316,16 @@ fn remove(entry: Entry) -> WmsResult<()> {
         if exists != Some(true) {
             return Err(entry.unknown());
         }
-        let (ledger, orders) = plans::run(
-            client,
-            &CATALOGUE_HISTORY,
-            &[product.into(), warehouse.into()],
-        )
-        .next()
-        .map(|row| (col::<bool>(&row, 1), col::<bool>(&row, 2)))
-        .unwrap_or((false, false));
-        if ledger || orders {
-            return Err(WmsError::HasHistory {
-                what: entry.named(),
-                why: if ledger { "ledger rows" } else { "order lines" },
-            });
-        }
-        let removed = plans::run(
-            client,
-            &REMOVE_CATALOGUE_ROW,
-            &[product.into(), warehouse.into()],
-        )
-        .next()
+        // Again under the locks: a row may have gained history meanwhile.
+        history(client, entry)?;
+        let removed = crate::stock::bounded_wait(|| {
+            plans::run(
+                client,
+                &REMOVE_CATALOGUE_ROW,
+                &[product.into(), warehouse.into()],
+            )
+            .next()
+        })
         .map(|row| (col::<String>(&row, 1), col::<String>(&row, 2)));
         let key_name = match entry {
             Entry::Product(_) => "sku",

@@ -38,6 +38,7 @@ fn set_policy(
     Spi::connect_mut(|client| {
         // The row lock every stock change takes, so the policy changes in
         // the same queue; an item never stocked gets its row.
+        plans::prepare(client, &[&SET_POLICY, &audit::RECORD]);
         stock::lock_items(client, [item], Missing::Create)?;
         let old = plans::run(
             client,

@@ -36,6 +36,7 @@ static RECORD_RETURN: Statement = Statement {
         INT8ARRAYOID,
         INT8ARRAYOID,
         TEXTOID,
+        TEXTOID,
     ],
 };
 
@@ -84,7 +85,11 @@ fn return_order(
     Spi::connect_mut(|client| {
         lifecycle::require_order(client, order_id)?;
         // The rows a restock changes, locked before the order's row.
-        plans::prepare(client, &[&RETURN_MOVE, &RECORD_RETURN]);
+        plans::prepare(
+            client,
+            &[&RETURN_MOVE, &RECORD_RETURN, &crate::audit::RECORD],
+        );
+        let who = crate::audit::who()?;
         // The order's items, as every move locks them (an order's lines
         // never change items; what is not one of them is refused below,
         // under the order's lock).
@@ -145,7 +150,31 @@ fn return_order(
                     .collect::<Vec<Option<i64>>>()
                     .into(),
                 reason.into(),
+                who.role.as_str().into(),
             ],
+        );
+        // In the audit trail, restocked or not.
+        crate::audit::record(
+            client,
+            &who,
+            crate::audit::Event {
+                action: "return",
+                object_type: "order",
+                object_id: Some(order_id),
+                old: None,
+                new: Some(json!({
+                    "lines": back
+                        .iter()
+                        .map(|(item, quantity)| json!({
+                            "product_id": item.0,
+                            "warehouse_id": item.1,
+                            "quantity": quantity,
+                        }))
+                        .collect::<Vec<_>>(),
+                    "restocked": restock,
+                    "reason": reason,
+                })),
+            },
         );
         // Everything back: every line took, and has all of it back now.
         let complete = lines.iter().all(|l| {

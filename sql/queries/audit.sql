@@ -4,8 +4,11 @@
 -- three sources, each read in that order through an index and merged:
 --   ledger rows        object 'stock' (the product), on hand before and after;
 --   status changes     object 'order', the old and the new status;
---   wms.audit_log      catalogue ('product', 'warehouse'), 'policy' and 'grant'.
--- An audit_id is the event's own id times four plus its kind (1, 2, 3).
+--   wms.audit_log      returns ('order'), catalogue ('product', 'warehouse')
+--                      and 'policy' changes.
+-- An audit_id is the event's own id times four plus its kind (1, 2, 3):
+-- at one time, an event of kind k comes after audit_id $6 exactly when its
+-- id is above ($6 - k) / 4, so each source pages by its own index key.
 SELECT * FROM (
     (SELECT m.movement_id * 4 + 1 AS audit_id, m.movement_time AS at, m.actor AS db_role,
             m.end_user, m.request_id, 'movement'::text AS action, 'stock'::text AS object_type,
@@ -20,8 +23,7 @@ SELECT * FROM (
       WHERE m.movement_time >= $1 AND m.movement_time < $2
         AND ($3::text IS NULL OR $3 = 'stock')
         AND ($4::bigint IS NULL OR m.product_id = $4)
-        AND ($5::timestamptz IS NULL OR m.movement_time > $5
-             OR (m.movement_time = $5 AND m.movement_id * 4 + 1 > $6))
+        AND ($5::timestamptz IS NULL OR (m.movement_time, m.movement_id) > ($5, ($6 - 1) / 4))
       ORDER BY m.movement_time, m.movement_id
       LIMIT $7)
     UNION ALL
@@ -34,8 +36,7 @@ SELECT * FROM (
       WHERE h.changed_at >= $1 AND h.changed_at < $2
         AND ($3::text IS NULL OR $3 = 'order')
         AND ($4::bigint IS NULL OR h.order_id = $4)
-        AND ($5::timestamptz IS NULL OR h.changed_at > $5
-             OR (h.changed_at = $5 AND h.history_id * 4 + 2 > $6))
+        AND ($5::timestamptz IS NULL OR (h.changed_at, h.history_id) > ($5, ($6 - 2) / 4))
       ORDER BY h.changed_at, h.history_id
       LIMIT $7)
     UNION ALL
@@ -45,8 +46,7 @@ SELECT * FROM (
       WHERE a.at >= $1 AND a.at < $2
         AND ($3::text IS NULL OR a.object_type = $3)
         AND ($4::bigint IS NULL OR a.object_id = $4)
-        AND ($5::timestamptz IS NULL OR a.at > $5
-             OR (a.at = $5 AND a.event_id * 4 + 3 > $6))
+        AND ($5::timestamptz IS NULL OR (a.at, a.event_id) > ($5, ($6 - 3) / 4))
       ORDER BY a.at, a.event_id
       LIMIT $7)
 ) trail
