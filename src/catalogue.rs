@@ -499,6 +499,7 @@ fn wms_inventory(
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]
 mod tests {
+    use crate::testing::ids;
     use crate::testing::{assert_sqlstate, count};
     use pgrx::prelude::*;
 
@@ -526,15 +527,6 @@ mod tests {
         let msg = assert_sqlstate("SELECT wms_add_warehouse('WH-1', 'Other')", "23505");
         assert_eq!(msg, "warehouse with code \"WH-1\" already exists");
         assert_eq!(count("SELECT 1 FROM wms.products"), 1);
-    }
-
-    fn ids(sql: &str) -> Vec<i64> {
-        Spi::connect(|c| {
-            c.select(sql, None, &[])
-                .unwrap()
-                .map(|r| r.get::<i64>(1).unwrap().unwrap())
-                .collect()
-        })
     }
 
     /// Search any case, anywhere in the SKU or name, wildcards literal;

@@ -322,6 +322,7 @@ fn wms_order(order_id: Option<i64>) -> JsonbDatum {
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]
 mod tests {
+    use crate::testing::ids;
     use crate::testing::{count, item, items, receive, reserve};
     use pgrx::prelude::*;
 
@@ -461,15 +462,6 @@ mod tests {
             count("SELECT * FROM wms_stock_by_warehouse()"),
             count("SELECT * FROM wms.warehouses")
         );
-    }
-
-    fn ids(sql: &str) -> Vec<i64> {
-        Spi::connect(|c| {
-            c.select(sql, None, &[])
-                .unwrap()
-                .map(|r| r.get::<i64>(1).unwrap().unwrap())
-                .collect()
-        })
     }
 
     /// Each sort pages by key; totals filter; an order without a total

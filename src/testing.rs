@@ -148,3 +148,13 @@ pub fn verify() -> Vec<Violation> {
             .collect()
     })
 }
+
+/// The first column (a bigint) of every row of a query, in order.
+pub fn ids(sql: &str) -> Vec<i64> {
+    Spi::connect(|c| {
+        c.select(sql, None, &[])
+            .unwrap()
+            .map(|r| r.get::<i64>(1).unwrap().unwrap())
+            .collect()
+    })
+}
