@@ -181,22 +181,24 @@ impl Entry {
         }
     }
 
-    fn named(self) -> String {
+    /// The name of its key column.
+    fn key_name(self) -> &'static str {
         match self {
-            Entry::Product(id) => format!("product {id}"),
-            Entry::Warehouse(id) => format!("warehouse {id}"),
+            Entry::Product(_) => "sku",
+            Entry::Warehouse(_) => "code",
         }
+    }
+
+    fn named(self) -> String {
+        let (Entry::Product(id) | Entry::Warehouse(id)) = self;
+        format!("{} {id}", self.kind())
     }
 }
 
 /// Change the key and name of a product or warehouse (NULL keeps one):
 /// its row, or 23503 (unknown), 23505 (the key is another's), 22023.
-fn update(
-    entry: Entry,
-    key_name: &str,
-    key: Option<&str>,
-    name: Option<&str>,
-) -> WmsResult<(i64, String, String)> {
+fn update(entry: Entry, key: Option<&str>, name: Option<&str>) -> WmsResult<(i64, String, String)> {
+    let key_name = entry.key_name();
     if let Some(key) = key {
         not_blank_text(key, key_name, Text::Key)?;
     }
@@ -219,13 +221,7 @@ fn update(
                 .unwrap_or(false);
             if taken {
                 return Err(WmsError::DuplicateKey {
-                    message: format!(
-                        "{} with {key_name} \"{key}\" already exists",
-                        match entry {
-                            Entry::Product(_) => "product",
-                            Entry::Warehouse(_) => "warehouse",
-                        }
-                    ),
+                    message: format!("{} with {key_name} \"{key}\" already exists", entry.kind()),
                 });
             }
         }
@@ -327,10 +323,7 @@ fn remove(entry: Entry) -> WmsResult<()> {
             .next()
         })
         .map(|row| (col::<String>(&row, 1), col::<String>(&row, 2)));
-        let key_name = match entry {
-            Entry::Product(_) => "sku",
-            Entry::Warehouse(_) => "code",
-        };
+        let key_name = entry.key_name();
         crate::audit::record(
             client,
             &crate::audit::who()?,
@@ -363,7 +356,7 @@ fn wms_update_product(
 > {
     writable("wms_update_product");
     let id = required(product_id, "product_id");
-    TableIterator::once(update(Entry::Product(id), "sku", sku, name).unwrap_or_else(|e| e.raise()))
+    TableIterator::once(update(Entry::Product(id), sku, name).unwrap_or_else(|e| e.raise()))
 }
 
 /// Change a warehouse's code or name (NULL keeps it); returns its row.
@@ -383,9 +376,7 @@ fn wms_update_warehouse(
 > {
     writable("wms_update_warehouse");
     let id = required(warehouse_id, "warehouse_id");
-    TableIterator::once(
-        update(Entry::Warehouse(id), "code", code, name).unwrap_or_else(|e| e.raise()),
-    )
+    TableIterator::once(update(Entry::Warehouse(id), code, name).unwrap_or_else(|e| e.raise()))
 }
 
 /// Remove a product that has never had stock or an order (23503 otherwise).
