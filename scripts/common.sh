@@ -132,13 +132,19 @@ pg_root_make() {
     find "$pkglib" -maxdepth 1 -name '*.so' ! -name 'wms.so' -exec cp -a {} "$root$pkglib/" \;
 }
 
+# released_commit VERSION: the commit sql/archive/COMMITS names for
+# released VERSION (empty when it names none).
+released_commit() {
+    awk -v v="$1" '$1 == v { print $2 }' "$REPO/sql/archive/COMMITS"
+}
+
 # released_library VERSION: the path of the library of released VERSION,
 # built from the commit sql/archive/COMMITS names for it (once; kept under
 # target/released/). A clone without that commit (a shallow one) is
 # deepened from its remote first.
 released_library() {
     local version=$1 commit lib src
-    commit=$(awk -v v="$version" '$1 == v { print $2 }' "$REPO/sql/archive/COMMITS")
+    commit=$(released_commit "$version")
     [ -n "$commit" ] || { echo "sql/archive/COMMITS names no commit for $version" >&2; return 1; }
     lib=$REPO/target/released/wms-$version-$commit.so
     if [ ! -f "$lib" ]; then

@@ -50,7 +50,7 @@ done
 for file in sql/archive/wms--*.sql; do
     v=${file#sql/archive/wms--}
     v=${v%.sql}
-    commit=$(awk -v v="$v" '$1 == v { print $2 }' sql/archive/COMMITS)
+    commit=$(released_commit "$v")
     if [ -z "$commit" ]; then
         echo "FAIL: sql/archive/COMMITS names no commit for released version $v"
         status=1

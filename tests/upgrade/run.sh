@@ -109,7 +109,7 @@ for script in "$REPO"/sql/archive/wms--*.sql; do
     db=wms_up_${old//./_}
     lib=$(released_library "$old") || { status=1; continue; }
     # That version's package: its library and its control file.
-    commit=$(awk -v v="$old" '$1 == v { print $2 }' "$REPO/sql/archive/COMMITS")
+    commit=$(released_commit "$old")
     git -C "$REPO" show "$commit:wms.control" | sed "s/@CARGO_VERSION@/$old/" >"$out/wms-$old.control"
     use_control "$out/wms-$old.control"
     use_library "$lib"
