@@ -10,6 +10,7 @@
 //! PostgreSQL runs maintenance commands as a table's owner. It starts once
 //! recovery has finished: a standby has no worker until it is promoted.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use pgrx::bgworkers::{BackgroundWorker, BackgroundWorkerBuilder, SignalWakeFlags};
@@ -98,7 +99,7 @@ fn sweep(after: i64) -> (i32, Option<i64>) {
             // do until it is.
             if let Err(schema) = plans::current_schema() {
                 if schema != "(none)" {
-                    warn_once(&format!(
+                    warn_once(&SAID_SCHEMA, &format!(
                         "wms expiry worker: the wms schema is version {schema}, its library {}: expired reservations are swept once ALTER EXTENSION wms UPDATE has run",
                         env!("CARGO_PKG_VERSION")
                     ));
@@ -118,7 +119,7 @@ fn sweep(after: i64) -> (i32, Option<i64>) {
             // A DBA took the sweep's move out of wms.order_transitions:
             // expired reservations stay Pending (they hold nothing).
             Err(WmsError::ForbiddenTransition { from, to, .. }) => {
-                warn_once(&format!(
+                warn_once(&SAID_NO_MOVE, &format!(
                     "wms expiry worker: {from} -> {to} is not in wms.order_transitions, so expired reservations are not cancelled"
                 ));
                 return (0, None);
@@ -130,11 +131,14 @@ fn sweep(after: i64) -> (i32, Option<i64>) {
     })
 }
 
-/// A warning said once per worker: what keeps it from sweeping.
-fn warn_once(message: &str) {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    static SAID: AtomicBool = AtomicBool::new(false);
-    if !SAID.swap(true, Ordering::Relaxed) {
+/// Whether the worker said why it cannot sweep: the schema is of another
+/// version, the sweep's move is missing.
+static SAID_SCHEMA: AtomicBool = AtomicBool::new(false);
+static SAID_NO_MOVE: AtomicBool = AtomicBool::new(false);
+
+/// A warning said once per worker and reason: what keeps it from sweeping.
+fn warn_once(said: &AtomicBool, message: &str) {
+    if !said.swap(true, Ordering::Relaxed) {
         warning!("{message}");
     }
 }
