@@ -23,6 +23,9 @@ SELECT pg_temp.xid_after('SELECT * FROM wms_orders(''-infinity'', ''infinity'', 
 SELECT pg_temp.xid_after('SELECT * FROM wms_orders(''-infinity'', ''infinity'', after_order_id => 2, sort => ''newest'')') AS orders_newest;
 SELECT pg_temp.xid_after('SELECT * FROM wms_orders(''-infinity'', ''infinity'', min_total => 0, sort => ''highest_value'')') AS orders_by_value;
 SELECT pg_temp.xid_after('SELECT wms_order(1)') AS order_whole;
+SELECT pg_temp.xid_after('SELECT * FROM wms_products(''widget'')') AS products;
+SELECT pg_temp.xid_after('SELECT * FROM wms_inventory(1)') AS inventory;
+SELECT pg_temp.xid_after('SELECT * FROM wms_audit(''-infinity'', ''infinity'')') AS audit;
 SELECT pg_temp.xid_after('SELECT * FROM wms_verify()') AS verify;
 SELECT pg_temp.xid_after('SELECT * FROM wms.available_to_sell') AS view;
 
@@ -41,6 +44,9 @@ SELECT count(*) AS orders FROM wms_orders('-infinity', 'infinity', after_order_i
 SELECT count(*) AS orders_newest FROM wms_orders('-infinity', 'infinity', after_order_id => 2, sort => 'newest');
 SELECT count(*) AS orders_by_value FROM wms_orders('-infinity', 'infinity', sort => 'highest_value');
 SELECT wms_order(1)->'order'->>'status' AS order_whole;
+SELECT count(*) AS products FROM wms_products('widget');
+SELECT count(*) AS inventory FROM wms_inventory(1);
+SELECT count(*) > 0 AS audit FROM wms_audit('-infinity', 'infinity');
 SELECT count(*) AS problems FROM wms_verify();
 RESET force_parallel_mode;
 
