@@ -39,11 +39,20 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.wms_update_warehouse(bigint, text, text),
     @extschema@.wms_remove_product(bigint),
     @extschema@.wms_remove_warehouse(bigint),
-    @extschema@.wms_audit(timestamptz, timestamptz, text, bigint, bigint, integer)
+    @extschema@.wms_audit(timestamptz, timestamptz, text, bigint, bigint, integer),
+    @extschema@.wms_grant(regrole, text, bigint),
+    @extschema@.wms_revoke(regrole, text, bigint)
 FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION wms.refuse_change(), wms.refuse_ddl(), wms.updating_extension(),
-    wms.check_order_transitions(), wms.keep_order_status() FROM PUBLIC;
+    wms.check_order_transitions(), wms.keep_order_status(),
+    wms.grants_changed(), wms.invalidate_grants() FROM PUBLIC;
 
+COMMENT ON FUNCTION @extschema@.wms_grant(regrole, text, bigint) IS
+    'Gives a role a capability (sell, stock, report, admin) in one warehouse or every one (NULL), with EXECUTE on what it needs.';
+COMMENT ON FUNCTION @extschema@.wms_revoke(regrole, text, bigint) IS
+    'Takes back a capability wms_grant gave, and EXECUTE on what the role no longer needs.';
+COMMENT ON FUNCTION wms.invalidate_grants() IS
+    'Tells every backend to read wms.grants again (called by its trigger).';
 COMMENT ON FUNCTION @extschema@.wms_add_product(text, text) IS
     'Adds a product with a unique SKU; returns its product_id.';
 COMMENT ON FUNCTION @extschema@.wms_add_warehouse(text, text) IS

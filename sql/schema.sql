@@ -441,7 +441,37 @@ ALTER TABLE wms.audit_log
     ENABLE ALWAYS TRIGGER audit_log_no_truncate;
 -- The status history by time (wms_audit).
 CREATE INDEX order_status_history_time_idx ON wms.order_status_history (changed_at, history_id);
-COMMENT ON TABLE wms.audit_log IS 'Append-only trail of catalogue and policy changes and returns: who (role, end user, request), what, and the values before and after.';
+COMMENT ON TABLE wms.audit_log IS 'Append-only trail of catalogue, policy and grant changes and returns: who (role, end user, request), what, and the values before and after.';
+-- Who may do what, where (wms_grant, wms_revoke): a capability of a role
+-- in one warehouse, or in every warehouse (warehouse_id NULL). A member of
+-- the role (with INHERIT) has it too. Changed only through wms_grant and
+-- wms_revoke; every change tells each backend to read it again
+-- (wms.grants_changed).
+CREATE TABLE wms.grants (
+    role         regrole NOT NULL,
+    capability   text NOT NULL
+                 CONSTRAINT grants_capability_known CHECK (capability OPERATOR(pg_catalog.=) ANY (ARRAY['sell', 'stock', 'report', 'admin']::text[])),
+    warehouse_id bigint REFERENCES wms.warehouses ON DELETE CASCADE,
+    granted_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
+    granted_by   text NOT NULL
+);
+CREATE UNIQUE INDEX grants_role_capability_warehouse_key
+    ON wms.grants (role, capability, (COALESCE(warehouse_id, 0)));
+CREATE INDEX grants_warehouse_idx ON wms.grants (warehouse_id);
+CREATE FUNCTION wms.grants_changed() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM wms.invalidate_grants();
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER grants_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON wms.grants
+    FOR EACH STATEMENT EXECUTE FUNCTION wms.grants_changed();
+ALTER TABLE wms.grants ENABLE ALWAYS TRIGGER grants_changed;
+COMMENT ON TABLE wms.grants IS 'Capabilities (sell, stock, report, admin) of roles, per warehouse or in every warehouse (warehouse_id NULL): who has what.';
+COMMENT ON FUNCTION wms.grants_changed() IS 'Trigger function: after any change of wms.grants, every backend reads the grants again.';
+
 
 -- What each table is (psql: \d+ wms.*).
 COMMENT ON TABLE wms.products IS 'Products: one row per SKU, with its name.';
@@ -465,6 +495,7 @@ SELECT pg_catalog.pg_extension_config_dump('wms.stock_movements', '');
 SELECT pg_catalog.pg_extension_config_dump('wms.order_status_history', '');
 SELECT pg_catalog.pg_extension_config_dump('wms.order_returns', '');
 SELECT pg_catalog.pg_extension_config_dump('wms.audit_log', '');
+SELECT pg_catalog.pg_extension_config_dump('wms.grants', '');
 -- The script creates the standard statuses and moves; only the rows a DBA
 -- added are dumped.
 SELECT pg_catalog.pg_extension_config_dump('wms.order_statuses',

@@ -53,6 +53,7 @@ fn wms_stock_as_of(
     let product_id = required(product_id, "product_id");
     let warehouse_id = required(warehouse_id, "warehouse_id");
     let at = required(at, "at");
+    crate::access::report_scope(Some(crate::access::Capability::Report), Some(warehouse_id));
     ensure_known(Some(product_id), Some(warehouse_id)).unwrap_or_else(|e| e.raise());
     crate::plans::rows(
         STOCK_AS_OF_SQL,
@@ -92,6 +93,7 @@ fn wms_sales_rolling_average(
         .raise();
     }
     check_window(days, until);
+    let scope = crate::access::report_scope(Some(crate::access::Capability::Report), warehouse_id);
     ensure_known(Some(product_id), warehouse_id).unwrap_or_else(|e| e.raise());
     TableIterator::new(crate::plans::rows(
         SALES_ROLLING_AVERAGE_SQL,
@@ -100,6 +102,7 @@ fn wms_sales_rolling_average(
             days.into(),
             warehouse_id.into(),
             until.into(),
+            scope.filter().into(),
         ],
         "sales rolling average",
         |row| {

@@ -38,13 +38,7 @@ fn setting(value: Option<std::ffi::CString>, name: &str) -> WmsResult<Option<Str
 
 /// The caller of the current wms function, with the application's names.
 pub fn who() -> WmsResult<Who> {
-    // SAFETY: the backend's own user state and catalog, in a transaction.
-    let role = unsafe {
-        let name = pg_sys::GetUserNameFromId(pg_sys::GetOuterUserId(), false);
-        std::ffi::CStr::from_ptr(name)
-            .to_string_lossy()
-            .into_owned()
-    };
+    let role = crate::access::role_name(crate::access::caller());
     Ok(Who {
         role,
         actor: setting(gucs::ACTOR.get(), "wms.actor")?,
@@ -90,7 +84,7 @@ const AUDIT_SQL: &str = include_str!("../sql/queries/audit.sql");
 const AUDIT_CURSOR_SQL: &str = include_str!("../sql/queries/audit_cursor.sql");
 
 /// The kinds of object the trail names.
-const OBJECT_TYPES: [&str; 5] = ["stock", "order", "product", "warehouse", "policy"];
+const OBJECT_TYPES: [&str; 6] = ["stock", "order", "product", "warehouse", "policy", "grant"];
 
 /// The whole trail in [from, to), in order, a page at a time: stock
 /// movements, order status changes, returns, catalogue and policy changes.
@@ -133,6 +127,7 @@ fn wms_audit(
         }
     }
     let limit = crate::reports::page_size(page_size);
+    let scope = crate::access::report_scope(Some(crate::access::Capability::Report), None);
     let after_at = after_audit_id.map(|id| {
         plans::rows(AUDIT_CURSOR_SQL, &[id.into()], "audit cursor", |r| {
             col::<TimestampWithTimeZone>(r, 1)
@@ -155,6 +150,7 @@ fn wms_audit(
             after_at.into(),
             after_audit_id.into(),
             limit.into(),
+            scope.filter().into(),
         ],
         "audit",
         |r| {
@@ -292,8 +288,7 @@ mod tests {
         assert_eq!(paged, all);
         // The role is the caller's, as SET ROLE left it, not the owner's.
         Spi::run("CREATE ROLE wms_audit_clerk").unwrap();
-        Spi::run("GRANT EXECUTE ON FUNCTION wms_receive(bigint, bigint, bigint, text, text) TO wms_audit_clerk")
-            .unwrap();
+        Spi::run("SELECT wms_grant('wms_audit_clerk', 'stock')").unwrap();
         Spi::run("SET LOCAL ROLE wms_audit_clerk").unwrap();
         Spi::run(&format!("SELECT wms_receive({p}, {w}, 1)")).unwrap();
         Spi::run("RESET ROLE").unwrap();

@@ -17,10 +17,15 @@ fn wms_available_to_sell(
     warehouse_id: default!(Option<i64>, "NULL"),
 ) -> i64 {
     let product_id = required(product_id, "product_id");
+    let scope = crate::access::report_scope(None, warehouse_id);
     ensure_known(Some(product_id), warehouse_id).unwrap_or_else(|e| e.raise());
     plans::rows(
         AVAILABLE_TO_SELL_SQL,
-        &[product_id.into(), warehouse_id.into()],
+        &[
+            product_id.into(),
+            warehouse_id.into(),
+            scope.filter().into(),
+        ],
         "availability",
         |row| col::<i64>(row, 1),
     )

@@ -93,6 +93,7 @@ fn add(
 #[search_path(pg_catalog, pg_temp)]
 fn wms_add_product(sku: Option<&str>, name: Option<&str>) -> i64 {
     writable("wms_add_product");
+    require_admin(None).unwrap_or_else(|e| e.raise());
     let sku = required(sku, "sku");
     let name = required(name, "name");
     not_blank_text(sku, "sku", Text::Key)
@@ -105,6 +106,7 @@ fn wms_add_product(sku: Option<&str>, name: Option<&str>) -> i64 {
 #[search_path(pg_catalog, pg_temp)]
 fn wms_add_warehouse(code: Option<&str>, name: Option<&str>) -> i64 {
     writable("wms_add_warehouse");
+    require_admin(None).unwrap_or_else(|e| e.raise());
     let code = required(code, "code");
     let name = required(name, "name");
     not_blank_text(code, "code", Text::Key)
@@ -197,7 +199,18 @@ impl Entry {
 
 /// Change the key and name of a product or warehouse (NULL keeps one):
 /// its row, or 23503 (unknown), 23505 (the key is another's), 22023.
+/// Who may change the catalogue: admin in every warehouse, or, for one
+/// warehouse's row, admin there.
+fn require_admin(warehouse: Option<i64>) -> WmsResult<()> {
+    use crate::access::{require, require_everywhere, Capability::Admin};
+    match warehouse {
+        Some(w) => require(Admin, &[w]),
+        None => require_everywhere(Admin),
+    }
+}
+
 fn update(entry: Entry, key: Option<&str>, name: Option<&str>) -> WmsResult<(i64, String, String)> {
+    require_admin(entry.ids().1)?;
     let key_name = entry.key_name();
     if let Some(key) = key {
         not_blank_text(key, key_name, Text::Key)?;
@@ -281,6 +294,7 @@ fn history(client: &mut pgrx::spi::SpiClient<'_>, entry: Entry) -> WmsResult<()>
 /// has history, as nearly everything does, is refused before any lock.
 fn remove(entry: Entry) -> WmsResult<()> {
     let (product, warehouse) = entry.ids();
+    require_admin(warehouse)?;
     Spi::connect_mut(|client| {
         plans::prepare(
             client,
@@ -432,10 +446,16 @@ fn wms_products(
         bounded(search, "search", Text::Key).unwrap_or_else(|e| e.raise());
     }
     let limit = crate::reports::page_size(page_size);
+    let scope = crate::access::report_scope(None, None);
     let pattern = search.map(contains_pattern);
     TableIterator::new(plans::rows(
         PRODUCTS_SQL,
-        &[pattern.into(), after_product_id.into(), limit.into()],
+        &[
+            pattern.into(),
+            after_product_id.into(),
+            limit.into(),
+            scope.filter().into(),
+        ],
         "products",
         |r| (col(r, 1), col(r, 2), col(r, 3), col(r, 4), col(r, 5)),
     ))
@@ -465,10 +485,15 @@ fn wms_inventory(
     ),
 > {
     let product_id = required(product_id, "product_id");
+    let scope = crate::access::report_scope(None, warehouse_id);
     ensure_known(Some(product_id), warehouse_id).unwrap_or_else(|e| e.raise());
     TableIterator::new(plans::rows(
         INVENTORY_SQL,
-        &[product_id.into(), warehouse_id.into()],
+        &[
+            product_id.into(),
+            warehouse_id.into(),
+            scope.filter().into(),
+        ],
         "inventory",
         |r| {
             (

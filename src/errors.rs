@@ -91,6 +91,13 @@ pub enum WmsError {
     SchemaVersion {
         schema: String,
     },
+    /// A caller without the capability in a warehouse the call touches.
+    NotPermitted {
+        role: String,
+        /// `None`: no capability at all (catalogue reads, availability).
+        capability: Option<&'static str>,
+        place: crate::access::Place,
+    },
     /// A function that writes, called in a read-only transaction.
     ReadOnlyTransaction {
         function: &'static str,
@@ -171,12 +178,13 @@ const READ_ONLY: ErrorKind = ErrorKind {
     condition: "read_only_sql_transaction",
     when: "a function that writes, called in a READ ONLY transaction or on a standby",
 };
-/// Raised by the append-only triggers (sql/schema.sql).
-const APPEND_ONLY: ErrorKind = ErrorKind {
+/// Raised by the capability checks (src/access.rs), by PostgreSQL (no
+/// EXECUTE) and by the append-only triggers (sql/schema.sql).
+const INSUFFICIENT_PRIVILEGE: ErrorKind = ErrorKind {
     code: ERRCODE_INSUFFICIENT_PRIVILEGE,
     sqlstate: "42501",
     condition: "insufficient_privilege",
-    when: "UPDATE, DELETE or TRUNCATE of the ledger (stock_movements), the order status history or the returns, by anyone; UPDATE of wms.order_statuses, DELETE of a status in use; DDL on the extension's tables outside ALTER EXTENSION wms UPDATE",
+    when: "a role without EXECUTE, or without the capability (wms_grant) in a warehouse the call touches; UPDATE, DELETE or TRUNCATE of the ledger (stock_movements), the order status history or the returns, by anyone; UPDATE of wms.order_statuses, DELETE of a status in use; DDL on the extension's tables outside ALTER EXTENSION wms UPDATE",
 };
 /// Raised by PostgreSQL itself (its lock_timeout, set from wms.lock_timeout).
 const LOCK_NOT_AVAILABLE: ErrorKind = ErrorKind {
@@ -239,7 +247,7 @@ impl WmsError {
         CHECK,
         PREREQUISITE,
         READ_ONLY,
-        APPEND_ONLY,
+        INSUFFICIENT_PRIVILEGE,
         LOCK_NOT_AVAILABLE,
         SERIALIZATION,
         DEADLOCK,
@@ -270,6 +278,7 @@ impl WmsError {
             | WmsError::BelowReserved { .. }
             | WmsError::ReturnExceedsTaken { .. } => &CHECK,
             WmsError::ReadOnlyTransaction { .. } => &READ_ONLY,
+            WmsError::NotPermitted { .. } => &INSUFFICIENT_PRIVILEGE,
         }
     }
 
@@ -342,6 +351,25 @@ impl WmsError {
                 "the wms schema of this database is version {schema}, its library is version {}",
                 env!("CARGO_PKG_VERSION")
             ),
+            WmsError::NotPermitted {
+                role,
+                capability,
+                place,
+            } => {
+                use crate::access::Place;
+                let what = match capability {
+                    Some(c) => format!("capability {c}"),
+                    None => "any capability".into(),
+                };
+                match place {
+                    Place::Warehouse(w) => format!("role \"{role}\" lacks {what} in warehouse {w}"),
+                    Place::Order(o) => {
+                        format!("role \"{role}\" lacks {what} in a warehouse of order {o}")
+                    }
+                    Place::Everywhere => format!("role \"{role}\" lacks {what} in every warehouse"),
+                    Place::Anywhere => format!("role \"{role}\" lacks {what} in any warehouse"),
+                }
+            }
             WmsError::ReadOnlyTransaction {
                 function,
                 standby: false,
@@ -378,6 +406,9 @@ impl WmsError {
             }
             WmsError::SchemaVersion { .. } => Some("Run ALTER EXTENSION wms UPDATE in this database."),
             WmsError::MoveByReturnOnly { .. } => Some("Call wms_return_order."),
+            WmsError::NotPermitted { .. } => {
+                Some("wms.grants lists who has what; an admin gives it with wms_grant(role, capability, warehouse_id).")
+            }
             WmsError::UnknownStatus { .. } => {
                 Some("wms.order_statuses lists the statuses an order can have.")
             }
@@ -583,6 +614,11 @@ mod tests {
                 function: "f",
                 standby: true,
             },
+            WmsError::NotPermitted {
+                role: String::new(),
+                capability: Some("sell"),
+                place: crate::access::Place::Warehouse(1),
+            },
         ];
         for e in &all {
             match e {
@@ -604,7 +640,8 @@ mod tests {
                 | WmsError::InsufficientStock { .. }
                 | WmsError::BelowReserved { .. }
                 | WmsError::IdempotencyKeyReused { .. }
-                | WmsError::ReadOnlyTransaction { .. } => {}
+                | WmsError::ReadOnlyTransaction { .. }
+                | WmsError::NotPermitted { .. } => {}
             }
         }
         all

@@ -19,6 +19,7 @@ fn receive(
     if let Some(reference) = reference {
         bounded(reference, "reference", Text::Key)?;
     }
+    crate::access::require(crate::access::Capability::Stock, &[warehouse_id])?;
     let item = (product_id, warehouse_id);
     Spi::connect_mut(|client| {
         let locked = stock::lock_items(client, [item], Missing::Create)?;

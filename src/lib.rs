@@ -8,6 +8,7 @@ use pgrx::prelude::*;
 
 ::pgrx::pg_module_magic!(name, version);
 
+mod access;
 mod analytics;
 mod audit;
 mod availability;
@@ -69,15 +70,15 @@ mod tests {
         let tables = Spi::get_one::<i64>(
             "SELECT count(*) FROM pg_tables WHERE schemaname = 'wms' AND tablename IN \
              ('products','warehouses','inventory','order_statuses','customer_orders','order_items', \
-              'order_transitions','stock_movements','order_status_history','order_returns','audit_log')",
+              'order_transitions','stock_movements','order_status_history','order_returns','audit_log','grants')",
         );
-        assert_eq!(tables, Ok(Some(11)));
+        assert_eq!(tables, Ok(Some(12)));
         let functions = Spi::get_one::<i64>(
             "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
              WHERE n.nspname = 'public' AND p.proname LIKE 'wms\\_%'",
         );
         // wms_place_order has two forms.
-        assert_eq!(functions, Ok(Some(31)));
+        assert_eq!(functions, Ok(Some(33)));
         assert_eq!(
             Spi::get_one::<bool>("SELECT EXISTS (SELECT 1 FROM pg_views WHERE schemaname = 'wms' AND viewname = 'available_to_sell')"),
             Ok(Some(true))

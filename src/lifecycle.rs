@@ -92,6 +92,11 @@ pub fn order_lines(client: &mut pgrx::spi::SpiClient<'_>, order_id: i64) -> Vec<
         .collect()
 }
 
+/// The warehouses of `items`.
+pub fn warehouses_of(items: &[ItemKey]) -> Vec<i64> {
+    items.iter().map(|(_, w)| *w).collect()
+}
+
 /// 23503 unless the order exists (read without a lock).
 pub fn require_order(client: &mut pgrx::spi::SpiClient<'_>, order_id: i64) -> WmsResult<()> {
     match plans::run(client, &ORDER_EXISTS, &[order_id.into()]).next() {
@@ -214,6 +219,8 @@ fn transition(order_id: i64, to: &str, reason: Option<&str>) -> WmsResult<serde_
             .iter()
             .map(|l| l.item)
             .collect();
+        // An order's lines never change: checked before any lock.
+        crate::access::require(crate::access::Capability::Sell, &warehouses_of(&items))?;
         let locked: Locked = stock::lock_items(client, items, Missing::Skip)?;
         let (from, expired) = lock_order(client, order_id)?;
         let effect = check_transition(client, order_id, &from, to, By::Move)?;
@@ -434,6 +441,8 @@ pub fn expire_reservations(after: i64) -> WmsResult<Swept> {
 #[search_path(pg_catalog, pg_temp)]
 fn wms_expire_reservations() -> i32 {
     writable("wms_expire_reservations");
+    crate::access::require_everywhere(crate::access::Capability::Admin)
+        .unwrap_or_else(|e| e.raise());
     expire_reservations(0)
         .unwrap_or_else(|e| e.raise())
         .cancelled

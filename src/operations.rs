@@ -15,6 +15,7 @@ fn adjust(product_id: i64, warehouse_id: i64, counted: i64, reason: &str) -> Wms
         });
     }
     not_blank_text(reason, "reason", Text::Prose)?;
+    crate::access::require(crate::access::Capability::Stock, &[warehouse_id])?;
     let item = (product_id, warehouse_id);
     Spi::connect_mut(|client| {
         let locked = stock::lock_items(client, [item], Missing::Create)?;
@@ -86,6 +87,7 @@ fn transfer(
             message: format!("a transfer needs two different warehouses, got {from} twice"),
         });
     }
+    crate::access::require(crate::access::Capability::Stock, &[from, to])?;
     let (source, target) = ((product_id, from), (product_id, to));
     Spi::connect_mut(|client| {
         // Both rows in lock order, whichever way the stock moves.

@@ -420,6 +420,8 @@ fn place_order(
             });
         }
     }
+    let warehouses: Vec<i64> = request.lines.iter().map(|((_, w), _)| w).collect();
+    crate::access::require(crate::access::Capability::Sell, &warehouses)?;
     Spi::connect_mut(|client| {
         // Lock order: the key first, then inventory rows (stock.rs).
         if let Some(key) = key {

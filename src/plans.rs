@@ -65,17 +65,29 @@ pub fn require_current_schema() {
 /// Ok when the extension in this database is of the library's version;
 /// otherwise the version it is (`(none)` when it is not installed).
 pub fn current_schema() -> Result<(), String> {
-    match schema_version() {
-        Some(version) if version == env!("CARGO_PKG_VERSION") => Ok(()),
-        Some(version) => Err(version),
+    match extension_row() {
+        Some((version, _)) if version == env!("CARGO_PKG_VERSION") => Ok(()),
+        Some((version, _)) => Err(version),
         None => Err("(none)".into()),
     }
 }
 
-/// pg_extension.extversion of wms in this database, read from the catalog
-/// as get_extension_oid() reads it (by its name index), in the
-/// transaction's catalog snapshot.
-fn schema_version() -> Option<String> {
+/// The role that owns the extension in this database; raises as
+/// [`require_current_schema`] does when the schema is of another version.
+pub fn current_schema_owner() -> pg_sys::Oid {
+    match extension_row() {
+        Some((version, owner)) if version == env!("CARGO_PKG_VERSION") => owner,
+        other => crate::errors::WmsError::SchemaVersion {
+            schema: other.map_or_else(|| "(none)".into(), |(version, _)| version),
+        }
+        .raise(),
+    }
+}
+
+/// pg_extension.extversion and extowner of wms in this database, read
+/// from the catalog as get_extension_oid() reads it (by its name index),
+/// in the transaction's catalog snapshot.
+fn extension_row() -> Option<(String, pg_sys::Oid)> {
     // SAFETY: in a transaction (every caller is a function call or the
     // worker's transaction); the relation, scan and tuple are used only
     // between their open and close, and the version is copied out first.
@@ -112,7 +124,11 @@ fn schema_version() -> Option<String> {
                 nulls.as_mut_ptr(),
             );
             let i = pg_sys::Anum_pg_extension_extversion as usize - 1;
-            String::from_datum(values[i], nulls[i]).unwrap_or_default()
+            let o = pg_sys::Anum_pg_extension_extowner as usize - 1;
+            (
+                String::from_datum(values[i], nulls[i]).unwrap_or_default(),
+                pg_sys::Oid::from_datum(values[o], nulls[o]).unwrap_or(pg_sys::InvalidOid),
+            )
         });
         pg_sys::systable_endscan(scan);
         pg_sys::table_close(rel, pg_sys::AccessShareLock as pg_sys::LOCKMODE);

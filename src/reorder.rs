@@ -34,6 +34,7 @@ fn set_policy(
             });
         }
     }
+    crate::access::require(crate::access::Capability::Admin, &[warehouse_id])?;
     let item = (product_id, warehouse_id);
     Spi::connect_mut(|client| {
         // The row lock every stock change takes, so the policy changes in
@@ -116,8 +117,9 @@ fn wms_reorder_hints(
         name!(suggested_quantity, i64),
     ),
 > {
+    let scope = crate::access::report_scope(Some(crate::access::Capability::Report), warehouse_id);
     ensure_known(product_id, warehouse_id).unwrap_or_else(|e| e.raise());
-    TableIterator::new(plans::rows(
+    let mut hints = plans::rows(
         REORDER_HINTS_SQL,
         &[product_id.into(), warehouse_id.into()],
         "reorder hints",
@@ -134,7 +136,9 @@ fn wms_reorder_hints(
                 col(row, 9),
             )
         },
-    ))
+    );
+    hints.retain(|hint| scope.covers(hint.1));
+    TableIterator::new(hints)
 }
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -27,6 +27,11 @@ const ORDER_SORTS: [(&str, &str); 3] = [
     ),
 ];
 
+/// The scope of a report (capability report), with its warehouse argument.
+fn report_scope(warehouse_id: Option<i64>) -> crate::access::Scope {
+    crate::access::report_scope(Some(crate::access::Capability::Report), warehouse_id)
+}
+
 /// A page holds 1 to 10,000 rows.
 const MAX_PAGE: i32 = 10_000;
 
@@ -93,12 +98,13 @@ fn wms_stock_by_warehouse(
         name!(available, AnyNumeric),
     ),
 > {
+    let scope = report_scope(warehouse_id);
     if let Some(w) = warehouse_id {
         crate::catalogue::ensure_known(None, Some(w)).unwrap_or_else(|e| e.raise());
     }
     TableIterator::new(rows(
         STOCK_BY_WAREHOUSE_SQL,
-        &[warehouse_id.into()],
+        &[warehouse_id.into(), scope.filter().into()],
         "stock by warehouse",
         |r| {
             (
@@ -148,6 +154,7 @@ fn wms_movements(
     }
     let (from, to) = range(from_time, to_time);
     let limit = self::page_size(page_size);
+    let scope = report_scope(warehouse_id);
     let (after_time, after_id) = cursor(
         include_str!("../sql/queries/movement_cursor.sql"),
         after_movement_id,
@@ -166,6 +173,7 @@ fn wms_movements(
             after_time.into(),
             after_id.into(),
             limit.into(),
+            scope.filter().into(),
         ],
         "movements",
         |r| {
@@ -205,6 +213,7 @@ fn wms_movement_summary(
     ),
 > {
     let (from, to) = range(from_time, to_time);
+    let scope = report_scope(warehouse_id);
     TableIterator::new(rows(
         MOVEMENT_SUMMARY_SQL,
         &[
@@ -212,6 +221,7 @@ fn wms_movement_summary(
             to.into(),
             product_id.into(),
             warehouse_id.into(),
+            scope.filter().into(),
         ],
         "movement summary",
         |r| (col(r, 1), col(r, 2), col(r, 3), col(r, 4)),
@@ -248,6 +258,7 @@ fn wms_orders(
     ),
 > {
     let (from, to) = range(from_time, to_time);
+    let scope = report_scope(None);
     if let Some(status) = status {
         bounded(status, "status", Text::Key).unwrap_or_else(|e| e.raise());
         if rows(STATUS_EFFECT_SQL, &[status.into()], "status", |_| ()).is_empty() {
@@ -289,6 +300,7 @@ fn wms_orders(
             limit.into(),
             min_total.into(),
             max_total.into(),
+            scope.filter().into(),
         ],
         "orders",
         |r| {
@@ -312,11 +324,24 @@ fn wms_orders(
 #[search_path(pg_catalog, pg_temp)]
 fn wms_order(order_id: Option<i64>) -> JsonbDatum {
     let order_id = required(order_id, "order_id");
-    rows(ORDER_STORY_SQL, &[order_id.into()], "order", |r| {
-        jsonb_col(r, 1).expect("the order's document")
-    })
+    let scope = crate::access::report_scope(None, None);
+    let (story, visible) = rows(
+        ORDER_STORY_SQL,
+        &[order_id.into(), scope.filter().into()],
+        "order",
+        |r| {
+            (
+                jsonb_col(r, 1).expect("the order's document"),
+                col::<bool>(r, 2),
+            )
+        },
+    )
     .pop()
-    .unwrap_or_else(|| WmsError::UnknownOrder { order_id }.raise())
+    .unwrap_or_else(|| WmsError::UnknownOrder { order_id }.raise());
+    if !visible {
+        crate::access::refuse_order(order_id).raise()
+    }
+    story
 }
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -97,6 +97,10 @@ fn return_order(
             .iter()
             .map(|l| l.item)
             .collect();
+        crate::access::require(
+            crate::access::Capability::Sell,
+            &lifecycle::warehouses_of(&items),
+        )?;
         let locked: Locked = stock::lock_items(client, items, Missing::Skip)?;
         let (status, _) = lifecycle::lock_order(client, order_id)?;
         let Some(to) = plans::run(client, &RETURN_MOVE, &[status.as_str().into()])

@@ -13,7 +13,9 @@
 //! call: locks are kept to the end of the transaction, so two
 //! transactions that each make several calls can still take the same
 //! items in opposite orders and deadlock (40P01, retryable). Every wait is
-//! bounded by `wms.lock_timeout` ([`bounded_wait`]). A call holds the
+//! bounded by `wms.lock_timeout` ([`bounded_wait`]). wms_grant and
+//! wms_revoke take one lock only, that of the grants ([`lock_grants`]).
+//! A call holds the
 //! queues of all its items before it touches a row, so wms calls never
 //! pile up on a row lock (PostgreSQL wakes every waiter of a row lock when
 //! it is released, and that herd is what collapses throughput on a hot
@@ -276,6 +278,9 @@ pub const QUEUE_LOCK_CLASS: u16 = 0x574d;
 /// `objsubid` of the idempotency-key locks in pg_locks ("KY").
 pub const KEY_LOCK_CLASS: u16 = 0x4b59;
 
+/// `objsubid` of the lock of wms.grants' writers ("GR").
+const GRANTS_LOCK_CLASS: u16 = 0x4752;
+
 /// How long a wait in a queue goes before PostgreSQL checks it for a
 /// deadlock, unless deadlock_timeout is longer (milliseconds).
 const QUEUE_DEADLOCK_TIMEOUT_MS: i32 = 10_000;
@@ -312,6 +317,18 @@ pub fn lock_key(key: &str) {
     bounded_wait(|| {
         // SAFETY: a valid tag; an error (timeout, deadlock, cancel) is
         // raised by the lock manager and unwinds like any other.
+        unsafe { pg_sys::LockAcquire(&tag, pg_sys::ExclusiveLock as i32, false, false) };
+    });
+}
+
+/// Take the lock of wms.grants' writers (wms_grant, wms_revoke) until the
+/// end of the transaction, waiting at most `wms.lock_timeout`: one change
+/// of the grants at a time, so the EXECUTE privileges each one derives from
+/// the rows left are never computed from rows another is changing.
+pub fn lock_grants() {
+    let tag = advisory_tag(0, 0, GRANTS_LOCK_CLASS);
+    bounded_wait(|| {
+        // SAFETY: as in lock_key.
         unsafe { pg_sys::LockAcquire(&tag, pg_sys::ExclusiveLock as i32, false, false) };
     });
 }

@@ -1,11 +1,14 @@
 -- wms_audit($1 from, $2 to, $3 object type or NULL for all, $4 object id
 -- or NULL; $5, $6 the time and audit_id the previous page ended at, or
--- NULL; $7 page size): the trail in [$1, $2), by time then audit_id, from
--- three sources, each read in that order through an index and merged:
+-- NULL; $7 page size; $8 the warehouses the caller may see, NULL for all):
+-- the trail in [$1, $2), by time then audit_id, from three sources, each read in that order through an index and merged:
 --   ledger rows        object 'stock' (the product), on hand before and after;
 --   status changes     object 'order', the old and the new status;
 --   wms.audit_log      returns ('order'), catalogue ('product', 'warehouse')
---                      and 'policy' changes.
+--                      'policy' and 'grant' changes.
+-- A caller scoped to warehouses sees the movements of its warehouses, the
+-- orders all of whose lines are in them, every product change, and the
+-- changes of its warehouses and of their policies and grants.
 -- An audit_id is the event's own id times four plus its kind (1, 2, 3):
 -- at one time, an event of kind k comes after audit_id $6 exactly when its
 -- id is above ($6 - k) / 4, so each source pages by its own index key.
@@ -24,6 +27,7 @@ SELECT * FROM (
         AND ($3::text IS NULL OR $3 = 'stock')
         AND ($4::bigint IS NULL OR m.product_id = $4)
         AND ($5::timestamptz IS NULL OR (m.movement_time, m.movement_id) > ($5, ($6 - 1) / 4))
+        AND ($8::bigint[] IS NULL OR m.warehouse_id = ANY ($8))
       ORDER BY m.movement_time, m.movement_id
       LIMIT $7)
     UNION ALL
@@ -37,6 +41,8 @@ SELECT * FROM (
         AND ($3::text IS NULL OR $3 = 'order')
         AND ($4::bigint IS NULL OR h.order_id = $4)
         AND ($5::timestamptz IS NULL OR (h.changed_at, h.history_id) > ($5, ($6 - 2) / 4))
+        AND ($8::bigint[] IS NULL OR NOT EXISTS (
+              SELECT 1 FROM wms.order_items v WHERE v.order_id = h.order_id AND v.warehouse_id <> ALL ($8)))
       ORDER BY h.changed_at, h.history_id
       LIMIT $7)
     UNION ALL
@@ -47,6 +53,13 @@ SELECT * FROM (
         AND ($3::text IS NULL OR a.object_type = $3)
         AND ($4::bigint IS NULL OR a.object_id = $4)
         AND ($5::timestamptz IS NULL OR (a.at, a.event_id) > ($5, ($6 - 3) / 4))
+        AND ($8::bigint[] IS NULL OR CASE a.object_type
+              WHEN 'product' THEN true
+              WHEN 'warehouse' THEN a.object_id = ANY ($8)
+              WHEN 'order' THEN NOT EXISTS (
+                  SELECT 1 FROM wms.order_items v WHERE v.order_id = a.object_id AND v.warehouse_id <> ALL ($8))
+              ELSE (COALESCE(a.new_value, a.old_value) ->> 'warehouse_id')::bigint = ANY ($8)
+            END)
       ORDER BY a.at, a.event_id
       LIMIT $7)
 ) trail

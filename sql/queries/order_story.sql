@@ -1,6 +1,7 @@
 -- wms_order($1): one order whole, as jsonb: its header, its lines (what
 -- each holds, took and got back), its status history and its ledger rows,
--- each in order. No row for an unknown order.
+-- each in order; and whether all its lines are in the warehouses $2 the
+-- caller may see (NULL: all). No row for an unknown order.
 SELECT pg_catalog.jsonb_build_object(
     'order', pg_catalog.jsonb_build_object(
         'order_id', o.order_id, 'customer', o.customer_name, 'status', o.order_status,
@@ -29,6 +30,8 @@ SELECT pg_catalog.jsonb_build_object(
                    'reason', m.reason, 'at', m.movement_time, 'by', m.actor,
                    'balance_after', m.balance_after)
                    ORDER BY m.movement_id)
-          FROM wms.stock_movements m WHERE m.order_id = o.order_id), '[]'))
+          FROM wms.stock_movements m WHERE m.order_id = o.order_id), '[]')),
+       ($2::bigint[] IS NULL OR NOT EXISTS (
+         SELECT 1 FROM wms.order_items v WHERE v.order_id = o.order_id AND v.warehouse_id <> ALL ($2)))
   FROM wms.customer_orders o
  WHERE o.order_id = $1

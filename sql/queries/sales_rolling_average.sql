@@ -1,5 +1,5 @@
 -- wms_sales_rolling_average($1 product, $2 days, $3 warehouse or NULL for
--- all, $4 last day): one row per day of the $2 days ending $4, with the
+-- all, $4 last day; $5 the warehouses the caller may see, NULL for all): one row per day of the $2 days ending $4, with the
 -- units sold that day and the average of the $2 days ending that day.
 -- Units sold are the outbound ledger rows of orders (written only when an
 -- order takes its stock, so cancelled and unfulfilled orders count
@@ -15,6 +15,7 @@ WITH days AS (
       FROM wms.stock_movements m
      WHERE m.product_id = $1
        AND ($3::bigint IS NULL OR m.warehouse_id = $3)
+       AND ($5::bigint[] IS NULL OR m.warehouse_id = ANY ($5))
        AND m.order_id IS NOT NULL
        AND m.quantity_change < 0
        AND m.movement_time >= ($4::date - (2 * $2 - 2))::timestamptz
