@@ -102,7 +102,7 @@ COMMENT ON FUNCTION @extschema@.wms_movement_summary(timestamptz, timestamptz, b
 COMMENT ON FUNCTION @extschema@.wms_orders(timestamptz, timestamptz, text, bigint, integer, numeric, numeric, text) IS
     'Returns a page of orders created in a time range, filtered by status and total, oldest or newest first or by highest value, with their lines, units and total.';
 COMMENT ON FUNCTION @extschema@.wms_products(text, bigint, integer) IS
-    'Returns a page of products whose SKU or name contains the search (any case), with on hand and available in all warehouses.';
+    'Returns a page of products whose SKU or name contains the search (any case), with on hand and available in the warehouses the caller may see.';
 COMMENT ON FUNCTION @extschema@.wms_inventory(bigint, bigint) IS
     'Returns a product''s stock per warehouse: on hand, reserved, available, received and sold in total, last change.';
 COMMENT ON FUNCTION @extschema@.wms_update_product(bigint, text, text) IS
@@ -114,4 +114,4 @@ COMMENT ON FUNCTION @extschema@.wms_remove_product(bigint) IS
 COMMENT ON FUNCTION @extschema@.wms_remove_warehouse(bigint) IS
     'Removes a warehouse that has no ledger rows or order lines; returns nothing.';
 COMMENT ON FUNCTION @extschema@.wms_audit(timestamptz, timestamptz, text, bigint, bigint, integer) IS
-    'Returns a page of the audit trail in a time range, in order: stock movements, order status changes, returns, catalogue and policy changes, with who made them.';
+    'Returns a page of the audit trail in a time range, in order: stock movements, order status changes, returns, catalogue, policy and grant changes, with who made them.';

@@ -1,6 +1,7 @@
 -- wms 0.2.0 -> 0.3.0: the order workflow as data (statuses with their
--- stock effect, the moves between them, returns), prices and totals, and
--- one order whole. A later change of an SQL object goes into the script to
+-- stock effect, the moves between them, returns), prices and totals, one
+-- order whole, catalogue reads, the audit trail and capabilities scoped
+-- to warehouses. A later change of an SQL object goes into the script to
 -- the next version.
 \echo Use "ALTER EXTENSION wms UPDATE TO '0.3.0'" to load this file. \quit
 
@@ -45,7 +46,7 @@ ALTER TABLE wms.audit_log
     ENABLE ALWAYS TRIGGER audit_log_no_truncate;
 -- The status history by time (wms_audit).
 CREATE INDEX order_status_history_time_idx ON wms.order_status_history (changed_at, history_id);
-COMMENT ON TABLE wms.audit_log IS 'Append-only trail of catalogue and policy changes and returns: who (role, end user, request), what, and the values before and after.';
+COMMENT ON TABLE wms.audit_log IS 'Append-only trail of catalogue, policy and grant changes and returns: who (role, end user, request), what, and the values before and after.';
 SELECT pg_catalog.pg_extension_config_dump('wms.audit_log', '');
 SELECT pg_catalog.pg_extension_config_dump('wms.audit_log_event_id_seq', '');
 
@@ -578,7 +579,7 @@ COMMENT ON FUNCTION @extschema@.wms_order(bigint) IS
 COMMENT ON FUNCTION @extschema@.wms_orders(timestamptz, timestamptz, text, bigint, integer, numeric, numeric, text) IS
     'Returns a page of orders created in a time range, filtered by status and total, oldest or newest first or by highest value, with their lines, units and total.';
 COMMENT ON FUNCTION @extschema@.wms_products(text, bigint, integer) IS
-    'Returns a page of products whose SKU or name contains the search (any case), with on hand and available in all warehouses.';
+    'Returns a page of products whose SKU or name contains the search (any case), with on hand and available in the warehouses the caller may see.';
 COMMENT ON FUNCTION @extschema@.wms_inventory(bigint, bigint) IS
     'Returns a product''s stock per warehouse: on hand, reserved, available, received and sold in total, last change.';
 COMMENT ON FUNCTION @extschema@.wms_update_product(bigint, text, text) IS
@@ -590,4 +591,124 @@ COMMENT ON FUNCTION @extschema@.wms_remove_product(bigint) IS
 COMMENT ON FUNCTION @extschema@.wms_remove_warehouse(bigint) IS
     'Removes a warehouse that has no ledger rows or order lines; returns nothing.';
 COMMENT ON FUNCTION @extschema@.wms_audit(timestamptz, timestamptz, text, bigint, bigint, integer) IS
-    'Returns a page of the audit trail in a time range, in order: stock movements, order status changes, returns, catalogue and policy changes, with who made them.';
+    'Returns a page of the audit trail in a time range, in order: stock movements, order status changes, returns, catalogue, policy and grant changes, with who made them.';
+
+-- Capabilities scoped to warehouses.
+CREATE FUNCTION wms.invalidate_grants() RETURNS void LANGUAGE c VOLATILE PARALLEL UNSAFE AS 'MODULE_PATHNAME', 'invalidate_grants_wrapper';
+-- Who may do what, where (wms_grant, wms_revoke): a capability of a role
+-- in one warehouse, or in every warehouse (warehouse_id NULL). A member of
+-- the role (with INHERIT) has it too. Changed only through wms_grant and
+-- wms_revoke; every change tells each backend to read it again
+-- (wms.grants_changed).
+CREATE TABLE wms.grants (
+    role         regrole NOT NULL,
+    capability   text NOT NULL
+                 CONSTRAINT grants_capability_known CHECK (capability OPERATOR(pg_catalog.=) ANY (ARRAY['sell', 'stock', 'report', 'admin']::text[])),
+    warehouse_id bigint REFERENCES wms.warehouses ON DELETE CASCADE,
+    granted_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
+    granted_by   text NOT NULL
+);
+CREATE UNIQUE INDEX grants_role_capability_warehouse_key
+    ON wms.grants (role, capability, (COALESCE(warehouse_id, 0)));
+CREATE INDEX grants_warehouse_idx ON wms.grants (warehouse_id);
+CREATE FUNCTION wms.grants_changed() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM wms.invalidate_grants();
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER grants_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON wms.grants
+    FOR EACH STATEMENT EXECUTE FUNCTION wms.grants_changed();
+ALTER TABLE wms.grants ENABLE ALWAYS TRIGGER grants_changed;
+COMMENT ON TABLE wms.grants IS 'Capabilities (sell, stock, report, admin) of roles, per warehouse or in every warehouse (warehouse_id NULL): who has what.';
+COMMENT ON FUNCTION wms.grants_changed() IS 'Trigger function: after any change of wms.grants, every backend reads the grants again.';
+SELECT pg_catalog.pg_extension_config_dump('wms.grants', '');
+-- wms::access::wms_grant
+CREATE  FUNCTION "wms_grant"(
+	"role" regrole, /* Option < RegRole > */
+	"capability" TEXT, /* Option < & str > */
+	"warehouse_id" bigint DEFAULT NULL /* Option < i64 > */
+) RETURNS bool /* bool */
+VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'wms_grant_wrapper';
+-- wms::access::wms_revoke
+CREATE  FUNCTION "wms_revoke"(
+	"role" regrole, /* Option < RegRole > */
+	"capability" TEXT, /* Option < & str > */
+	"warehouse_id" bigint DEFAULT NULL /* Option < i64 > */
+) RETURNS bool /* bool */
+VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'wms_revoke_wrapper';
+REVOKE EXECUTE ON FUNCTION
+    @extschema@.wms_grant(regrole, text, bigint),
+    @extschema@.wms_revoke(regrole, text, bigint)
+FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION wms.grants_changed(), wms.invalidate_grants() FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.wms_grant(regrole, text, bigint) IS
+    'Gives a role a capability (sell, stock, report, admin) in one warehouse or every one (NULL), with EXECUTE on what it needs.';
+COMMENT ON FUNCTION @extschema@.wms_revoke(regrole, text, bigint) IS
+    'Takes back a capability wms_grant gave, and EXECUTE on what the role no longer needs.';
+COMMENT ON FUNCTION wms.invalidate_grants() IS
+    'Tells every backend to read wms.grants again (called by its trigger).';
+
+-- From 0.3.0 a call needs the capability as well as EXECUTE. A role that
+-- was granted EXECUTE on a function of 0.2.0 gets, in every warehouse, the
+-- capability that function needs, so what it could do it still can (and
+-- no more: EXECUTE stays as it was). EXECUTE granted to PUBLIC is kept,
+-- but gives no capability: the script warns.
+DO $$
+DECLARE
+    ext CONSTANT pg_catalog.oid :=
+        (SELECT e.oid FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'wms');
+    owner CONSTANT pg_catalog.oid :=
+        (SELECT e.extowner FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'wms');
+    fns CONSTANT text[] := ARRAY[
+        'wms_place_order', 'wms_reserve', 'wms_fulfill_order', 'wms_cancel_order', 'wms_available_to_sell',
+        'wms_receive', 'wms_adjust', 'wms_transfer',
+        'wms_verify', 'wms_stock_as_of', 'wms_sales_rolling_average', 'wms_reorder_hints',
+        'wms_stock_by_warehouse', 'wms_movements', 'wms_movement_summary', 'wms_orders',
+        'wms_add_product', 'wms_add_warehouse', 'wms_set_reorder_policy', 'wms_expire_reservations'];
+    needs CONSTANT text[] := ARRAY[
+        'sell', 'sell', 'sell', 'sell', 'sell',
+        'stock', 'stock', 'stock',
+        'report', 'report', 'report', 'report',
+        'report', 'report', 'report', 'report',
+        'admin', 'admin', 'admin', 'admin'];
+    g record;
+BEGIN
+    -- Who holds EXECUTE on which function of 0.2.0, and what it needs.
+    FOR g IN
+        SELECT DISTINCT a.grantee, n.capability
+          FROM pg_catalog.pg_depend d
+          JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) d.objid
+          JOIN ROWS FROM (pg_catalog.unnest(fns), pg_catalog.unnest(needs)) AS n (proname, capability)
+            ON n.proname OPERATOR(pg_catalog.=) p.proname::text
+         CROSS JOIN LATERAL pg_catalog.aclexplode(p.proacl) a
+         WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+           AND d.refobjid OPERATOR(pg_catalog.=) ext
+           AND d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+           AND d.deptype OPERATOR(pg_catalog.=) 'e'
+           AND a.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE'
+           AND a.grantee OPERATOR(pg_catalog.<>) owner
+    LOOP
+        IF g.grantee OPERATOR(pg_catalog.=) 0 THEN
+            RAISE WARNING 'PUBLIC has EXECUTE on wms functions that need capability %: from 0.3.0 a role also needs the capability', g.capability
+                USING HINT = 'Give it with wms_grant(role, capability) to the roles that need it.';
+        ELSE
+            INSERT INTO wms.grants (role, capability, warehouse_id, granted_by)
+            VALUES (g.grantee::pg_catalog.regrole, g.capability, NULL, CURRENT_USER);
+        END IF;
+    END LOOP;
+    INSERT INTO wms.audit_log (db_role, action, object_type, object_id, new_value)
+    SELECT CURRENT_USER, 'grant', 'grant', r.role::pg_catalog.oid::bigint,
+           pg_catalog.jsonb_build_object('role', r.role::text, 'capability', r.capability,
+                                         'warehouse_id', NULL::bigint, 'reason', 'update to 0.3.0')
+      FROM wms.grants r;
+END
+$$;
