@@ -114,7 +114,8 @@ pub fn lookalike_functions(db: &mut Db) {
         .batch_execute(
             "CREATE ROLE intruder LOGIN; GRANT CREATE ON SCHEMA public TO intruder; \
              GRANT CREATE ON DATABASE pgrx_tests TO intruder; \
-             GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO intruder",
+             GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO intruder; \
+             SELECT wms_grant('intruder', 'admin')",
         )
         .unwrap();
     let mut config = db.config.clone();
@@ -257,6 +258,9 @@ pub fn lookalike_functions(db: &mut Db) {
             "SELECT wms_stock_as_of($1, $2, now())",
             "SELECT * FROM wms_sales_rolling_average($1, 7, $2)",
             "SELECT * FROM wms_reorder_hints($1, $2)",
+            "SELECT * FROM wms_inventory($1, $2)",
+            "SELECT wms_grant('intruder', 'sell', $2), $1::bigint",
+            "SELECT wms_revoke('intruder', 'sell', $2), $1::bigint",
         ] {
             client.execute(sql, &[&p, &w]).unwrap();
         }
@@ -266,6 +270,8 @@ pub fn lookalike_functions(db: &mut Db) {
             "SELECT * FROM wms_movement_summary('-infinity', 'infinity')",
             "SELECT * FROM wms_orders('-infinity', 'infinity', page_size => 5)",
             "SELECT * FROM wms_verify()",
+            "SELECT * FROM wms_products('look', page_size => 5)",
+            "SELECT * FROM wms_audit('-infinity', 'infinity', page_size => 5)",
         ] {
             client.batch_execute(sql).unwrap();
         }
@@ -294,6 +300,7 @@ pub fn lookalike_functions(db: &mut Db) {
              REVOKE ALL ON SCHEMA public FROM intruder; \
              REVOKE ALL ON DATABASE pgrx_tests FROM intruder; \
              REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM intruder; \
+             SELECT wms_revoke('intruder', 'admin'); \
              DROP ROLE intruder",
         )
         .unwrap();

@@ -91,10 +91,7 @@ pub fn dump_and_restore_while_orders_run(db: &mut Db) {
         "the DBA's status, its moves and its order"
     );
     db.admin
-        .batch_execute(
-            "CREATE ROLE dump_app; \
-             GRANT EXECUTE ON FUNCTION wms_available_to_sell(bigint, bigint) TO dump_app",
-        )
+        .batch_execute("CREATE ROLE dump_app; SELECT wms_grant('dump_app', 'sell')")
         .unwrap();
     let dir = std::env::temp_dir().join(format!("wms-dump-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -162,6 +159,15 @@ pub fn dump_and_restore_while_orders_run(db: &mut Db) {
             (true, false),
             "{format}: the grant and PUBLIC's revoke survive"
         );
+        let capabilities: i64 = restored
+            .query_one(
+                "SELECT count(*) FROM wms.grants WHERE role = 'dump_app'::regrole AND capability = 'sell' \
+                   AND warehouse_id IS NULL",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(capabilities, 1, "{format}: the capability survives");
         let before: (i64, i64, i64) = {
             let row = restored
                 .query_one(

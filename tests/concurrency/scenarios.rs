@@ -10,7 +10,7 @@ use crate::idempotency::{
 use crate::locks::lock_timeout;
 use crate::notify::{listen_sees_committed_changes, low_stock_alerts};
 use crate::operations::dump_and_restore_while_orders_run;
-use crate::privileges::application_role;
+use crate::privileges::{application_role, store_managers_and_viewer};
 use crate::reservations::{
     expiry_worker_sweeps, fulfil_cancel_expire_race, reserve_vs_place_order,
 };
@@ -65,6 +65,10 @@ pub const ALL: &[(&str, Scenario)] = &[
         dump_and_restore_while_orders_run,
     ),
     ("application_role_and_hostile_search_path", application_role),
+    (
+        "store_managers_and_viewer_at_once",
+        store_managers_and_viewer,
+    ),
     ("expiry_worker_sweeps_by_itself", expiry_worker_sweeps),
     (
         "expiry_worker_restarts_and_resists_lookalikes",

@@ -227,7 +227,7 @@ fn lock_timeout_per_transaction(
     direct.batch_execute(
         "DROP ROLE IF EXISTS wms_pool_app; CREATE ROLE wms_pool_app LOGIN; \
          ALTER ROLE wms_pool_app SET wms.lock_timeout = '200ms'; \
-         GRANT EXECUTE ON FUNCTION wms_place_order(text, bigint, bigint, bigint, text) TO wms_pool_app",
+         SELECT wms_grant('wms_pool_app', 'sell')",
     )?;
     let mut app_config = pooler.clone();
     app_config.user("wms_pool_app");
@@ -250,7 +250,9 @@ fn lock_timeout_per_transaction(
         .query_typed_one("SELECT current_setting('wms.lock_timeout')", &[])?
         .get(0);
     next.batch_execute("RESET wms.lock_timeout")?;
-    direct.batch_execute("DROP OWNED BY wms_pool_app; DROP ROLE wms_pool_app")?;
+    direct.batch_execute(
+        "SELECT wms_revoke('wms_pool_app', 'sell'); DROP OWNED BY wms_pool_app; DROP ROLE wms_pool_app",
+    )?;
 
     let passed = local_ok && after == "5s" && role_ok && leaked == "1234ms";
     Ok((
