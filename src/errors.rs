@@ -357,18 +357,17 @@ impl WmsError {
                 place,
             } => {
                 use crate::access::Place;
-                let what = match capability {
-                    Some(c) => format!("capability {c}"),
-                    None => "any capability".into(),
+                let lacks = match capability {
+                    Some(c) => format!("lacks capability {c}"),
+                    None => "has no capability".into(),
                 };
-                match place {
-                    Place::Warehouse(w) => format!("role \"{role}\" lacks {what} in warehouse {w}"),
-                    Place::Order(o) => {
-                        format!("role \"{role}\" lacks {what} in a warehouse of order {o}")
-                    }
-                    Place::Everywhere => format!("role \"{role}\" lacks {what} in every warehouse"),
-                    Place::Anywhere => format!("role \"{role}\" lacks {what} in any warehouse"),
-                }
+                let place = match place {
+                    Place::Warehouse(w) => format!("in warehouse {w}"),
+                    Place::Order(o) => format!("in a warehouse of order {o}"),
+                    Place::Everywhere => "in every warehouse".into(),
+                    Place::Anywhere => "in any warehouse".into(),
+                };
+                format!("role \"{role}\" {lacks} {place}")
             }
             WmsError::ReadOnlyTransaction {
                 function,
