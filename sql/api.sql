@@ -2,10 +2,11 @@
 -- is (psql: \df+ wms_*).
 --
 -- Applications get EXECUTE on the API and nothing else. The functions run
--- as the extension's owner (SECURITY DEFINER, search_path pinned to
--- pg_catalog, pg_temp); schema wms and its tables are not granted to
--- anyone, so a role without the owner's rights reaches no table (42501).
--- PUBLIC loses the default EXECUTE: a DBA grants it to application roles
+-- as the extension's owner: each notes its caller and switches to the
+-- owner first (src/access.rs), with search_path pinned to pg_catalog,
+-- pg_temp; schema wms and its tables are not granted to anyone, so a role
+-- without the owner's rights reaches no table (42501). PUBLIC loses the
+-- default EXECUTE: wms_grant gives it with a capability
 -- (docs/operations.md, "Privileges").
 REVOKE ALL ON SCHEMA wms FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION

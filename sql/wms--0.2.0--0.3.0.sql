@@ -332,7 +332,7 @@ CREATE  FUNCTION "wms_set_order_status"(
 	"status" TEXT,  /* String */
 	"detail" jsonb  /* JsonB */
 )
-VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+VOLATILE PARALLEL UNSAFE
 SET search_path TO pg_catalog, pg_temp
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'wms_set_order_status_wrapper';
@@ -347,7 +347,7 @@ CREATE  FUNCTION "wms_return_order"(
 	"status" TEXT,  /* String */
 	"detail" jsonb  /* JsonB */
 )
-VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+VOLATILE PARALLEL UNSAFE
 SET search_path TO pg_catalog, pg_temp
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'wms_return_order_wrapper';
@@ -355,7 +355,7 @@ AS 'MODULE_PATHNAME', 'wms_return_order_wrapper';
 CREATE  FUNCTION "wms_order"(
 	"order_id" bigint /* Option < i64 > */
 ) RETURNS jsonb /* JsonB */
-STABLE SECURITY DEFINER PARALLEL SAFE
+STABLE PARALLEL SAFE
 SET search_path TO pg_catalog, pg_temp
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'wms_order_wrapper';
@@ -373,7 +373,7 @@ CREATE  FUNCTION "wms_products"(
 	"on_hand" NUMERIC,  /* pgrx :: AnyNumeric */
 	"available" NUMERIC  /* pgrx :: AnyNumeric */
 )
-STABLE SECURITY DEFINER PARALLEL SAFE
+STABLE PARALLEL SAFE
 SET search_path TO pg_catalog, pg_temp
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'wms_products_wrapper';
@@ -393,7 +393,7 @@ CREATE  FUNCTION "wms_inventory"(
 	"sold_total" bigint,  /* i64 */
 	"last_updated" timestamp with time zone  /* pgrx :: datum :: TimestampWithTimeZone */
 )
-STABLE SECURITY DEFINER PARALLEL SAFE
+STABLE PARALLEL SAFE
 SET search_path TO pg_catalog, pg_temp
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'wms_inventory_wrapper';
@@ -407,7 +407,7 @@ CREATE  FUNCTION "wms_update_product"(
 	"sku" TEXT,  /* String */
 	"name" TEXT  /* String */
 )
-VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+VOLATILE PARALLEL UNSAFE
 SET search_path TO pg_catalog, pg_temp
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'wms_update_product_wrapper';
@@ -421,7 +421,7 @@ CREATE  FUNCTION "wms_update_warehouse"(
 	"code" TEXT,  /* String */
 	"name" TEXT  /* String */
 )
-VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+VOLATILE PARALLEL UNSAFE
 SET search_path TO pg_catalog, pg_temp
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'wms_update_warehouse_wrapper';
@@ -429,7 +429,7 @@ AS 'MODULE_PATHNAME', 'wms_update_warehouse_wrapper';
 CREATE  FUNCTION "wms_remove_product"(
 	"product_id" bigint /* Option < i64 > */
 ) RETURNS void
-VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+VOLATILE PARALLEL UNSAFE
 SET search_path TO pg_catalog, pg_temp
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'wms_remove_product_wrapper';
@@ -437,7 +437,7 @@ AS 'MODULE_PATHNAME', 'wms_remove_product_wrapper';
 CREATE  FUNCTION "wms_remove_warehouse"(
 	"warehouse_id" bigint /* Option < i64 > */
 ) RETURNS void
-VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+VOLATILE PARALLEL UNSAFE
 SET search_path TO pg_catalog, pg_temp
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'wms_remove_warehouse_wrapper';
@@ -463,7 +463,7 @@ CREATE  FUNCTION "wms_audit"(
 	"old_value" jsonb,  /* Option < JsonB > */
 	"new_value" jsonb  /* Option < JsonB > */
 )
-STABLE SECURITY DEFINER PARALLEL SAFE
+STABLE PARALLEL SAFE
 SET search_path TO pg_catalog, pg_temp
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'wms_audit_wrapper';
@@ -500,7 +500,7 @@ CREATE  FUNCTION "wms_orders"(
 	"units" NUMERIC,  /* AnyNumeric */
 	"total" NUMERIC  /* Option < AnyNumeric > */
 )
-STABLE SECURITY DEFINER PARALLEL SAFE
+STABLE PARALLEL SAFE
 SET search_path TO pg_catalog, pg_temp
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'wms_orders_wrapper';
@@ -593,6 +593,30 @@ COMMENT ON FUNCTION @extschema@.wms_remove_warehouse(bigint) IS
 COMMENT ON FUNCTION @extschema@.wms_audit(timestamptz, timestamptz, text, bigint, bigint, integer) IS
     'Returns a page of the audit trail in a time range, in order: stock movements, order status changes, returns, catalogue, policy and grant changes, with who made them.';
 
+-- The API functions run as the extension's owner by switching to it
+-- themselves, after noting the caller (PostgreSQL's current user when the
+-- call enters): SECURITY INVOKER, as the functions created above are.
+ALTER FUNCTION @extschema@.wms_add_product(text, text) SECURITY INVOKER;
+ALTER FUNCTION @extschema@.wms_add_warehouse(text, text) SECURITY INVOKER;
+ALTER FUNCTION @extschema@.wms_receive(bigint, bigint, bigint, text, text) SECURITY INVOKER;
+ALTER FUNCTION @extschema@.wms_place_order(text, bigint, bigint, bigint, text) SECURITY INVOKER;
+ALTER FUNCTION @extschema@.wms_place_order(text, jsonb, text, text) SECURITY INVOKER;
+ALTER FUNCTION @extschema@.wms_reserve(text, jsonb, interval, text) SECURITY INVOKER;
+ALTER FUNCTION @extschema@.wms_fulfill_order(bigint) SECURITY INVOKER;
+ALTER FUNCTION @extschema@.wms_cancel_order(bigint, text) SECURITY INVOKER;
+ALTER FUNCTION @extschema@.wms_expire_reservations() SECURITY INVOKER;
+ALTER FUNCTION @extschema@.wms_adjust(bigint, bigint, bigint, text) SECURITY INVOKER;
+ALTER FUNCTION @extschema@.wms_transfer(bigint, bigint, bigint, bigint, text) SECURITY INVOKER;
+ALTER FUNCTION @extschema@.wms_available_to_sell(bigint, bigint) SECURITY INVOKER;
+ALTER FUNCTION @extschema@.wms_verify() SECURITY INVOKER;
+ALTER FUNCTION @extschema@.wms_stock_as_of(bigint, bigint, timestamptz) SECURITY INVOKER;
+ALTER FUNCTION @extschema@.wms_sales_rolling_average(bigint, integer, bigint, date) SECURITY INVOKER;
+ALTER FUNCTION @extschema@.wms_set_reorder_policy(bigint, bigint, bigint, bigint) SECURITY INVOKER;
+ALTER FUNCTION @extschema@.wms_reorder_hints(bigint, bigint) SECURITY INVOKER;
+ALTER FUNCTION @extschema@.wms_stock_by_warehouse(bigint) SECURITY INVOKER;
+ALTER FUNCTION @extschema@.wms_movements(timestamptz, timestamptz, text, bigint, bigint, bigint, integer) SECURITY INVOKER;
+ALTER FUNCTION @extschema@.wms_movement_summary(timestamptz, timestamptz, bigint, bigint) SECURITY INVOKER;
+
 -- Capabilities scoped to warehouses.
 CREATE FUNCTION wms.invalidate_grants() RETURNS void LANGUAGE c VOLATILE PARALLEL UNSAFE AS 'MODULE_PATHNAME', 'invalidate_grants_wrapper';
 -- Who may do what, where (wms_grant, wms_revoke): a capability of a role
@@ -631,7 +655,7 @@ CREATE  FUNCTION "wms_grant"(
 	"capability" TEXT, /* Option < & str > */
 	"warehouse_id" bigint DEFAULT NULL /* Option < i64 > */
 ) RETURNS bool /* bool */
-VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+VOLATILE PARALLEL UNSAFE
 SET search_path TO pg_catalog, pg_temp
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'wms_grant_wrapper';
@@ -641,7 +665,7 @@ CREATE  FUNCTION "wms_revoke"(
 	"capability" TEXT, /* Option < & str > */
 	"warehouse_id" bigint DEFAULT NULL /* Option < i64 > */
 ) RETURNS bool /* bool */
-VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+VOLATILE PARALLEL UNSAFE
 SET search_path TO pg_catalog, pg_temp
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'wms_revoke_wrapper';
@@ -658,10 +682,12 @@ COMMENT ON FUNCTION wms.invalidate_grants() IS
     'Tells every backend to read wms.grants again (called by its trigger).';
 
 -- From 0.3.0 a call needs the capability as well as EXECUTE. A role that
--- was granted EXECUTE on a function of 0.2.0 gets, in every warehouse, the
--- capability that function needs, so what it could do it still can (and
--- no more: EXECUTE stays as it was). EXECUTE granted to PUBLIC is kept,
--- but gives no capability: the script warns.
+-- was granted EXECUTE on a function of 0.2.0 that sells, stocks or reports
+-- gets that capability in every warehouse, so what it could do it still
+-- can; EXECUTE stays as it was. The functions only admin may call (the
+-- catalogue, reorder policies, expiry by hand) give no capability, since
+-- admin also grants: the script warns, naming the role; so it does for
+-- EXECUTE granted to PUBLIC.
 DO $$
 DECLARE
     ext CONSTANT pg_catalog.oid :=
@@ -700,6 +726,9 @@ BEGIN
         IF g.grantee OPERATOR(pg_catalog.=) 0 THEN
             RAISE WARNING 'PUBLIC has EXECUTE on wms functions that need capability %: from 0.3.0 a role also needs the capability', g.capability
                 USING HINT = 'Give it with wms_grant(role, capability) to the roles that need it.';
+        ELSIF g.capability OPERATOR(pg_catalog.=) 'admin' THEN
+            RAISE WARNING 'role % has EXECUTE on wms functions that need capability admin, which the update does not give', g.grantee::pg_catalog.regrole
+                USING HINT = 'Admin includes every capability and grants: give it with wms_grant(role, ''admin'') if the role should have it.';
         ELSE
             INSERT INTO wms.grants (role, capability, warehouse_id, granted_by)
             VALUES (g.grantee::pg_catalog.regrole, g.capability, NULL, CURRENT_USER);

@@ -34,7 +34,7 @@ use pgrx::FromDatum;
 
 use crate::audit;
 use crate::errors::{bounded, required, writable, Text, WmsError, WmsResult};
-use crate::plans::{self, col, Statement};
+use crate::plans::{self, Statement};
 
 /// What a role may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,9 +219,12 @@ fn watch() {
     // registered once per backend, well below PostgreSQL's limits.
     unsafe {
         pg_sys::CacheRegisterRelcacheCallback(Some(forget_relation), pg_sys::Datum::from(0));
+        // Memberships, roles (superuser, INHERIT), and database owners
+        // (pg_database_owner's member).
         for cache in [
             pg_sys::SysCacheIdentifier::AUTHMEMROLEMEM,
             pg_sys::SysCacheIdentifier::AUTHOID,
+            pg_sys::SysCacheIdentifier::DATABASEOID,
         ] {
             pg_sys::CacheRegisterSyscacheCallback(
                 cache as i32,
@@ -233,11 +236,59 @@ fn watch() {
     WATCHING.with(|w| w.set(true));
 }
 
-/// The calling role: the outer user, as `SET ROLE` left it (SECURITY
-/// DEFINER, which every API function is, does not change it).
-pub fn caller() -> pg_sys::Oid {
+thread_local! {
+    static CALLER: Cell<Option<pg_sys::Oid>> = const { Cell::new(None) };
+}
+
+/// While it lives, the call runs as the extension's owner, and
+/// [`caller`] is the role that called. Every API function takes it first,
+/// before it reads anything: the functions are SECURITY INVOKER, so that
+/// the caller is PostgreSQL's current user when the function is entered
+/// (the role `SET ROLE` chose, or the owner of a SECURITY DEFINER function
+/// that calls, as PostgreSQL's own privilege checks see it), and they then
+/// switch to the owner as SECURITY DEFINER would. A function that forgot
+/// would run as its caller and reach no table (42501).
+pub struct AsOwner {
+    user: pg_sys::Oid,
+    context: i32,
+    caller: Option<pg_sys::Oid>,
+}
+
+/// Switch to the extension's owner for the rest of the call (see
+/// [`AsOwner`]); 55000 when the schema is of another version.
+pub fn enter() -> AsOwner {
+    let (mut user, mut context) = (pg_sys::InvalidOid, 0);
     // SAFETY: the backend's own user state.
-    unsafe { pg_sys::GetOuterUserId() }
+    unsafe { pg_sys::GetUserIdAndSecContext(&mut user, &mut context) };
+    let owner = plans::current_schema_owner();
+    let caller = CALLER.with(|c| c.replace(Some(user)));
+    // SAFETY: as fmgr_security_definer does; restored by Drop, and by
+    // PostgreSQL when the (sub)transaction aborts.
+    unsafe {
+        pg_sys::SetUserIdAndSecContext(owner, context | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32)
+    };
+    AsOwner {
+        user,
+        context,
+        caller,
+    }
+}
+
+impl Drop for AsOwner {
+    fn drop(&mut self) {
+        // SAFETY: puts back what enter() found.
+        unsafe { pg_sys::SetUserIdAndSecContext(self.user, self.context) };
+        CALLER.with(|c| c.set(self.caller));
+    }
+}
+
+/// The role that called the current API function (see [`AsOwner`]); the
+/// current user outside one (the expiry worker: the owner).
+pub fn caller() -> pg_sys::Oid {
+    CALLER
+        .with(Cell::get)
+        // SAFETY: the backend's own user state.
+        .unwrap_or_else(|| unsafe { pg_sys::GetUserId() })
 }
 
 /// A role's name, as PostgreSQL prints it.
@@ -256,6 +307,10 @@ pub fn role_name(role: pg_sys::Oid) -> String {
 
 /// What `caller` may do, from the cache or read now.
 fn rights(caller: pg_sys::Oid) -> Rights {
+    // What other backends committed reaches this one now, also inside a
+    // transaction that holds every lock it needs already.
+    // SAFETY: in a transaction.
+    unsafe { pg_sys::AcceptInvalidationMessages() };
     let owner = plans::current_schema_owner();
     // SAFETY: catalog reads in a transaction.
     let owner =
@@ -279,6 +334,19 @@ fn rights(caller: pg_sys::Oid) -> Rights {
 /// also whether the result may be kept (not in parallel mode, where only
 /// the query's snapshot may be used).
 unsafe fn read_grants(caller: pg_sys::Oid) -> (Rights, bool) {
+    let mut rights = Rights::default();
+    let keep = scan_grants(|role, capability, warehouse_id| {
+        if pg_sys::has_privs_of_role(caller, role) {
+            rights.add(capability, warehouse_id);
+        }
+    });
+    (rights, keep)
+}
+
+/// Every row of wms.grants, read with the latest snapshot (the query's in
+/// parallel mode), as (role, capability, warehouse_id); whether what was
+/// read may be kept.
+unsafe fn scan_grants(mut each: impl FnMut(pg_sys::Oid, Capability, Option<i64>)) -> bool {
     let schema = pg_sys::get_namespace_oid(c"wms".as_ptr(), false);
     let relid = pg_sys::get_relname_relid(c"grants".as_ptr(), schema);
     assert!(
@@ -300,7 +368,6 @@ unsafe fn read_grants(caller: pg_sys::Oid) -> (Rights, bool) {
         0,
         std::ptr::null_mut(),
     );
-    let mut rights = Rights::default();
     let natts = (*(*rel).rd_att).natts as usize;
     let mut values = vec![pg_sys::Datum::from(0); natts];
     let mut nulls = vec![false; natts];
@@ -317,21 +384,32 @@ unsafe fn read_grants(caller: pg_sys::Oid) -> (Rights, bool) {
         );
         // role regrole, capability text, warehouse_id bigint (sql/schema.sql).
         let role = pg_sys::Oid::from_datum(values[0], nulls[0]).expect("role is NOT NULL");
-        if !pg_sys::has_privs_of_role(caller, role) {
-            continue;
-        }
         let capability = String::from_datum(values[1], nulls[1]).expect("capability is NOT NULL");
-        let Ok(capability) = Capability::parse(&capability) else {
-            continue;
-        };
-        rights.add(capability, i64::from_datum(values[2], nulls[2]));
+        if let Ok(capability) = Capability::parse(&capability) {
+            each(role, capability, i64::from_datum(values[2], nulls[2]));
+        }
     }
     pg_sys::systable_endscan(scan);
     if !parallel {
         pg_sys::UnregisterSnapshot(snapshot);
     }
     pg_sys::table_close(rel, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
-    (rights, !parallel)
+    !parallel
+}
+
+/// The capabilities `role` holds itself, as committed now (whatever the
+/// transaction's snapshot), this transaction's own changes included.
+fn held_by(role: pg_sys::Oid) -> Vec<Capability> {
+    let mut held = Vec::new();
+    // SAFETY: in a transaction.
+    unsafe {
+        scan_grants(|r, capability, _| {
+            if r == role && !held.contains(&capability) {
+                held.push(capability)
+            }
+        })
+    };
+    held
 }
 
 /// Where a refused call wanted to act.
@@ -395,6 +473,25 @@ pub fn visible(capability: Option<Capability>) -> WmsResult<Scope> {
     }
 }
 
+/// The warehouses where the caller has one of `capabilities`; 42501 when
+/// none.
+pub fn visible_with(capabilities: &[Capability]) -> WmsResult<Scope> {
+    let rights = rights(caller());
+    let mut scope = Scope::default();
+    for c in capabilities {
+        let of = &rights.of[c.index()];
+        scope.every |= of.every;
+        for w in &of.warehouses {
+            scope.add(Some(*w));
+        }
+    }
+    if scope.is_empty() {
+        Err(refused(None, Place::Anywhere))
+    } else {
+        Ok(scope)
+    }
+}
+
 /// For a report of `capability` with an optional warehouse argument: 42501
 /// unless the caller may see that warehouse, and the scope its rows are
 /// kept to.
@@ -431,10 +528,6 @@ static ADD_GRANT: Statement = Statement {
 static REMOVE_GRANT: Statement = Statement {
     sql: include_str!("../sql/queries/grant_remove.sql"),
     params: &[OIDOID, TEXTOID, INT8OID],
-};
-static ROLE_CAPABILITIES: Statement = Statement {
-    sql: include_str!("../sql/queries/grant_capabilities.sql"),
-    params: &[OIDOID],
 };
 static FORGET_DROPPED_ROLES: Statement = Statement {
     sql: include_str!("../sql/queries/grant_orphans.sql"),
@@ -498,10 +591,19 @@ fn change_grant(
     grant: bool,
 ) -> WmsResult<bool> {
     let capability = Capability::parse(capability)?;
+    // regrole takes any number as an oid, unchecked.
+    // SAFETY: a catalog lookup in a transaction.
+    if unsafe { pg_sys::GetUserNameFromId(role, true) }.is_null() {
+        return Err(WmsError::UnknownRole {
+            role: role.to_u32(),
+        });
+    }
+    // Who may: refused before anything is read, and checked again under
+    // the lock below.
+    require_admin_of(warehouse_id)?;
     if let Some(w) = warehouse_id {
         crate::catalogue::ensure_known(None, Some(w))?;
     }
-    require_admin_of(warehouse_id)?;
     let who = audit::who()?;
     Spi::connect_mut(|client| {
         plans::prepare(
@@ -509,44 +611,31 @@ fn change_grant(
             &[
                 &ADD_GRANT,
                 &REMOVE_GRANT,
-                &ROLE_CAPABILITIES,
                 &FORGET_DROPPED_ROLES,
                 &EXECUTE_STATEMENT,
                 &audit::RECORD,
             ],
         );
+        // One change of the grants at a time; who may make it is decided
+        // under the lock, on what is committed (a revocation of the
+        // caller's own admin that was waited for counts).
         crate::stock::lock_grants();
+        require_admin_of(warehouse_id)?;
         plans::run(client, &FORGET_DROPPED_ROLES, &[]);
+        let (name, by) = (capability.name(), who.role.as_str());
         let changed = if grant {
-            plans::run(
-                client,
-                &ADD_GRANT,
-                &[
-                    role.into(),
-                    capability.name().into(),
-                    warehouse_id.into(),
-                    who.role.as_str().into(),
-                ],
-            )
-            .next()
-            .is_some()
+            let args = [role.into(), name.into(), warehouse_id.into(), by.into()];
+            plans::run(client, &ADD_GRANT, &args).next().is_some()
         } else {
-            plans::run(
-                client,
-                &REMOVE_GRANT,
-                &[role.into(), capability.name().into(), warehouse_id.into()],
-            )
-            .next()
-            .is_some()
+            let args = [role.into(), name.into(), warehouse_id.into()];
+            plans::run(client, &REMOVE_GRANT, &args).next().is_some()
         };
-        // EXECUTE follows the capabilities the role holds now.
-        let held: Vec<Capability> = plans::run(client, &ROLE_CAPABILITIES, &[role.into()])
-            .filter_map(|row| Capability::parse(&col::<String>(&row, 1)).ok())
-            .collect();
-        let needed = functions_of(&held);
         if grant {
-            set_execute(client, &needed, role, true);
-        } else {
+            // EXECUTE on what this capability needs, and nothing more.
+            set_execute(client, &functions_of(&[capability]), role, true);
+        } else if changed {
+            // EXECUTE on what the role's remaining capabilities do not need.
+            let needed = functions_of(&held_by(role));
             let unneeded: Vec<&str> = functions_of(&[capability])
                 .into_iter()
                 .filter(|f| !needed.contains(f))
@@ -614,13 +703,14 @@ unsafe impl SqlTranslatable for RegRole {
 /// Give `role` `capability` ('sell', 'stock', 'report' or 'admin') in one
 /// warehouse, or in every warehouse when `warehouse_id` is NULL, with
 /// EXECUTE on the functions it needs; true when the role did not have it.
-#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_grant(
     role: Option<RegRole>,
     capability: Option<&str>,
     warehouse_id: default!(Option<i64>, "NULL"),
 ) -> bool {
+    let _owner = crate::access::enter();
     writable("wms_grant");
     change_grant(
         required(role, "role").0,
@@ -634,13 +724,14 @@ fn wms_grant(
 /// Take back what [`wms_grant`] gave (the same role, capability and
 /// warehouse), and EXECUTE on the functions the role's remaining
 /// capabilities do not need; true when the role had it.
-#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_revoke(
     role: Option<RegRole>,
     capability: Option<&str>,
     warehouse_id: default!(Option<i64>, "NULL"),
 ) -> bool {
+    let _owner = crate::access::enter();
     writable("wms_revoke");
     change_grant(
         required(role, "role").0,
@@ -900,6 +991,50 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!(changes, 5, "three grants and two revokes");
+    }
+
+    /// The caller is the role the call is made with: inside a SECURITY
+    /// DEFINER function, its owner, whoever calls it (a superuser too).
+    #[pg_test]
+    fn test_the_caller_of_a_definer_function_is_its_owner() {
+        let (p, w1, w2) = two_stores();
+        grant("acc_manager", "stock", Some(w1));
+        Spi::run(
+            "CREATE FUNCTION public.acc_receive(p bigint, w bigint) RETURNS bigint \
+               LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public \
+               AS $$ SELECT wms_receive(p, w, 1) $$; \
+             ALTER FUNCTION public.acc_receive(bigint, bigint) OWNER TO acc_manager",
+        )
+        .unwrap();
+        assert_eq!(
+            error_of(&format!("SELECT public.acc_receive({p}, {w2})"))
+                .map(|e| e.0)
+                .as_deref(),
+            Some("42501"),
+            "a superuser's call through acc_manager's function has acc_manager's rights"
+        );
+        assert_eq!(
+            error_of(&format!("SELECT public.acc_receive({p}, {w1})")),
+            None
+        );
+        assert_eq!(
+            Spi::get_one::<String>(&format!(
+                "SELECT actor FROM wms.stock_movements WHERE product_id = {p} ORDER BY movement_id DESC LIMIT 1"
+            )),
+            Ok(Some("acc_manager".into()))
+        );
+        // Called by a role without the capability, it still acts as its owner.
+        assert_eq!(
+            as_role(
+                "acc_viewer",
+                &format!("SELECT public.acc_receive({p}, {w1})")
+            ),
+            None
+        );
+        assert_eq!(
+            as_role("acc_viewer", &format!("SELECT wms_receive({p}, {w1}, 1)")).as_deref(),
+            Some("42501")
+        );
     }
 
     /// An admin of one store grants in that store only; bad arguments are

@@ -43,13 +43,14 @@ fn check_window(days: i32, until: Date) {
 }
 
 /// The quantity on hand of an item at instant `at`, from the ledger.
-#[pg_extern(stable, parallel_safe, security_definer)]
+#[pg_extern(stable, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_stock_as_of(
     product_id: Option<i64>,
     warehouse_id: Option<i64>,
     at: Option<TimestampWithTimeZone>,
 ) -> i64 {
+    let _owner = crate::access::enter();
     let product_id = required(product_id, "product_id");
     let warehouse_id = required(warehouse_id, "warehouse_id");
     let at = required(at, "at");
@@ -68,7 +69,7 @@ fn wms_stock_as_of(
 /// Units sold per day over the `days` days ending `until`, with the
 /// average of the `days` days ending each day; for one warehouse or all.
 #[allow(clippy::type_complexity)]
-#[pg_extern(stable, parallel_safe, security_definer)]
+#[pg_extern(stable, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_sales_rolling_average(
     product_id: Option<i64>,
@@ -83,6 +84,7 @@ fn wms_sales_rolling_average(
         name!(rolling_avg, AnyNumeric),
     ),
 > {
+    let _owner = crate::access::enter();
     let product_id = required(product_id, "product_id");
     let days = required(days, "days");
     let until = required(until, "until");

@@ -89,7 +89,7 @@ const OBJECT_TYPES: [&str; 6] = ["stock", "order", "product", "warehouse", "poli
 /// The whole trail in [from, to), in order, a page at a time: stock
 /// movements, order status changes, returns, catalogue and policy changes.
 #[allow(clippy::type_complexity, clippy::too_many_arguments)]
-#[pg_extern(stable, parallel_safe, security_definer)]
+#[pg_extern(stable, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_audit(
     from_time: Option<TimestampWithTimeZone>,
@@ -113,6 +113,7 @@ fn wms_audit(
         name!(new_value, Option<JsonB>),
     ),
 > {
+    let _owner = crate::access::enter();
     let (from, to) = crate::reports::range(from_time, to_time);
     if let Some(object_type) = object_type {
         bounded(object_type, "object_type", Text::Key).unwrap_or_else(|e| e.raise());

@@ -10,12 +10,13 @@ use crate::plans::{self, col};
 
 const AVAILABLE_TO_SELL_SQL: &str = include_str!("../sql/queries/available_to_sell.sql");
 
-#[pg_extern(stable, parallel_safe, security_definer)]
+#[pg_extern(stable, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_available_to_sell(
     product_id: Option<i64>,
     warehouse_id: default!(Option<i64>, "NULL"),
 ) -> i64 {
+    let _owner = crate::access::enter();
     let product_id = required(product_id, "product_id");
     let scope = crate::access::report_scope(None, warehouse_id);
     ensure_known(Some(product_id), warehouse_id).unwrap_or_else(|e| e.raise());

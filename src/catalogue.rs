@@ -89,9 +89,10 @@ fn add(
 }
 
 /// Register a product; returns its product_id.
-#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_add_product(sku: Option<&str>, name: Option<&str>) -> i64 {
+    let _owner = crate::access::enter();
     writable("wms_add_product");
     require_admin(None).unwrap_or_else(|e| e.raise());
     let sku = required(sku, "sku");
@@ -102,9 +103,10 @@ fn wms_add_product(sku: Option<&str>, name: Option<&str>) -> i64 {
 }
 
 /// Register a warehouse; returns its warehouse_id.
-#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_add_warehouse(code: Option<&str>, name: Option<&str>) -> i64 {
+    let _owner = crate::access::enter();
     writable("wms_add_warehouse");
     require_admin(None).unwrap_or_else(|e| e.raise());
     let code = required(code, "code");
@@ -354,7 +356,7 @@ fn remove(entry: Entry) -> WmsResult<()> {
 }
 
 /// Change a product's SKU or name (NULL keeps it); returns its row.
-#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_update_product(
     product_id: Option<i64>,
@@ -368,13 +370,14 @@ fn wms_update_product(
         name!(name, String),
     ),
 > {
+    let _owner = crate::access::enter();
     writable("wms_update_product");
     let id = required(product_id, "product_id");
     TableIterator::once(update(Entry::Product(id), sku, name).unwrap_or_else(|e| e.raise()))
 }
 
 /// Change a warehouse's code or name (NULL keeps it); returns its row.
-#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_update_warehouse(
     warehouse_id: Option<i64>,
@@ -388,23 +391,26 @@ fn wms_update_warehouse(
         name!(name, String),
     ),
 > {
+    let _owner = crate::access::enter();
     writable("wms_update_warehouse");
     let id = required(warehouse_id, "warehouse_id");
     TableIterator::once(update(Entry::Warehouse(id), code, name).unwrap_or_else(|e| e.raise()))
 }
 
 /// Remove a product that has never had stock or an order (23503 otherwise).
-#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_remove_product(product_id: Option<i64>) {
+    let _owner = crate::access::enter();
     writable("wms_remove_product");
     remove(Entry::Product(required(product_id, "product_id"))).unwrap_or_else(|e| e.raise())
 }
 
 /// Remove a warehouse that has never had stock or an order (23503 otherwise).
-#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_remove_warehouse(warehouse_id: Option<i64>) {
+    let _owner = crate::access::enter();
     writable("wms_remove_warehouse");
     remove(Entry::Warehouse(required(warehouse_id, "warehouse_id"))).unwrap_or_else(|e| e.raise())
 }
@@ -426,7 +432,7 @@ fn contains_pattern(search: &str) -> String {
 /// Products whose SKU or name contains `search` (any case; NULL: all), a
 /// page by product_id, with their stock summed over the warehouses.
 #[allow(clippy::type_complexity)]
-#[pg_extern(stable, parallel_safe, security_definer)]
+#[pg_extern(stable, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_products(
     search: default!(Option<&str>, "NULL"),
@@ -442,6 +448,7 @@ fn wms_products(
         name!(available, pgrx::AnyNumeric),
     ),
 > {
+    let _owner = crate::access::enter();
     if let Some(search) = search {
         bounded(search, "search", Text::Key).unwrap_or_else(|e| e.raise());
     }
@@ -464,7 +471,7 @@ fn wms_products(
 /// One product's stock in each warehouse (or one): on hand, reserved,
 /// available, received and sold in total, last change.
 #[allow(clippy::type_complexity)]
-#[pg_extern(stable, parallel_safe, security_definer)]
+#[pg_extern(stable, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_inventory(
     product_id: Option<i64>,
@@ -484,6 +491,7 @@ fn wms_inventory(
         name!(last_updated, pgrx::datum::TimestampWithTimeZone),
     ),
 > {
+    let _owner = crate::access::enter();
     let product_id = required(product_id, "product_id");
     let scope = crate::access::report_scope(None, warehouse_id);
     ensure_known(Some(product_id), warehouse_id).unwrap_or_else(|e| e.raise());

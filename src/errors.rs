@@ -91,6 +91,10 @@ pub enum WmsError {
     SchemaVersion {
         schema: String,
     },
+    /// wms_grant or wms_revoke of a role that does not exist (an oid).
+    UnknownRole {
+        role: u32,
+    },
     /// A caller without the capability in a warehouse the call touches.
     NotPermitted {
         role: String,
@@ -221,6 +225,12 @@ const OUT_OF_LOCKS: ErrorKind = ErrorKind {
     condition: "out_of_memory",
     when: "the shared lock table is full: a transaction changed many thousands of items (docs/operations.md, Privileges: the shared lock table)",
 };
+const UNDEFINED_OBJECT: ErrorKind = ErrorKind {
+    code: ERRCODE_UNDEFINED_OBJECT,
+    sqlstate: "42704",
+    condition: "undefined_object",
+    when: "wms_grant or wms_revoke of a role that does not exist",
+};
 /// Raised by the extension script (sql/schema.sql).
 const FEATURE_NOT_SUPPORTED: ErrorKind = ErrorKind {
     code: ERRCODE_FEATURE_NOT_SUPPORTED,
@@ -248,6 +258,7 @@ impl WmsError {
         PREREQUISITE,
         READ_ONLY,
         INSUFFICIENT_PRIVILEGE,
+        UNDEFINED_OBJECT,
         LOCK_NOT_AVAILABLE,
         SERIALIZATION,
         DEADLOCK,
@@ -279,6 +290,7 @@ impl WmsError {
             | WmsError::ReturnExceedsTaken { .. } => &CHECK,
             WmsError::ReadOnlyTransaction { .. } => &READ_ONLY,
             WmsError::NotPermitted { .. } => &INSUFFICIENT_PRIVILEGE,
+            WmsError::UnknownRole { .. } => &UNDEFINED_OBJECT,
         }
     }
 
@@ -351,6 +363,7 @@ impl WmsError {
                 "the wms schema of this database is version {schema}, its library is version {}",
                 env!("CARGO_PKG_VERSION")
             ),
+            WmsError::UnknownRole { role } => format!("role with oid {role} does not exist"),
             WmsError::NotPermitted {
                 role,
                 capability,
@@ -613,6 +626,7 @@ mod tests {
                 function: "f",
                 standby: true,
             },
+            WmsError::UnknownRole { role: 0 },
             WmsError::NotPermitted {
                 role: String::new(),
                 capability: Some("sell"),
@@ -640,7 +654,8 @@ mod tests {
                 | WmsError::BelowReserved { .. }
                 | WmsError::IdempotencyKeyReused { .. }
                 | WmsError::ReadOnlyTransaction { .. }
-                | WmsError::NotPermitted { .. } => {}
+                | WmsError::NotPermitted { .. }
+                | WmsError::UnknownRole { .. } => {}
             }
         }
         all

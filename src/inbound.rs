@@ -45,7 +45,7 @@ fn receive(
 /// Receive `quantity` units into a warehouse; returns the new quantity on
 /// hand. Creates the inventory row if absent; the inventory update and its
 /// ledger row are one statement.
-#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_receive(
     product_id: Option<i64>,
@@ -54,6 +54,7 @@ fn wms_receive(
     reason: default!(Option<&str>, "'Purchase Order'"),
     reference: default!(Option<&str>, "NULL"),
 ) -> i64 {
+    let _owner = crate::access::enter();
     writable("wms_receive");
     receive(
         required(product_id, "product_id"),

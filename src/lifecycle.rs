@@ -282,7 +282,7 @@ fn transition_row(
 
 /// Any move wms.order_transitions lists (moves by return aside), with the
 /// stock effect of the status entered.
-#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_set_order_status(
     order_id: Option<i64>,
@@ -296,6 +296,7 @@ fn wms_set_order_status(
         name!(detail, JsonB),
     ),
 > {
+    let _owner = crate::access::enter();
     writable("wms_set_order_status");
     let order_id = required(order_id, "order_id");
     let status = required(status, "status");
@@ -319,7 +320,7 @@ fn wms_set_order_status(
 }
 
 /// Pending -> Fulfilled: the reserved stock leaves on hand, with its ledger rows.
-#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_fulfill_order(
     order_id: Option<i64>,
@@ -331,6 +332,7 @@ fn wms_fulfill_order(
         name!(detail, JsonB),
     ),
 > {
+    let _owner = crate::access::enter();
     writable("wms_fulfill_order");
     transition_row(
         required(order_id, "order_id"),
@@ -340,7 +342,7 @@ fn wms_fulfill_order(
 }
 
 /// To Cancelled (from Pending or Confirmed): what the order holds is released.
-#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_cancel_order(
     order_id: Option<i64>,
@@ -353,6 +355,7 @@ fn wms_cancel_order(
         name!(detail, JsonB),
     ),
 > {
+    let _owner = crate::access::enter();
     writable("wms_cancel_order");
     let order_id = required(order_id, "order_id");
     let reason = required(reason, "reason");
@@ -437,9 +440,10 @@ pub fn expire_reservations(after: i64) -> WmsResult<Swept> {
     })
 }
 
-#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_expire_reservations() -> i32 {
+    let _owner = crate::access::enter();
     writable("wms_expire_reservations");
     crate::access::require_everywhere(crate::access::Capability::Admin)
         .unwrap_or_else(|e| e.raise());

@@ -55,7 +55,7 @@ fn adjust(product_id: i64, warehouse_id: i64, counted: i64, reason: &str) -> Wms
 /// Cycle count: set on hand to what was counted, writing the difference as
 /// a ledger row; returns the difference. Refuses to count below what live
 /// reservations hold (23514).
-#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_adjust(
     product_id: Option<i64>,
@@ -63,6 +63,7 @@ fn wms_adjust(
     counted_quantity: Option<i64>,
     reason: Option<&str>,
 ) -> i64 {
+    let _owner = crate::access::enter();
     writable("wms_adjust");
     adjust(
         required(product_id, "product_id"),
@@ -130,7 +131,7 @@ fn transfer(
 }
 
 /// Move stock between warehouses: two ledger rows, one transaction.
-#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_transfer(
     product_id: Option<i64>,
@@ -139,6 +140,7 @@ fn wms_transfer(
     quantity: Option<i64>,
     reason: default!(Option<&str>, "'Transfer'"),
 ) -> TableIterator<'static, (name!(from_on_hand, i64), name!(to_on_hand, i64))> {
+    let _owner = crate::access::enter();
     writable("wms_transfer");
     let moved = transfer(
         required(product_id, "product_id"),

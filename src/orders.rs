@@ -540,7 +540,7 @@ fn place_order(
 }
 
 /// Order `quantity` units of one product from one warehouse.
-#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_place_order(
     customer: Option<&str>,
@@ -556,6 +556,7 @@ fn wms_place_order(
         name!(detail, JsonB),
     ),
 > {
+    let _owner = crate::access::enter();
     writable("wms_place_order");
     let customer = required(customer, "customer");
     let item = (
@@ -578,7 +579,7 @@ fn wms_place_order(
 }
 
 /// Order several lines at once, all or nothing.
-#[pg_extern(name = "wms_place_order", volatile, parallel_unsafe, security_definer)]
+#[pg_extern(name = "wms_place_order", volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_place_order_items(
     customer: Option<&str>,
@@ -593,6 +594,7 @@ fn wms_place_order_items(
         name!(detail, JsonB),
     ),
 > {
+    let _owner = crate::access::enter();
     writable("wms_place_order");
     let customer = required(customer, "customer");
     let items = required(items, "items");
@@ -614,7 +616,7 @@ fn wms_place_order_items(
 
 /// Reserve stock for `ttl`: a Pending order whose lines count against
 /// availability until it is fulfilled, cancelled or expires.
-#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_reserve(
     customer: Option<&str>,
@@ -629,6 +631,7 @@ fn wms_reserve(
         name!(expires_at, Option<TimestampWithTimeZone>),
     ),
 > {
+    let _owner = crate::access::enter();
     writable("wms_reserve");
     let customer = required(customer, "customer");
     let items = required(items, "items");

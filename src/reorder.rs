@@ -76,7 +76,7 @@ fn set_policy(
 }
 
 /// Set an item's reorder point and safety stock (both >= 0).
-#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_set_reorder_policy(
     product_id: Option<i64>,
@@ -84,6 +84,7 @@ fn wms_set_reorder_policy(
     reorder_point: Option<i64>,
     safety_stock: Option<i64>,
 ) {
+    let _owner = crate::access::enter();
     writable("wms_set_reorder_policy");
     set_policy(
         required(product_id, "product_id"),
@@ -98,7 +99,7 @@ fn wms_set_reorder_policy(
 /// average of daily sales, days of cover and a suggested reorder quantity
 /// (formula in sql/queries/reorder_hints.sql and docs/reference.md).
 #[allow(clippy::type_complexity)]
-#[pg_extern(stable, parallel_safe, security_definer)]
+#[pg_extern(stable, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_reorder_hints(
     product_id: default!(Option<i64>, "NULL"),
@@ -117,6 +118,7 @@ fn wms_reorder_hints(
         name!(suggested_quantity, i64),
     ),
 > {
+    let _owner = crate::access::enter();
     let scope = crate::access::report_scope(Some(crate::access::Capability::Report), warehouse_id);
     ensure_known(product_id, warehouse_id).unwrap_or_else(|e| e.raise());
     let mut hints = plans::rows(

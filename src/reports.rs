@@ -82,7 +82,7 @@ fn cursor(
 /// Per warehouse (or one): products in stock and the units on hand,
 /// allocated and available.
 #[allow(clippy::type_complexity)]
-#[pg_extern(stable, parallel_safe, security_definer)]
+#[pg_extern(stable, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_stock_by_warehouse(
     warehouse_id: default!(Option<i64>, "NULL"),
@@ -98,6 +98,7 @@ fn wms_stock_by_warehouse(
         name!(available, AnyNumeric),
     ),
 > {
+    let _owner = crate::access::enter();
     let scope = report_scope(warehouse_id);
     if let Some(w) = warehouse_id {
         crate::catalogue::ensure_known(None, Some(w)).unwrap_or_else(|e| e.raise());
@@ -124,7 +125,7 @@ fn wms_stock_by_warehouse(
 /// page at a time: pass the last movement_id of a page as
 /// `after_movement_id` for the next.
 #[allow(clippy::type_complexity, clippy::too_many_arguments)]
-#[pg_extern(stable, parallel_safe, security_definer)]
+#[pg_extern(stable, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_movements(
     from_time: Option<TimestampWithTimeZone>,
@@ -149,6 +150,7 @@ fn wms_movements(
         name!(actor, String),
     ),
 > {
+    let _owner = crate::access::enter();
     if let Some(reason) = reason {
         bounded(reason, "reason", Text::Prose).unwrap_or_else(|e| e.raise());
     }
@@ -196,7 +198,7 @@ fn wms_movements(
 /// Per reason, the ledger rows recorded in [from_time, to_time) and the
 /// units they brought in and took out.
 #[allow(clippy::type_complexity)]
-#[pg_extern(stable, parallel_safe, security_definer)]
+#[pg_extern(stable, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_movement_summary(
     from_time: Option<TimestampWithTimeZone>,
@@ -212,6 +214,7 @@ fn wms_movement_summary(
         name!(units_out, AnyNumeric),
     ),
 > {
+    let _owner = crate::access::enter();
     let (from, to) = range(from_time, to_time);
     let scope = report_scope(warehouse_id);
     TableIterator::new(rows(
@@ -232,7 +235,7 @@ fn wms_movement_summary(
 /// oldest first, one page at a time: pass the last order_id of a page as
 /// `after_order_id` for the next.
 #[allow(clippy::type_complexity, clippy::too_many_arguments)]
-#[pg_extern(stable, parallel_safe, security_definer)]
+#[pg_extern(stable, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_orders(
     from_time: Option<TimestampWithTimeZone>,
@@ -257,6 +260,7 @@ fn wms_orders(
         name!(total, Option<AnyNumeric>),
     ),
 > {
+    let _owner = crate::access::enter();
     let (from, to) = range(from_time, to_time);
     let scope = report_scope(None);
     if let Some(status) = status {
@@ -320,11 +324,15 @@ fn wms_orders(
 }
 
 /// One order whole: its header, lines, status history and ledger rows.
-#[pg_extern(stable, parallel_safe, security_definer)]
+#[pg_extern(stable, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_order(order_id: Option<i64>) -> JsonbDatum {
+    let _owner = crate::access::enter();
     let order_id = required(order_id, "order_id");
-    let scope = crate::access::report_scope(None, None);
+    // What sell and report show: an order whose lines are all in their
+    // warehouses.
+    use crate::access::Capability::{Report, Sell};
+    let scope = crate::access::visible_with(&[Sell, Report]).unwrap_or_else(|e| e.raise());
     let (story, visible) = rows(
         ORDER_STORY_SQL,
         &[order_id.into(), scope.filter().into()],

@@ -214,7 +214,7 @@ fn return_order(
 
 /// Take back what an order took: all that has not come back yet, or the
 /// `items` named; received back into stock with `restock`.
-#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_return_order(
     order_id: Option<i64>,
@@ -229,6 +229,7 @@ fn wms_return_order(
         name!(detail, JsonB),
     ),
 > {
+    let _owner = crate::access::enter();
     writable("wms_return_order");
     let order_id = required(order_id, "order_id");
     let restock = required(restock, "restock");

@@ -9,7 +9,7 @@ const VERIFY_SQL: &str = include_str!("../sql/queries/verify.sql");
 
 // pgrx needs the full TableIterator type spelled out here.
 #[allow(clippy::type_complexity)]
-#[pg_extern(stable, parallel_safe, security_definer)]
+#[pg_extern(stable, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn wms_verify() -> TableIterator<
     'static,
@@ -21,6 +21,7 @@ fn wms_verify() -> TableIterator<
         name!(actual, Option<i64>),
     ),
 > {
+    let _owner = crate::access::enter();
     // Every invariant is checked; a caller scoped to warehouses is shown
     // the violations of its warehouses.
     let scope = crate::access::report_scope(Some(crate::access::Capability::Report), None);

@@ -90,6 +90,31 @@ pub fn application_role(db: &mut Db) {
         .unwrap()
         .get(0);
     assert_eq!(evil_rows, 0, "nothing written to the look-alikes");
+    // Scoped: stock in this warehouse only, under the same path.
+    let elsewhere = db.warehouse("app-elsewhere");
+    db.admin
+        .execute("SELECT wms_grant('shop_app', 'stock', $1)", &[&w])
+        .unwrap();
+    app.execute("SELECT wms_receive($1, $2, 1)", &[&p, &w])
+        .expect("stock in the granted warehouse");
+    for (sql, to) in [
+        ("SELECT wms_receive($1, $2, 1)", elsewhere),
+        ("SELECT * FROM wms_transfer($1, $2, $3, 1)", elsewhere),
+    ] {
+        let err = if sql.contains("transfer") {
+            app.query(sql, &[&p, &w, &to]).expect_err(sql)
+        } else {
+            app.query(sql, &[&p, &to]).expect_err(sql)
+        };
+        assert_eq!(
+            err.code(),
+            Some(&SqlState::INSUFFICIENT_PRIVILEGE),
+            "{sql}: {err}"
+        );
+    }
+    db.admin
+        .execute("SELECT wms_revoke('shop_app', 'stock', $1)", &[&w])
+        .unwrap();
     // Nothing else is reachable.
     for sql in [
         "SELECT * FROM wms.inventory",
@@ -108,7 +133,7 @@ pub fn application_role(db: &mut Db) {
     db.admin
         .batch_execute("DROP SCHEMA evil CASCADE; DROP OWNED BY shop_app; DROP ROLE shop_app")
         .unwrap();
-    assert_eq!(db.on_hand(p, w), 7);
+    assert_eq!(db.on_hand(p, w), 8);
     db.assert_verified();
 }
 

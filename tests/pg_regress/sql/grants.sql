@@ -23,6 +23,10 @@ SELECT wms_grant('regress_clerk', 'sell', 99);
 \echo :LAST_ERROR_SQLSTATE
 SELECT wms_grant('regress_nobody', 'sell');
 \echo :LAST_ERROR_SQLSTATE
+SELECT wms_grant(4000000000::oid::regrole, 'sell');
+\echo :LAST_ERROR_SQLSTATE
+SELECT wms_grant('-'::regrole, 'sell');
+\echo :LAST_ERROR_SQLSTATE
 SELECT wms_revoke(NULL, 'sell');
 \echo :LAST_ERROR_SQLSTATE
 SELECT wms_revoke('regress_clerk', 'steal', 1);
