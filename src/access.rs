@@ -237,7 +237,9 @@ fn watch() {
 }
 
 thread_local! {
-    static CALLER: Cell<Option<pg_sys::Oid>> = const { Cell::new(None) };
+    /// The caller of the API function running, and the extension's owner
+    /// it runs as.
+    static CALLER: Cell<Option<(pg_sys::Oid, pg_sys::Oid)>> = const { Cell::new(None) };
 }
 
 /// While it lives, the call runs as the extension's owner, and
@@ -248,10 +250,11 @@ thread_local! {
 /// that calls, as PostgreSQL's own privilege checks see it), and they then
 /// switch to the owner as SECURITY DEFINER would. A function that forgot
 /// would run as its caller and reach no table (42501).
+#[must_use = "the call runs as the owner only while the guard lives"]
 pub struct AsOwner {
     user: pg_sys::Oid,
     context: i32,
-    caller: Option<pg_sys::Oid>,
+    caller: Option<(pg_sys::Oid, pg_sys::Oid)>,
 }
 
 /// Switch to the extension's owner for the rest of the call (see
@@ -261,7 +264,7 @@ pub fn enter() -> AsOwner {
     // SAFETY: the backend's own user state.
     unsafe { pg_sys::GetUserIdAndSecContext(&mut user, &mut context) };
     let owner = plans::current_schema_owner();
-    let caller = CALLER.with(|c| c.replace(Some(user)));
+    let caller = CALLER.with(|c| c.replace(Some((user, owner))));
     // SAFETY: as fmgr_security_definer does; restored by Drop, and by
     // PostgreSQL when the (sub)transaction aborts.
     unsafe {
@@ -287,8 +290,17 @@ impl Drop for AsOwner {
 pub fn caller() -> pg_sys::Oid {
     CALLER
         .with(Cell::get)
+        .map(|(caller, _)| caller)
         // SAFETY: the backend's own user state.
         .unwrap_or_else(|| unsafe { pg_sys::GetUserId() })
+}
+
+/// The extension's owner, as enter() found it (read again outside a call).
+fn owner() -> pg_sys::Oid {
+    CALLER
+        .with(Cell::get)
+        .map(|(_, owner)| owner)
+        .unwrap_or_else(plans::current_schema_owner)
 }
 
 /// A role's name, as PostgreSQL prints it.
@@ -311,7 +323,7 @@ fn rights(caller: pg_sys::Oid) -> Rights {
     // transaction that holds every lock it needs already.
     // SAFETY: in a transaction.
     unsafe { pg_sys::AcceptInvalidationMessages() };
-    let owner = plans::current_schema_owner();
+    let owner = owner();
     // SAFETY: catalog reads in a transaction.
     let owner =
         unsafe { pg_sys::superuser_arg(caller) || pg_sys::has_privs_of_role(caller, owner) };
@@ -1087,6 +1099,22 @@ mod tests {
             )),
             0
         );
+    }
+
+    /// No function of the extension is SECURITY DEFINER: one would see
+    /// its owner as the caller, who has every capability.
+    #[pg_test]
+    fn test_no_function_is_security_definer() {
+        let definers = crate::testing::count(
+            "SELECT 1 FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e' \
+               JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'wms' WHERE p.prosecdef",
+        );
+        let functions = crate::testing::count(
+            "SELECT 1 FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e' \
+               JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'wms'",
+        );
+        assert!(functions > 30, "{functions} functions found");
+        assert_eq!(definers, 0);
     }
 
     /// Every API function is in FUNCTIONS, and FUNCTIONS names no other.

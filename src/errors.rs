@@ -474,7 +474,7 @@ pub fn required<T>(value: Option<T>, argument: &'static str) -> T {
 /// transaction (PostgreSQL would refuse its first lock or write anyway, but
 /// deep inside the call).
 pub fn writable(function: &'static str) {
-    crate::plans::require_current_schema();
+    // The schema's version was checked by access::enter(), just before.
     // wms.actor and wms.request_id are recorded with what the call writes:
     // too long, the call is refused before it starts.
     if let Err(e) = crate::audit::who() {

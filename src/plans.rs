@@ -52,10 +52,11 @@ thread_local! {
 /// A library serves the schema of its own version only: between the
 /// install of a new package and `ALTER EXTENSION wms UPDATE`, every call
 /// is refused (55000, with the way out as hint) rather than run against
-/// tables it was not written for. Checked at the start of every function
-/// that writes (`errors::writable`), before every read-only statement and
-/// before a statement is prepared: one index lookup in pg_extension, with
-/// no cache, so a backend sees an update the moment it commits.
+/// tables it was not written for. Checked at the start of every API
+/// function (`access::enter`, which reads the owner from the same row),
+/// before every read-only statement and before a statement is prepared:
+/// one index lookup in pg_extension, with no cache, so a backend sees an
+/// update the moment it commits.
 pub fn require_current_schema() {
     if let Err(schema) = current_schema() {
         crate::errors::WmsError::SchemaVersion { schema }.raise()

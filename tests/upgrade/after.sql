@@ -79,6 +79,14 @@ SELECT pg_temp.check((o->'order'->>'total')::numeric = 19.90
 SELECT pg_temp.check(pg_catalog.array_agg(order_id ORDER BY n) = ARRAY[:ivy]::bigint[], 'the order list by value')
   FROM (SELECT order_id, pg_catalog.row_number() OVER () AS n
           FROM wms_orders('-infinity', 'infinity', min_total => 0, sort => 'highest_value')) l;
+-- No API function is SECURITY DEFINER any more: each switches to the
+-- owner itself, after noting its caller.
+SELECT pg_temp.check(NOT pg_catalog.bool_or(p.prosecdef), 'no function of the extension is SECURITY DEFINER')
+  FROM pg_catalog.pg_proc p
+  JOIN pg_catalog.pg_depend d ON d.objid OPERATOR(pg_catalog.=) p.oid
+   AND d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+   AND d.deptype OPERATOR(pg_catalog.=) 'e'
+  JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid AND e.extname OPERATOR(pg_catalog.=) 'wms';
 -- The application role granted EXECUTE before the update has, in every
 -- warehouse, the capabilities those functions need, and keeps working.
 SELECT pg_temp.check(pg_catalog.string_agg(capability || ':' || COALESCE(warehouse_id::text, 'all'), ',' ORDER BY capability)
