@@ -91,6 +91,9 @@ listen_port = $port
 unix_socket_dir = $dir
 auth_type = trust
 auth_file = $dir/userlist.txt
+# RECONNECT and SHOW on the console (the benchmark drops its pool's server
+# connections between runs)
+admin_users = $PG_OS_USER
 pool_mode = transaction
 default_pool_size = $pool
 max_client_conn = 5000

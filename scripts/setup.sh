@@ -3,7 +3,7 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-packages=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libclang-dev clang sudo build-essential curl ca-certificates pkg-config libssl-dev binutils dpkg-dev pgbouncer patroni etcd-server etcd-client)
+packages=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libclang-dev clang sudo build-essential curl ca-certificates pkg-config libssl-dev binutils dpkg-dev pgbouncer patroni etcd-server etcd-client valgrind)
 missing=()
 for pkg in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

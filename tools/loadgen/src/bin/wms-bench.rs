@@ -1,9 +1,11 @@
 //! The benchmark (docs/benchmark.md): pgbench drives each variant of placing an
 //! order (bench/*.sql) against the same data, on the hot-SKU, catalogue and
-//! flash-sale workloads, with synchronous_commit on and off, variants
-//! interleaved and every cell repeated. After each run the database is
-//! checked; a run that fails the check gets no throughput figure. Writes
-//! runs.csv, summary.csv, results.json, results.md, throughput.svg and latency.svg.
+//! flash-sale workloads, with synchronous_commit on and off, in each mode
+//! (direct connections or through pgbouncer in transaction mode, pgbench's
+//! simple, extended or prepared protocol), variants interleaved and every
+//! cell repeated. After each run the database is checked; a run that fails
+//! the check gets no throughput figure. Writes runs.csv, summary.csv,
+//! results.json, results.md, throughput.svg and latency.svg.
 
 #[path = "wms-bench/plot.rs"]
 mod plot;
@@ -66,7 +68,22 @@ pub struct Args {
         default_value = "ext,ext_tx,client_for_update,naive_unsafe,bare_sql"
     )]
     pub variants: Vec<String>,
-    #[arg(long, value_delimiter = ',', default_value = "1,8,32,100,200,500")]
+    /// Route and protocol of each run: direct or pooler (pgbouncer, in
+    /// transaction mode), and pgbench's -M: simple, extended or prepared
+    /// (pgbouncer 1.18 keeps no prepared statement across transactions, so
+    /// through it drivers use the extended protocol's unnamed statements)
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "direct/simple,direct/prepared,pooler/extended"
+    )]
+    pub modes: Vec<String>,
+    /// pgbouncer's socket directory (or host), for the pooler modes
+    #[arg(long)]
+    pub pooler_host: Option<String>,
+    #[arg(long)]
+    pub pooler_port: Option<u16>,
+    #[arg(long, value_delimiter = ',', default_value = "1,8,16,32,100,200,500")]
     pub hot_clients: Vec<u32>,
     #[arg(long, value_delimiter = ',', default_value = "50,200")]
     pub catalogue_clients: Vec<u32>,
@@ -92,6 +109,7 @@ pub struct Cell {
     pub workload: String,
     pub variant: String,
     pub synchronous_commit: String,
+    pub mode: String,
     pub clients: u32,
     pub runs: usize,
     pub passed: usize,
@@ -106,7 +124,16 @@ pub struct Cell {
     pub late_p50_ms: Option<f64>,
     pub late_p99_ms: Option<f64>,
     pub drain_ms: Option<f64>,
+    /// Share of the machine's CPU time busy during the runs (all cores).
+    pub cpu_busy: Option<f64>,
     pub check: String,
+}
+
+impl Cell {
+    /// CPU-bound: the cores were busy nearly all the time.
+    pub fn cpu_bound(&self) -> bool {
+        self.cpu_busy.is_some_and(|b| b >= 0.9)
+    }
 }
 
 fn median(mut v: Vec<f64>) -> Option<f64> {
@@ -122,7 +149,7 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     })
 }
 
-/// Medians per (workload, variant, synchronous_commit, clients), over the
+/// Medians per (workload, variant, synchronous_commit, mode, clients), over the
 /// runs that passed their check; a cell none of whose runs passed has no
 /// figures, and its check says what went wrong.
 fn summarise(runs: &[Run]) -> Vec<Cell> {
@@ -132,6 +159,7 @@ fn summarise(runs: &[Run]) -> Vec<Cell> {
             c.workload == r.workload
                 && c.variant == r.variant
                 && c.synchronous_commit == r.synchronous_commit
+                && c.mode == r.mode
                 && c.clients == r.clients
         }) {
             continue;
@@ -142,6 +170,7 @@ fn summarise(runs: &[Run]) -> Vec<Cell> {
                 o.workload == r.workload
                     && o.variant == r.variant
                     && o.synchronous_commit == r.synchronous_commit
+                    && o.mode == r.mode
                     && o.clients == r.clients
             })
             .collect();
@@ -156,6 +185,7 @@ fn summarise(runs: &[Run]) -> Vec<Cell> {
             workload: r.workload.clone(),
             variant: r.variant.clone(),
             synchronous_commit: r.synchronous_commit.clone(),
+            mode: r.mode.clone(),
             clients: r.clients,
             runs: same.len(),
             passed: ok.len(),
@@ -170,6 +200,7 @@ fn summarise(runs: &[Run]) -> Vec<Cell> {
             late_p50_ms: m(|o| o.late_p50_ms),
             late_p99_ms: m(|o| o.late_p99_ms),
             drain_ms: m(|o| o.drain_ms),
+            cpu_busy: m(|o| o.cpu_busy),
             check: if failed.is_empty() {
                 "pass".to_string()
             } else {
@@ -189,13 +220,14 @@ pub struct Target {
     pub met: bool,
 }
 
-fn figure(cells: &[Cell], workload: &str, variant: &str, sync: &str, clients: u32) -> Option<f64> {
+fn figure(cells: &[Cell], workload: &str, variant: &str, mode: &str, clients: u32) -> Option<f64> {
     cells
         .iter()
         .find(|c| {
             c.workload == workload
                 && c.variant == variant
-                && c.synchronous_commit == sync
+                && c.synchronous_commit == "on"
+                && c.mode == mode
                 && c.clients == clients
         })
         .and_then(|c| c.orders_per_s)
@@ -206,10 +238,17 @@ fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
 }
 
 fn targets(cells: &[Cell]) -> Vec<Target> {
-    let f = |w, v, c| figure(cells, w, v, "on", c);
+    let f = |w, v, m, c| figure(cells, w, v, m, c);
+    let (simple, prepared, pooled) = ("direct/simple", "direct/prepared", "pooler/extended");
+    let vs = |w, m, c, other| ratio(f(w, "ext", m, c), f(w, other, m, c));
     let peak = cells
         .iter()
-        .filter(|c| c.workload == "hot" && c.variant == "ext" && c.synchronous_commit == "on")
+        .filter(|c| {
+            c.workload == "hot"
+                && c.variant == "ext"
+                && c.synchronous_commit == "on"
+                && c.mode == simple
+        })
         .filter_map(|c| c.orders_per_s)
         .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
     let at_least = |name: &str, measured: Option<f64>, goal: f64| Target {
@@ -222,6 +261,7 @@ fn targets(cells: &[Cell]) -> Vec<Target> {
         c.workload == "flash"
             && c.variant == "ext"
             && c.synchronous_commit == "on"
+            && c.mode == simple
             && c.clients == 1000
     });
     // Buyers after the sell-out never stand in line: even the slowest of
@@ -229,27 +269,47 @@ fn targets(cells: &[Cell]) -> Vec<Target> {
     let late = flash.and_then(|c| ratio(c.late_p99_ms, c.winners_p50_ms));
     vec![
         at_least(
-            "hot SKU, 100 clients: ext / client_for_update",
-            ratio(f("hot", "ext", 100), f("hot", "client_for_update", 100)),
+            "direct/simple, hot SKU, 100 clients: ext / client_for_update",
+            vs("hot", simple, 100, "client_for_update"),
             3.0,
         ),
         at_least(
-            "hot SKU, 100 clients: ext / bare_sql",
-            ratio(f("hot", "ext", 100), f("hot", "bare_sql", 100)),
+            "direct/simple, hot SKU, 100 clients: ext / bare_sql",
+            vs("hot", simple, 100, "bare_sql"),
+            2.0,
+        ),
+        at_least(
+            "direct/prepared, catalogue, 50 clients: ext / bare_sql",
+            vs("catalogue", prepared, 50, "bare_sql"),
             1.0,
         ),
         at_least(
-            "catalogue, 50 clients: ext / bare_sql",
-            ratio(f("catalogue", "ext", 50), f("catalogue", "bare_sql", 50)),
+            "direct/prepared, hot SKU, 8 clients: ext / bare_sql",
+            vs("hot", prepared, 8, "bare_sql"),
             1.0,
         ),
         at_least(
-            "hot SKU: ext at 500 clients / ext's peak",
-            ratio(f("hot", "ext", 500), peak),
+            "direct/prepared, hot SKU, 16 clients: ext / bare_sql",
+            vs("hot", prepared, 16, "bare_sql"),
+            1.0,
+        ),
+        at_least(
+            "pooler/extended, hot SKU, 100 clients: ext / bare_sql",
+            vs("hot", pooled, 100, "bare_sql"),
+            1.2,
+        ),
+        at_least(
+            "pooler/extended, hot SKU, 500 clients: ext / bare_sql",
+            vs("hot", pooled, 500, "bare_sql"),
+            1.2,
+        ),
+        at_least(
+            "direct/simple, hot SKU: ext at 500 clients / ext's peak",
+            ratio(f("hot", "ext", simple, 500), peak),
             0.5,
         ),
         Target {
-            name: "flash sale, 1000 buyers: ext's buyers after the sell-out, p99 / winners' p50"
+            name: "direct/simple, flash sale, 1000 buyers: ext's buyers after the sell-out, p99 / winners' p50"
                 .into(),
             measured: late,
             goal: "< 1".into(),
@@ -280,6 +340,11 @@ fn bench(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
     w.flush()?;
     let targets = targets(&cells);
     let machine: serde_json::Value = serde_json::from_str(&args.machine)?;
+    // Instructions per order (scripts/instructions.sh), when measured.
+    let instructions: Option<serde_json::Value> =
+        std::fs::read_to_string(args.out.join("instructions.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok());
     std::fs::write(
         args.out.join("results.json"),
         serde_json::to_string_pretty(&serde_json::json!({
@@ -290,34 +355,40 @@ fn bench(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
             "repeats": args.repeats,
             "cells": cells,
             "targets": targets,
+            "instructions": instructions,
             "runs": runs,
         }))?,
     )?;
     std::fs::write(
         args.out.join("results.md"),
-        report::markdown(&cells, &targets, &machine, args)?,
+        report::markdown(&cells, &targets, &machine, instructions.as_ref(), args)?,
     )?;
     plot::throughput(&args.out.join("throughput.svg"), &cells)?;
     plot::latency(&args.out.join("latency.svg"), &cells)?;
 
-    println!("\nmedian successful orders/s (p50 / p99 latency ms), synchronous_commit on | off:");
+    println!(
+        "\nmedian successful orders/s (p50 / p99 latency ms; * CPU-bound), synchronous_commit on | off:"
+    );
     for c in cells.iter().filter(|c| c.synchronous_commit == "on") {
         let other = cells.iter().find(|o| {
             o.synchronous_commit != "on"
                 && o.workload == c.workload
                 && o.variant == c.variant
+                && o.mode == c.mode
                 && o.clients == c.clients
         });
         let show = |c: &Cell| match c.orders_per_s {
             Some(x) => format!(
-                "{x:>8.0} ({:.1} / {:.1})",
+                "{x:>8.0}{} ({:.1} / {:.1})",
+                if c.cpu_bound() { "*" } else { " " },
                 c.p50_ms.unwrap_or(f64::NAN),
                 c.p99_ms.unwrap_or(f64::NAN)
             ),
             None => format!("{:>8} ({})", "-", c.check),
         };
         println!(
-            "  {:<9} {:<18} {:>4} clients: {} | {}",
+            "  {:<16} {:<9} {:<18} {:>4} clients: {} | {}",
+            c.mode,
             c.workload,
             c.variant,
             c.clients,
@@ -330,7 +401,8 @@ fn bench(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
         .filter(|c| c.workload == "flash" && c.passed > 0)
     {
         println!(
-            "  flash sale, {:<18} {:>4} buyers, sync {:<3}: drained in {:.0} ms; winners p50 {:.1} ms p99 {:.1} ms; losers p50 {:.1} ms p99 {:.1} ms; {:.0} after the sell-out p50 {:.1} ms p99 {:.1} ms",
+            "  flash sale, {:<16} {:<18} {:>4} buyers, sync {:<3}: drained in {:.0} ms; winners p50 {:.1} ms p99 {:.1} ms; losers p50 {:.1} ms p99 {:.1} ms; {:.0} after the sell-out p50 {:.1} ms p99 {:.1} ms",
+            c.mode,
             c.variant,
             c.clients,
             c.synchronous_commit,

@@ -20,13 +20,15 @@ fn color(variant: &str) -> RGBColor {
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-/// One panel: `value` of each variant's cells of `workload` at
+/// One panel: `value` of each variant's cells of `workload` in `mode` at
 /// `synchronous_commit = sync`, against clients (log scale).
+#[allow(clippy::too_many_arguments)]
 fn panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     cells: &[Cell],
     workload: &str,
     sync: &str,
+    mode: &str,
     title: &str,
     y_desc: &str,
     value: impl Fn(&Cell) -> Option<f64>,
@@ -38,7 +40,10 @@ where
         let mut p: Vec<(u32, f64)> = cells
             .iter()
             .filter(|c| {
-                c.workload == workload && c.synchronous_commit == sync && c.variant == variant
+                c.workload == workload
+                    && c.synchronous_commit == sync
+                    && c.mode == mode
+                    && c.variant == variant
             })
             .filter_map(|c| value(c).map(|v| (c.clients, v)))
             .collect();
@@ -83,34 +88,49 @@ where
     Ok(())
 }
 
-/// throughput.svg: hot SKU and catalogue, synchronous_commit on and off.
+/// The modes of the cells, in the order they ran.
+fn modes(cells: &[Cell]) -> Vec<String> {
+    let mut modes: Vec<String> = Vec::new();
+    for c in cells {
+        if !modes.contains(&c.mode) {
+            modes.push(c.mode.clone());
+        }
+    }
+    modes
+}
+
+/// throughput.svg: hot SKU and catalogue in each mode, synchronous_commit on.
 pub fn throughput(path: &Path, cells: &[Cell]) -> Result<()> {
-    let root = SVGBackend::new(path, (1400, 1000)).into_drawing_area();
+    let modes = modes(cells);
+    let columns = modes.len().max(1);
+    let root = SVGBackend::new(path, (700 * columns as u32, 1000)).into_drawing_area();
     root.fill(&WHITE)?;
-    let panels = root.split_evenly((2, 2));
+    let panels = root.split_evenly((2, columns));
     let orders = |c: &Cell| c.orders_per_s;
-    for (area, (workload, sync)) in panels.iter().zip([
-        ("hot", "on"),
-        ("hot", "off"),
-        ("catalogue", "on"),
-        ("catalogue", "off"),
-    ]) {
+    let wanted = ["hot", "catalogue"]
+        .into_iter()
+        .flat_map(|w| modes.iter().map(move |m| (w, m.as_str())));
+    for (area, (workload, mode)) in panels.iter().zip(wanted) {
         let title = format!(
-            "{}, synchronous_commit {sync}: successful orders/s (median)",
+            "{}, {mode}, synchronous_commit on: orders/s",
             if workload == "hot" {
                 "hot SKU"
             } else {
-                "catalogue (10,000 SKUs, zipfian)"
+                "catalogue"
             }
         );
-        panel(area, cells, workload, sync, &title, "orders/s", orders)?;
+        panel(
+            area, cells, workload, "on", mode, &title, "orders/s", orders,
+        )?;
     }
     root.present()?;
     Ok(())
 }
 
-/// latency.svg: p50 and p99 of the hot SKU against clients, synchronous_commit on.
+/// latency.svg: p50 and p99 of the hot SKU against clients, synchronous_commit
+/// on, in the first mode.
 pub fn latency(path: &Path, cells: &[Cell]) -> Result<()> {
+    let mode = modes(cells).into_iter().next().unwrap_or_default();
     let root = SVGBackend::new(path, (1400, 500)).into_drawing_area();
     root.fill(&WHITE)?;
     let panels = root.split_evenly((1, 2));
@@ -119,7 +139,8 @@ pub fn latency(path: &Path, cells: &[Cell]) -> Result<()> {
         cells,
         "hot",
         "on",
-        "hot SKU, synchronous_commit on: p50 latency (ms)",
+        &mode,
+        &format!("hot SKU, {mode}, synchronous_commit on: p50 latency (ms)"),
         "ms",
         |c| c.p50_ms,
     )?;
@@ -128,7 +149,8 @@ pub fn latency(path: &Path, cells: &[Cell]) -> Result<()> {
         cells,
         "hot",
         "on",
-        "hot SKU, synchronous_commit on: p99 latency (ms)",
+        &mode,
+        &format!("hot SKU, {mode}, synchronous_commit on: p99 latency (ms)"),
         "ms",
         |c| c.p99_ms,
     )?;

@@ -10,14 +10,27 @@ fn cell<'a>(
     workload: &str,
     variant: &str,
     sync: &str,
+    mode: &str,
     clients: u32,
 ) -> Option<&'a Cell> {
     cells.iter().find(|c| {
         c.workload == workload
             && c.variant == variant
             && c.synchronous_commit == sync
+            && c.mode == mode
             && c.clients == clients
     })
+}
+
+/// The modes of the cells, in the order they ran.
+fn modes(cells: &[Cell]) -> Vec<String> {
+    let mut modes: Vec<String> = Vec::new();
+    for c in cells {
+        if !modes.contains(&c.mode) {
+            modes.push(c.mode.clone());
+        }
+    }
+    modes
 }
 
 /// A median, or why there is none.
@@ -36,6 +49,7 @@ pub fn markdown(
     cells: &[Cell],
     targets: &[Target],
     machine: &serde_json::Value,
+    instructions: Option<&serde_json::Value>,
     args: &Args,
 ) -> Result<String, std::fmt::Error> {
     let Args {
@@ -53,7 +67,10 @@ pub fn markdown(
          Each figure is the median of {repeats} runs, variants interleaved; a run whose check failed has no figure. \
          A steady run lasts {duration} s plus one per 50 clients, and is measured after its first {warmup} s \
          and once every client has finished its first transaction (the new connections' first calls); \
-         flash-sale buyers arrive at {flash_rate} a second. Machine: `{machine}`.\n"
+         flash-sale buyers arrive at {flash_rate} a second. \
+         A mode is the route (direct connections, or through pgbouncer in transaction mode) and pgbench's protocol \
+         (`-M simple`, `extended` or `prepared`). A figure marked * is CPU-bound: the machine's cores were busy \
+         at least 90% of the run (the server, pgbench and pgbouncer share them). Machine: `{machine}`.\n"
     )?;
     writeln!(md, "![successful orders per second](throughput.svg)\n")?;
     writeln!(md, "## Targets (synchronous_commit on)\n")?;
@@ -68,6 +85,17 @@ pub fn markdown(
             if t.met { "met" } else { "not met" }
         )?;
     }
+    if let Some(per) = instructions.and_then(|i| i["instructions_per_order"].as_object()) {
+        writeln!(
+            md,
+            "\n## Instructions per order\n\nInstructions one hot-SKU order costs a single-user backend, \
+             counted by callgrind (scripts/instructions.sh): the same for the same build, whatever the machine does.\n"
+        )?;
+        writeln!(md, "| variant | instructions per order |\n|---|---|")?;
+        for (variant, n) in per {
+            writeln!(md, "| {variant} | {n} |")?;
+        }
+    }
     let mut workloads: Vec<(&str, &str)> = vec![
         ("hot", "Hot SKU"),
         ("catalogue", "Catalogue (10,000 SKUs, zipfian)"),
@@ -81,14 +109,17 @@ pub fn markdown(
             .collect();
         clients.sort_unstable();
         clients.dedup();
-        for sync in ["on", "off"] {
+        for (sync, mode) in ["on", "off"]
+            .into_iter()
+            .flat_map(|s| modes(cells).into_iter().map(move |m| (s, m)))
+        {
             if !cells
                 .iter()
-                .any(|c| c.workload == workload && c.synchronous_commit == sync)
+                .any(|c| c.workload == workload && c.synchronous_commit == sync && c.mode == mode)
             {
                 continue;
             }
-            writeln!(md, "\n## {title}, synchronous_commit {sync}\n")?;
+            writeln!(md, "\n## {title}, {mode}, synchronous_commit {sync}\n")?;
             writeln!(
                 md,
                 "Successful orders per second; p50 / p99 latency in ms.\n"
@@ -99,11 +130,12 @@ pub fn markdown(
                 let row: Vec<String> = VARIANTS
                     .iter()
                     .map(|v| {
-                        let c = cell(cells, workload, v, sync, n);
+                        let c = cell(cells, workload, v, sync, &mode, n);
                         let orders = figure(c, |c| c.orders_per_s);
                         match c.filter(|c| c.orders_per_s.is_some()) {
                             Some(c) => format!(
-                                "{orders} ({} / {})",
+                                "{orders}{} ({} / {})",
+                                if c.cpu_bound() { "*" } else { "" },
                                 figure(Some(c), |c| c.p50_ms),
                                 figure(Some(c), |c| c.p99_ms)
                             ),
@@ -123,7 +155,7 @@ pub fn markdown(
              (winners), of those who did not (losers), and of the losers who arrived after the last unit was sold \
              (after sell-out: how many, p50 / p99), p50 / p99 in ms.\n"
         )?;
-        writeln!(md, "| buyers | synchronous_commit | variant | drain ms | winners | losers | after sell-out |\n|---|---|---|---|---|---|---|")?;
+        writeln!(md, "| buyers | synchronous_commit | mode | variant | drain ms | winners | losers | after sell-out |\n|---|---|---|---|---|---|---|---|")?;
         let mut buyers: Vec<u32> = cells
             .iter()
             .filter(|c| c.workload == "flash")
@@ -132,19 +164,22 @@ pub fn markdown(
         buyers.sort_unstable();
         buyers.dedup();
         for n in buyers {
-            for sync in ["on", "off"] {
+            for (sync, mode) in ["on", "off"]
+                .into_iter()
+                .flat_map(|s| modes(cells).into_iter().map(move |m| (s, m)))
+            {
                 for v in VARIANTS {
-                    let Some(c) = cell(cells, "flash", v, sync, n) else {
+                    let Some(c) = cell(cells, "flash", v, sync, &mode, n) else {
                         continue;
                     };
                     if c.orders_per_s.is_none() {
-                        writeln!(md, "| {n} | {sync} | {v} | {} | | | |", c.check)?;
+                        writeln!(md, "| {n} | {sync} | {mode} | {v} | {} | | | |", c.check)?;
                         continue;
                     }
                     let f = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.0}"));
                     writeln!(
                         md,
-                        "| {n} | {sync} | {v} | {} | {} / {} | {} / {} | {}: {} / {} |",
+                        "| {n} | {sync} | {mode} | {v} | {} | {} / {} | {} / {} | {}: {} / {} |",
                         f(c.drain_ms),
                         f(c.winners_p50_ms),
                         f(c.winners_p99_ms),

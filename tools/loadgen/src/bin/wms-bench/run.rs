@@ -54,6 +54,8 @@ pub struct Run {
     pub workload: String,
     pub variant: String,
     pub synchronous_commit: String,
+    /// Route and protocol: direct or pooler, simple, extended or prepared.
+    pub mode: String,
     pub clients: u32,
     pub round: u32,
     pub transactions: u64,
@@ -76,42 +78,124 @@ pub struct Run {
     pub late_p99_ms: Option<f64>,
     /// Flash sale: from the first buyer's arrival to the last sale.
     pub drain_ms: Option<f64>,
+    /// Share of the machine's CPU time that was busy while pgbench ran
+    /// (server, pgbench and pgbouncer share the cores).
+    pub cpu_busy: Option<f64>,
     /// "pass", "oversold: ...", or "fail: ..."
     pub check: String,
 }
 
-/// Every run, in the order they ran: rounds of (synchronous_commit,
+/// How a run reaches the server, and which of pgbench's protocols it uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mode {
+    pooled: bool,
+    protocol: &'static str,
+}
+
+impl Mode {
+    pub fn parse(text: &str, args: &Args) -> Result<Mode, String> {
+        let (route, protocol) = text
+            .split_once('/')
+            .ok_or_else(|| format!("mode {text}: expected route/protocol"))?;
+        let pooled = match route {
+            "direct" => false,
+            "pooler" => true,
+            _ => return Err(format!("mode {text}: route is direct or pooler")),
+        };
+        let protocol = ["simple", "extended", "prepared"]
+            .into_iter()
+            .find(|p| *p == protocol)
+            .ok_or_else(|| format!("mode {text}: protocol is simple, extended or prepared"))?;
+        if pooled && (args.pooler_host.is_none() || args.pooler_port.is_none()) {
+            return Err(format!("mode {text} needs --pooler-host and --pooler-port"));
+        }
+        Ok(Mode { pooled, protocol })
+    }
+
+    pub fn name(self) -> String {
+        format!(
+            "{}/{}",
+            if self.pooled { "pooler" } else { "direct" },
+            self.protocol
+        )
+    }
+}
+
+/// Every run, in the order they ran: rounds of (synchronous_commit, mode,
 /// workload, clients) cells, each cell running every variant in turn.
 pub fn all(args: &Args) -> Result<Vec<Run>, Box<dyn std::error::Error>> {
+    let modes = args
+        .modes
+        .iter()
+        .map(|m| Mode::parse(m, args))
+        .collect::<Result<Vec<Mode>, String>>()?;
     let mut runs = Vec::new();
     let cells: usize = args
         .workloads
         .iter()
         .map(|w| w.clients(args).len() * args.variants.len())
         .sum::<usize>()
-        * args.sync.len();
+        * args.sync.len()
+        * modes.len();
     let total = cells * args.repeats as usize;
     for round in 1..=args.repeats {
         for sync in &args.sync {
-            for &workload in &args.workloads {
-                for clients in workload.clients(args) {
-                    for variant in &args.variants {
-                        let run = one(args, workload, variant, sync, clients, round)?;
-                        println!(
-                            "[{}/{}] round {round} {} {variant} sync={sync} clients={clients}: {} orders/s, check {}",
-                            runs.len() + 1,
-                            total,
-                            run.workload,
-                            run.orders_per_s.map_or("-".to_string(), |x| format!("{x:.0}")),
-                            run.check
-                        );
-                        runs.push(run);
+            for &mode in &modes {
+                for &workload in &args.workloads {
+                    for clients in workload.clients(args) {
+                        for variant in &args.variants {
+                            let run = one(args, workload, variant, sync, mode, clients, round)?;
+                            println!(
+                                "[{}/{}] round {round} {} {} {variant} sync={sync} clients={clients}: {} orders/s, CPU {}, check {}",
+                                runs.len() + 1,
+                                total,
+                                run.mode,
+                                run.workload,
+                                run.orders_per_s.map_or("-".to_string(), |x| format!("{x:.0}")),
+                                run.cpu_busy.map_or("-".to_string(), |x| format!("{:.0}%", x * 100.0)),
+                                run.check
+                            );
+                            runs.push(run);
+                        }
                     }
                 }
             }
         }
     }
     Ok(runs)
+}
+
+/// (busy, total) CPU time of the whole machine so far, in clock ticks
+/// (/proc/stat's first line; idle and iowait are not busy).
+fn cpu_times() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    let total: u64 = fields.iter().take(8).sum();
+    let idle = fields.get(3)? + fields.get(4)?;
+    Some((total - idle, total))
+}
+
+/// Drop pgbouncer's server connections to the benchmark database once they
+/// are idle, so that a run starts with fresh backends (as a direct run
+/// does) and with the settings just made (RECONNECT, on its console).
+fn pooler_reconnect(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    let (Some(host), Some(port)) = (&args.pooler_host, args.pooler_port) else {
+        return Ok(());
+    };
+    let mut console = Config::new()
+        .host(host)
+        .port(port)
+        .user(&args.user)
+        .dbname("pgbouncer")
+        .connect(NoTls)?;
+    console.simple_query(&format!("RECONNECT {}", args.dbname))?;
+    Ok(())
 }
 
 fn connect(args: &Args) -> Result<Client, postgres::Error> {
@@ -231,17 +315,31 @@ fn one(
     workload: Workload,
     variant: &str,
     sync: &str,
+    mode: Mode,
     clients: u32,
     round: u32,
 ) -> Result<Run, Box<dyn std::error::Error>> {
     reset(args, workload)?;
+    // The setting of every connection of the run, direct or pooled
+    // (pgbouncer passes no startup options on).
+    connect(args)?.batch_execute(&format!(
+        "ALTER DATABASE {} SET synchronous_commit = {sync}",
+        args.dbname
+    ))?;
+    if mode.pooled {
+        pooler_reconnect(args)?;
+    }
     let flash = workload == Workload::Flash;
     let (skus, stock) = workload.data();
     let logs = tempfile::tempdir()?;
     let threads = clients.min(std::thread::available_parallelism().map_or(2, |n| n.get() as u32));
     let mut cmd = pg_tool(args, "pgbench");
-    cmd.env("PGOPTIONS", format!("-c synchronous_commit={sync}"))
-        .arg("-n")
+    if mode.pooled {
+        cmd.env("PGHOST", args.pooler_host.as_deref().unwrap_or_default())
+            .env("PGPORT", args.pooler_port.unwrap_or_default().to_string());
+    }
+    cmd.arg("-n")
+        .args(["-M", mode.protocol])
         .args(["-c", &clients.to_string(), "-j", &threads.to_string()])
         .args(["-D", &format!("skus={skus}")])
         .arg("-f")
@@ -254,7 +352,12 @@ fn one(
         // More connections take longer to warm up: a second more per 50.
         _ => cmd.args(["-T", &(args.duration + clients / 50).to_string()]),
     };
+    let before = cpu_times();
     let output = cmd.output()?;
+    let cpu_busy = match (before, cpu_times()) {
+        (Some((b0, t0)), Some((b1, t1))) if t1 > t0 => Some((b1 - b0) as f64 / (t1 - t0) as f64),
+        _ => None,
+    };
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     let (transactions, failed, tps) =
@@ -369,6 +472,7 @@ fn one(
         workload: workload.name().to_string(),
         variant: variant.to_string(),
         synchronous_commit: sync.to_string(),
+        mode: mode.name(),
         clients,
         round,
         transactions,
@@ -397,6 +501,7 @@ fn one(
         late_p50_ms: q(&late_lat, 0.50),
         late_p99_ms: q(&late_lat, 0.99),
         drain_ms,
+        cpu_busy,
         check,
     })
 }
