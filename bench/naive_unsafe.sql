@@ -22,7 +22,7 @@ WITH l AS (
     INSERT INTO wms.stock_movements (product_id, warehouse_id, quantity_change, reason, order_id, balance_after)
     VALUES (:p, 1, -1, 'Sale', :order_id, :on_hand - 1) RETURNING movement_id
 )
-SELECT pg_notify('wms_stock', json_build_object('product_id', :p, 'warehouse_id', 1, 'on_hand', :on_hand - 1,
+SELECT pg_notify('wms_stock', json_build_object('product_id', (:p)::bigint, 'warehouse_id', 1, 'on_hand', (:on_hand)::bigint - 1,
                  'available', :available - 1, 'movement_id', movement_id)::text) FROM m;
 WITH h AS (
     INSERT INTO wms.order_status_history (order_id, from_status, to_status, reason)
