@@ -431,15 +431,26 @@ fn place_order(
             }
         }
 
-        // Refused on what a snapshot shows, without queueing for the rows;
-        // otherwise on what the rows show under their locks.
-        let shortages = stock::short_in_snapshot(client, &request.lines)?;
-        if !shortages.is_empty() {
-            return on_shortage.refuse(shortages);
-        }
+        // First in line at every item (no one holds or waits for its
+        // queue): straight to the rows. Otherwise refused on what a
+        // snapshot shows, without queueing, or else on what the rows show
+        // under their locks. Everything is planned before any queue.
         plans::prepare(client, &[&INSERT_ORDER]);
+        stock::prepare_locking(client);
+        let joined = stock::try_join_free_queues(&request.lines);
+        if joined.is_none() {
+            let shortages = stock::short_in_snapshot(client, &request.lines)?;
+            if !shortages.is_empty() {
+                return on_shortage.refuse(shortages);
+            }
+        }
         let locked = stock::lock_lines(client, &request.lines)?;
         if !locked.short().is_empty() {
+            // Nothing changed or locked: the queues it walked into freely
+            // are left.
+            if let Some(joined) = joined.filter(|_| !locked.holds_rows()) {
+                stock::leave_queues(joined);
+            }
             return on_shortage.refuse(locked.short().to_vec());
         }
 
@@ -849,10 +860,20 @@ mod tests {
             ))
         };
         assert_eq!(queues(), 0);
-        // Refused on what the snapshot shows: it never joined the queue.
+        // Refused (first in line, on what the row shows): it holds no
+        // queue after the call.
         let (_, status, _) = place(&format!("'c', {p}, {w}, 2"));
         assert_eq!(status, "Unavailable");
         assert_eq!(queues(), 0);
+        // A multi-line order short on its second line keeps the first
+        // line's queue, as it holds that row's lock.
+        let (q, w2) = item("queue-2", 5);
+        let (_, status, _) = place(&format!(
+            "'c', {}",
+            crate::testing::items(&[(p, w, 1), (q, w2, 10)])
+        ));
+        assert_eq!(status, "Unavailable");
+        assert_eq!(queues(), 1);
         let (_, status, _) = place(&format!("'c', {p}, {w}, 1"));
         assert_eq!(status, "Fulfilled");
         assert_eq!(queues(), 1);

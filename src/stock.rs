@@ -115,6 +115,11 @@ pub struct Locked {
 }
 
 impl Locked {
+    /// Whether it holds any row lock.
+    pub fn holds_rows(&self) -> bool {
+        !self.rows.is_empty()
+    }
+
     /// The lines short of stock, each with what is available.
     pub fn short(&self) -> &[Shortage] {
         &self.short
@@ -383,6 +388,65 @@ fn try_join_queues(items: &[ItemKey]) -> bool {
     })
 }
 
+/// The queues a call joined without waiting, and only those: the ones the
+/// transaction held already are not in it.
+pub struct Joined(Vec<(u32, u32)>);
+
+/// Join the queues of `lines` if each is free (nobody holds it or waits
+/// for it), without waiting: the queues joined, or `None` when one is busy
+/// (having left again those it had just joined). A caller that gets them
+/// is first in line: it needs no look at a snapshot before it queues,
+/// since there is no queue to spare it.
+pub fn try_join_free_queues(lines: &Lines) -> Option<Joined> {
+    let items: Vec<ItemKey> = lines.iter().map(|(item, _)| item).collect();
+    let mut joined = Joined(Vec::new());
+    for key in queue_keys(&items) {
+        // SAFETY: a valid tag; with dontWait the lock manager never waits.
+        let got = unsafe {
+            pg_sys::LockAcquire(&queue_tag(key), pg_sys::ExclusiveLock as i32, false, true)
+        };
+        match got {
+            pg_sys::LockAcquireResult::LOCKACQUIRE_NOT_AVAIL => {
+                leave_queues(joined);
+                return None;
+            }
+            pg_sys::LockAcquireResult::LOCKACQUIRE_OK => joined.0.push(key),
+            // Held by this transaction already: stays held.
+            _ => {}
+        }
+    }
+    Some(joined)
+}
+
+/// Leave the queues `joined` before the transaction ends: a call that
+/// changed and locked nothing (refused for want of stock) holds no queue
+/// after it. Never while it holds a row lock: no wms call waits on the row
+/// of another.
+pub fn leave_queues(joined: Joined) {
+    for key in joined.0 {
+        let tag = queue_tag(key);
+        // Every hold of it is this call's (joined here, then again when the
+        // rows were locked): all of them go.
+        // SAFETY: a lock this call acquired itself (LOCKACQUIRE_OK), released
+        // only while held.
+        unsafe {
+            // A call holds a queue at most a few times: bounded all the same.
+            for _ in 0..16 {
+                if !pg_sys::LockHeldByMe(&tag, pg_sys::ExclusiveLock as i32)
+                    || !pg_sys::LockRelease(&tag, pg_sys::ExclusiveLock as i32, false)
+                {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Plan what locking and changing stock runs, before any lock is taken.
+pub fn prepare_locking(client: &SpiClient<'_>) {
+    plans::prepare(client, &[&LOCK_ROW, &PEEK, &APPLY, &NOTIFY]);
+}
+
 /// Lock an item's row if it has at least `need` available before expired
 /// holds are counted (`i64::MIN`: whatever it has).
 fn lock_row(client: &mut SpiClient<'_>, (p, w): ItemKey, need: i64) -> Option<LockedItem> {
@@ -474,7 +538,7 @@ fn lock(
     needs: impl Iterator<Item = (ItemKey, i64)>,
     missing: Missing,
 ) -> WmsResult<Locked> {
-    plans::prepare(client, &[&LOCK_ROW, &PEEK, &APPLY, &NOTIFY]);
+    prepare_locking(client);
     let mut needs: Vec<(ItemKey, i64)> = needs.collect();
     needs.sort_unstable();
     needs.dedup_by_key(|(item, _)| *item);
