@@ -4,7 +4,9 @@
 //!
 //! Lock order, written once:
 //! 1. the idempotency key, when there is one ([`lock_key`]);
-//! 2. the queue lock of each item ([`join_queues`]), in tag order;
+//! 2. the queue lock of each item ([`join_queues`]), in tag order (an
+//!    order first tries them without waiting, [`try_join_free_queues`],
+//!    in the same order, and leaves them all if one is busy);
 //! 3. the inventory rows, one at a time in ascending (product_id,
 //!    warehouse_id) order, each at most once per call.
 //!
