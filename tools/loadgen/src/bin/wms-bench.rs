@@ -136,6 +136,17 @@ impl Cell {
     }
 }
 
+/// The modes of the cells, in the order they ran.
+pub fn modes(cells: &[Cell]) -> Vec<String> {
+    let mut modes: Vec<String> = Vec::new();
+    for c in cells {
+        if !modes.contains(&c.mode) {
+            modes.push(c.mode.clone());
+        }
+    }
+    modes
+}
+
 fn median(mut v: Vec<f64>) -> Option<f64> {
     if v.is_empty() {
         return None;

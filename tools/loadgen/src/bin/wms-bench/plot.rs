@@ -6,7 +6,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use crate::{Cell, VARIANTS};
+use crate::{modes, Cell, VARIANTS};
 
 fn color(variant: &str) -> RGBColor {
     match variant {
@@ -86,17 +86,6 @@ where
         .position(SeriesLabelPosition::UpperRight)
         .draw()?;
     Ok(())
-}
-
-/// The modes of the cells, in the order they ran.
-fn modes(cells: &[Cell]) -> Vec<String> {
-    let mut modes: Vec<String> = Vec::new();
-    for c in cells {
-        if !modes.contains(&c.mode) {
-            modes.push(c.mode.clone());
-        }
-    }
-    modes
 }
 
 /// throughput.svg: hot SKU and catalogue in each mode, synchronous_commit on.

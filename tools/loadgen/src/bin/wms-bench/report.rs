@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::{Args, Cell, Target, VARIANTS};
+use crate::{modes, Args, Cell, Target, VARIANTS};
 
 fn cell<'a>(
     cells: &'a [Cell],
@@ -20,17 +20,6 @@ fn cell<'a>(
             && c.mode == mode
             && c.clients == clients
     })
-}
-
-/// The modes of the cells, in the order they ran.
-fn modes(cells: &[Cell]) -> Vec<String> {
-    let mut modes: Vec<String> = Vec::new();
-    for c in cells {
-        if !modes.contains(&c.mode) {
-            modes.push(c.mode.clone());
-        }
-    }
-    modes
 }
 
 /// A median, or why there is none.
