@@ -431,19 +431,26 @@ fn place_order(
             }
         }
 
-        // First in line at every item (no one holds or waits for its
-        // queue): straight to the rows. Otherwise refused on what a
-        // snapshot shows, without queueing, or else on what the rows show
-        // under their locks. Everything is planned before any queue.
-        plans::prepare(client, &[&INSERT_ORDER]);
-        stock::prepare_locking(client);
-        let joined = stock::try_join_free_queues(&request.lines);
+        // A backend that has planned its statements already, first in line
+        // at every item (no one holds or waits for its queue), goes
+        // straight to the rows. Otherwise the order is refused on what a
+        // snapshot shows, without queueing (a connection's first call thus
+        // plans nothing it does not need: a flash sale is all first
+        // calls), or else on what the rows show under their locks.
+        // Nothing is planned while a queue is held.
+        let warm = plans::prepared(&[&INSERT_ORDER]) && stock::locking_prepared();
+        let joined = if warm {
+            stock::try_join_free_queues(&request.lines)
+        } else {
+            None
+        };
         if joined.is_none() {
             let shortages = stock::short_in_snapshot(client, &request.lines)?;
             if !shortages.is_empty() {
                 return on_shortage.refuse(shortages);
             }
         }
+        plans::prepare(client, &[&INSERT_ORDER]);
         let locked = stock::lock_lines(client, &request.lines)?;
         if !locked.short().is_empty() {
             // Nothing changed or locked: the queues it walked into freely
@@ -860,6 +867,11 @@ mod tests {
             ))
         };
         assert_eq!(queues(), 0);
+        // A backend's first order plans its statements; on a cold backend
+        // a refusal comes from the snapshot, and joins nothing either.
+        let (r, rw) = item("queue-warm", 1);
+        let (_, status, _) = place(&format!("'c', {r}, {rw}, 1"));
+        assert_eq!(status, "Fulfilled");
         // Refused (first in line, on what the row shows): it holds no
         // queue after the call.
         let (_, status, _) = place(&format!("'c', {p}, {w}, 2"));

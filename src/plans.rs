@@ -205,6 +205,17 @@ fn kept(stmt: &'static Statement) -> Kept {
     plan
 }
 
+/// Whether every one of `stmts` is planned and kept in this backend
+/// already (after a connection's first calls).
+pub fn prepared(stmts: &[&'static Statement]) -> bool {
+    KEPT.with(|k| {
+        let kept = k.borrow();
+        stmts
+            .iter()
+            .all(|stmt| kept.contains_key(&(stmt.sql.as_ptr() as usize)))
+    })
+}
+
 /// Parse and plan statements now, so that a caller about to take locks
 /// does not do it while holding them.
 pub fn prepare(_client: &SpiClient<'_>, stmts: &[&'static Statement]) {

@@ -444,9 +444,17 @@ pub fn leave_queues(joined: Joined) {
     }
 }
 
+/// What locking and changing stock runs.
+const LOCKING: [&Statement; 4] = [&LOCK_ROW, &PEEK, &APPLY, &NOTIFY];
+
 /// Plan what locking and changing stock runs, before any lock is taken.
 pub fn prepare_locking(client: &SpiClient<'_>) {
-    plans::prepare(client, &[&LOCK_ROW, &PEEK, &APPLY, &NOTIFY]);
+    plans::prepare(client, &LOCKING);
+}
+
+/// Whether this backend has planned what locking and changing stock runs.
+pub fn locking_prepared() -> bool {
+    plans::prepared(&LOCKING)
 }
 
 /// Lock an item's row if it has at least `need` available before expired
