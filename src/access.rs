@@ -165,11 +165,10 @@ impl Scope {
 }
 
 /// What a caller may do: a scope per capability (admin's rows counted in
-/// each) and, for reads, the union of them all.
+/// each).
 #[derive(Debug, Clone, Default)]
 struct Rights {
     of: [Scope; 4],
-    read: Scope,
 }
 
 impl Rights {
@@ -180,7 +179,6 @@ impl Rights {
         };
         Rights {
             of: std::array::from_fn(|_| every.clone()),
-            read: every,
         }
     }
 
@@ -190,7 +188,19 @@ impl Rights {
                 self.of[c.index()].add(warehouse_id);
             }
         }
-        self.read.add(warehouse_id);
+    }
+
+    /// Where the caller has one of `capabilities`.
+    fn union(&self, capabilities: &[Capability]) -> Scope {
+        let mut scope = Scope::default();
+        for c in capabilities {
+            let of = &self.of[c.index()];
+            scope.every |= of.every;
+            for w in &of.warehouses {
+                scope.add(Some(*w));
+            }
+        }
+        scope
     }
 }
 
@@ -355,12 +365,17 @@ unsafe fn read_grants(caller: pg_sys::Oid) -> (Rights, bool) {
     (rights, keep)
 }
 
+/// wms.grants' oid, InvalidOid when it is missing.
+unsafe fn grants_relid() -> pg_sys::Oid {
+    let schema = pg_sys::get_namespace_oid(c"wms".as_ptr(), false);
+    pg_sys::get_relname_relid(c"grants".as_ptr(), schema)
+}
+
 /// Every row of wms.grants, read with the latest snapshot (the query's in
 /// parallel mode), as (role, capability, warehouse_id); whether what was
 /// read may be kept.
 unsafe fn scan_grants(mut each: impl FnMut(pg_sys::Oid, Capability, Option<i64>)) -> bool {
-    let schema = pg_sys::get_namespace_oid(c"wms".as_ptr(), false);
-    let relid = pg_sys::get_relname_relid(c"grants".as_ptr(), schema);
+    let relid = grants_relid();
     assert!(
         relid != pg_sys::InvalidOid,
         "wms: table wms.grants is missing"
@@ -476,7 +491,7 @@ pub fn visible(capability: Option<Capability>) -> WmsResult<Scope> {
     let rights = rights(caller());
     let scope = match capability {
         Some(c) => rights.of[c.index()].clone(),
-        None => rights.read,
+        None => rights.union(&Capability::ALL),
     };
     if scope.is_empty() {
         Err(refused(capability, Place::Anywhere))
@@ -488,15 +503,7 @@ pub fn visible(capability: Option<Capability>) -> WmsResult<Scope> {
 /// The warehouses where the caller has one of `capabilities`; 42501 when
 /// none.
 pub fn visible_with(capabilities: &[Capability]) -> WmsResult<Scope> {
-    let rights = rights(caller());
-    let mut scope = Scope::default();
-    for c in capabilities {
-        let of = &rights.of[c.index()];
-        scope.every |= of.every;
-        for w in &of.warehouses {
-            scope.add(Some(*w));
-        }
-    }
+    let scope = rights(caller()).union(capabilities);
     if scope.is_empty() {
         Err(refused(None, Place::Anywhere))
     } else {
@@ -524,8 +531,7 @@ pub fn report_scope(capability: Option<Capability>, warehouse_id: Option<i64>) -
 fn invalidate_grants() {
     // SAFETY: in a transaction: the table exists (its trigger called).
     unsafe {
-        let schema = pg_sys::get_namespace_oid(c"wms".as_ptr(), false);
-        let relid = pg_sys::get_relname_relid(c"grants".as_ptr(), schema);
+        let relid = grants_relid();
         if relid != pg_sys::InvalidOid {
             pg_sys::CacheInvalidateRelcacheByRelid(relid);
         }
