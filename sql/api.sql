@@ -15,6 +15,8 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.wms_receive(bigint, bigint, bigint, text, text),
     @extschema@.wms_place_order(text, bigint, bigint, bigint, text),
     @extschema@.wms_place_order(text, jsonb, text, text),
+    @extschema@.wms_submit_order(text, bigint, bigint, bigint, text),
+    @extschema@.wms_submit_order(text, jsonb, text, text),
     @extschema@.wms_reserve(text, jsonb, interval, text),
     @extschema@.wms_fulfill_order(bigint),
     @extschema@.wms_cancel_order(bigint, text),
@@ -64,6 +66,10 @@ COMMENT ON FUNCTION @extschema@.wms_place_order(text, bigint, bigint, bigint, te
     'Places a one-line order that never oversells; returns (order_id, status Fulfilled or Unavailable, detail).';
 COMMENT ON FUNCTION @extschema@.wms_place_order(text, jsonb, text, text) IS
     'Places a multi-line order, all lines or none; returns (order_id, status Fulfilled or Unavailable, detail).';
+COMMENT ON FUNCTION @extschema@.wms_submit_order(text, bigint, bigint, bigint, text) IS
+    'Hands a one-line order to the order worker, which commits it with other callers'' orders in one transaction; committed when it returns (needs wms in shared_preload_libraries).';
+COMMENT ON FUNCTION @extschema@.wms_submit_order(text, jsonb, text, text) IS
+    'Hands a multi-line order (at most 100 lines) to the order worker, all lines or none; committed when it returns (needs wms in shared_preload_libraries).';
 COMMENT ON FUNCTION @extschema@.wms_reserve(text, jsonb, interval, text) IS
     'Reserves stock for a time as a Pending order; returns (order_id, status Pending or Unavailable, expires_at).';
 COMMENT ON FUNCTION @extschema@.wms_fulfill_order(bigint) IS

@@ -741,3 +741,45 @@ BEGIN
       FROM wms.grants r;
 END
 $$;
+
+-- wms_submit_order: orders committed in batches by the order worker
+-- (src/submit.rs); the same answers as wms_place_order.
+CREATE  FUNCTION "wms_submit_order"(
+	"customer" TEXT, /* Option < & str > */
+	"product_id" bigint, /* Option < i64 > */
+	"warehouse_id" bigint, /* Option < i64 > */
+	"quantity" bigint DEFAULT 1, /* Option < i64 > */
+	"idempotency_key" TEXT DEFAULT NULL /* Option < & str > */
+) RETURNS TABLE (
+	"order_id" bigint,  /* Option < i64 > */
+	"status" TEXT,  /* String */
+	"detail" jsonb  /* JsonB */
+)
+VOLATILE PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'wms_submit_order_wrapper';
+
+CREATE  FUNCTION "wms_submit_order"(
+	"customer" TEXT, /* Option < & str > */
+	"items" jsonb, /* Option < Jsonb < '_ > > */
+	"idempotency_key" TEXT DEFAULT NULL, /* Option < & str > */
+	"on_shortage" TEXT DEFAULT 'reject' /* Option < & str > */
+) RETURNS TABLE (
+	"order_id" bigint,  /* Option < i64 > */
+	"status" TEXT,  /* String */
+	"detail" jsonb  /* JsonB */
+)
+VOLATILE PARALLEL UNSAFE 
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'wms_submit_order_items_wrapper';
+
+REVOKE EXECUTE ON FUNCTION
+    @extschema@.wms_submit_order(text, bigint, bigint, bigint, text),
+    @extschema@.wms_submit_order(text, jsonb, text, text)
+FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.wms_submit_order(text, bigint, bigint, bigint, text) IS
+    'Hands a one-line order to the order worker, which commits it with other callers'' orders in one transaction; committed when it returns (needs wms in shared_preload_libraries).';
+COMMENT ON FUNCTION @extschema@.wms_submit_order(text, jsonb, text, text) IS
+    'Hands a multi-line order (at most 100 lines) to the order worker, all lines or none; committed when it returns (needs wms in shared_preload_libraries).';

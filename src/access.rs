@@ -85,6 +85,7 @@ impl Capability {
 /// functions the extension has.
 pub const FUNCTIONS: &[(&str, &[Capability])] = &[
     ("wms_place_order", &[Sell]),
+    ("wms_submit_order", &[Sell]),
     ("wms_reserve", &[Sell]),
     ("wms_fulfill_order", &[Sell]),
     ("wms_cancel_order", &[Sell]),

@@ -108,6 +108,20 @@ pub enum WmsError {
         /// On a hot standby, where every transaction is read-only.
         standby: bool,
     },
+    /// wms_submit_order without wms in shared_preload_libraries.
+    NotPreloaded,
+    /// wms_submit_order in a transaction that holds wms locks already.
+    SubmitHoldingLocks,
+    /// wms_submit_order waited wms.submit_timeout; `taken`: the worker had
+    /// the order already, so its outcome is unknown.
+    SubmitTimedOut {
+        waited_ms: i32,
+        taken: bool,
+    },
+    /// The order worker ended while it had the order.
+    SubmitWorkerLost,
+    /// No background worker could be started for the order queue.
+    NoWorkerSlot,
 }
 
 /// One order line that cannot be served.
@@ -231,6 +245,18 @@ const UNDEFINED_OBJECT: ErrorKind = ErrorKind {
     condition: "undefined_object",
     when: "wms_grant or wms_revoke of a role that does not exist",
 };
+const COMPLETION_UNKNOWN: ErrorKind = ErrorKind {
+    code: ERRCODE_T_R_STATEMENT_COMPLETION_UNKNOWN,
+    sqlstate: "40003",
+    condition: "statement_completion_unknown",
+    when: "wms_submit_order: the order worker had the order when the wait ended (wms.submit_timeout) or the worker stopped; the order may be committed (call again with the same idempotency key)",
+};
+const INSUFFICIENT_RESOURCES: ErrorKind = ErrorKind {
+    code: ERRCODE_INSUFFICIENT_RESOURCES,
+    sqlstate: "53000",
+    condition: "insufficient_resources",
+    when: "wms_submit_order: no background worker could be started for the order queue (max_worker_processes)",
+};
 /// Raised by the extension script (sql/schema.sql).
 const FEATURE_NOT_SUPPORTED: ErrorKind = ErrorKind {
     code: ERRCODE_FEATURE_NOT_SUPPORTED,
@@ -265,6 +291,8 @@ impl WmsError {
         CANCELED,
         NOTIFY_QUEUE_FULL,
         OUT_OF_LOCKS,
+        INSUFFICIENT_RESOURCES,
+        COMPLETION_UNKNOWN,
         FEATURE_NOT_SUPPORTED,
     ];
 
@@ -283,7 +311,14 @@ impl WmsError {
             | WmsError::MoveByReturnOnly { .. }
             | WmsError::NotReturnable { .. }
             | WmsError::ReservationExpired { .. }
-            | WmsError::SchemaVersion { .. } => &PREREQUISITE,
+            | WmsError::SchemaVersion { .. }
+            | WmsError::NotPreloaded
+            | WmsError::SubmitHoldingLocks => &PREREQUISITE,
+            WmsError::SubmitTimedOut { taken: false, .. } => &LOCK_NOT_AVAILABLE,
+            WmsError::SubmitTimedOut { taken: true, .. } | WmsError::SubmitWorkerLost => {
+                &COMPLETION_UNKNOWN
+            }
+            WmsError::NoWorkerSlot => &INSUFFICIENT_RESOURCES,
             WmsError::DuplicateKey { .. } | WmsError::IdempotencyKeyReused { .. } => &UNIQUE,
             WmsError::InsufficientStock { .. }
             | WmsError::BelowReserved { .. }
@@ -390,6 +425,22 @@ impl WmsError {
                 function,
                 standby: true,
             } => format!("{function} writes and cannot run on a standby"),
+            WmsError::NotPreloaded => {
+                "wms_submit_order needs wms in shared_preload_libraries".into()
+            }
+            WmsError::SubmitHoldingLocks => "wms_submit_order cannot wait for the order worker in a transaction that holds wms locks (an earlier wms call of this transaction took them)".into(),
+            WmsError::SubmitTimedOut { waited_ms, taken: false } => format!(
+                "wms_submit_order waited {waited_ms} ms (wms.submit_timeout) for the order worker: the order was withdrawn, nothing was written"
+            ),
+            WmsError::SubmitTimedOut { waited_ms, taken: true } => format!(
+                "wms_submit_order waited {waited_ms} ms (wms.submit_timeout) for the order worker's answer: the order may have been committed"
+            ),
+            WmsError::SubmitWorkerLost => {
+                "the wms order worker stopped while it had the order: it may have been committed".into()
+            }
+            WmsError::NoWorkerSlot => {
+                "no background worker could be started for wms_submit_order".into()
+            }
         }
     }
 
@@ -427,6 +478,16 @@ impl WmsError {
             WmsError::ReadOnlyTransaction { standby: true, .. } => {
                 Some("Send writes to the primary; a standby answers the functions that only read.")
             }
+            WmsError::NotPreloaded => Some(
+                "Add wms to shared_preload_libraries and restart the server, or call wms_place_order.",
+            ),
+            WmsError::SubmitHoldingLocks => Some(
+                "Call wms_submit_order in its own transaction, or wms_place_order in this one.",
+            ),
+            WmsError::SubmitTimedOut { taken: true, .. } | WmsError::SubmitWorkerLost => Some(
+                "Call again with the same idempotency key: it answers the committed order, or places it.",
+            ),
+            WmsError::NoWorkerSlot => Some("Raise max_worker_processes."),
             _ => None,
         }
     }
@@ -447,6 +508,55 @@ impl WmsError {
 }
 
 pub type WmsResult<T> = Result<T, WmsError>;
+
+/// An error raised in one process and reported by another: the order
+/// worker's answer to a wms_submit_order call.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Relayed {
+    code: i32,
+    message: String,
+    detail: Option<String>,
+    hint: Option<String>,
+}
+
+impl From<WmsError> for Relayed {
+    fn from(e: WmsError) -> Relayed {
+        Relayed {
+            code: e.kind().code as i32,
+            message: e.message(),
+            detail: e.detail(),
+            hint: e.hint().map(str::to_string),
+        }
+    }
+}
+
+impl Relayed {
+    /// What PostgreSQL raised (a lock timeout, a deadlock, a constraint).
+    pub fn caught(report: &pgrx::pg_sys::panic::ErrorReportWithLevel) -> Relayed {
+        Relayed {
+            code: report.sql_error_code() as i32,
+            message: report.message().to_string(),
+            detail: report.detail().map(str::to_string),
+            hint: report.hint().map(str::to_string),
+        }
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub fn raise(self) -> ! {
+        let mut report = ErrorReport::new(PgSqlErrorCode::from(self.code), self.message, "wms");
+        if let Some(detail) = self.detail {
+            report = report.set_detail(detail);
+        }
+        if let Some(hint) = self.hint {
+            report = report.set_hint(hint);
+        }
+        report.report(PgLogLevel::ERROR);
+        unreachable!("ERROR does not return")
+    }
+}
 
 /// Errors never carry a Rust backtrace to the client, whatever
 /// RUST_BACKTRACE is in the server's environment. pgrx appends the
@@ -627,6 +737,18 @@ mod tests {
                 standby: true,
             },
             WmsError::UnknownRole { role: 0 },
+            WmsError::NotPreloaded,
+            WmsError::SubmitHoldingLocks,
+            WmsError::SubmitTimedOut {
+                waited_ms: 1,
+                taken: false,
+            },
+            WmsError::SubmitTimedOut {
+                waited_ms: 1,
+                taken: true,
+            },
+            WmsError::SubmitWorkerLost,
+            WmsError::NoWorkerSlot,
             WmsError::NotPermitted {
                 role: String::new(),
                 capability: Some("sell"),
@@ -655,7 +777,12 @@ mod tests {
                 | WmsError::IdempotencyKeyReused { .. }
                 | WmsError::ReadOnlyTransaction { .. }
                 | WmsError::NotPermitted { .. }
-                | WmsError::UnknownRole { .. } => {}
+                | WmsError::UnknownRole { .. }
+                | WmsError::NotPreloaded
+                | WmsError::SubmitHoldingLocks
+                | WmsError::SubmitTimedOut { .. }
+                | WmsError::SubmitWorkerLost
+                | WmsError::NoWorkerSlot => {}
             }
         }
         all

@@ -52,7 +52,7 @@ static EXTENSION_OWNER: Statement = Statement {
 };
 
 /// The current user while it lives; the saved one when dropped.
-struct AsUser {
+pub(crate) struct AsUser {
     user: pg_sys::Oid,
     context: i32,
 }
@@ -60,7 +60,7 @@ struct AsUser {
 impl AsUser {
     /// Become `owner`, in a security-restricted operation (no SET ROLE, no
     /// temporary objects), as PostgreSQL does for maintenance commands.
-    fn become_(owner: pg_sys::Oid) -> AsUser {
+    pub(crate) fn become_(owner: pg_sys::Oid) -> AsUser {
         let mut saved = AsUser {
             user: pg_sys::InvalidOid,
             context: 0,
@@ -144,7 +144,7 @@ fn warn_once(said: &AtomicBool, message: &str) {
 }
 
 /// Set a setting for the whole life of the worker.
-fn pin(name: &std::ffi::CStr, value: &std::ffi::CStr) {
+pub(crate) fn pin(name: &std::ffi::CStr, value: &std::ffi::CStr) {
     // SAFETY: valid setting names and values; an error is raised as usual.
     unsafe {
         pg_sys::SetConfigOption(

@@ -18,6 +18,9 @@ pub static ACTOR: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::n
 /// `wms.request_id`: the application's request id (the audit trail).
 pub static REQUEST_ID: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 
+/// `wms.submit_timeout`: how long wms_submit_order waits for its answer.
+pub static SUBMIT_TIMEOUT_MS: GucSetting<i32> = GucSetting::<i32>::new(30_000);
+
 /// `wms.expiry_interval`: how often the expiry worker sweeps.
 pub static EXPIRY_INTERVAL_MS: GucSetting<i32> = GucSetting::<i32>::new(60_000);
 
@@ -59,6 +62,16 @@ pub fn define() {
         &REQUEST_ID,
         GucContext::Userset,
         GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"wms.submit_timeout",
+        c"How long wms_submit_order waits for the order worker's answer.",
+        c"Past it an order still queued is withdrawn (55P03, nothing written) and one the worker has is answered 40003 (it may be committed).",
+        &SUBMIT_TIMEOUT_MS,
+        1,
+        3_600_000,
+        GucContext::Userset,
+        GucFlags::UNIT_MS,
     );
     GucRegistry::define_int_guc(
         c"wms.expiry_interval",

@@ -27,6 +27,7 @@ mod reorder;
 mod reports;
 mod returns;
 mod stock;
+mod submit;
 #[cfg(any(test, feature = "pg_test"))]
 mod testing;
 mod verify;
@@ -42,6 +43,7 @@ pub extern "C-unwind" fn _PG_init() {
     // SAFETY: a flag PostgreSQL sets while it preloads libraries.
     if unsafe { pg_sys::process_shared_preload_libraries_in_progress } {
         expiry_worker::register_workers();
+        submit::init();
     }
 }
 extension_sql_file!("../sql/views.sql", name = "views", requires = ["schema"]);
@@ -77,8 +79,8 @@ mod tests {
             "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
              WHERE n.nspname = 'public' AND p.proname LIKE 'wms\\_%'",
         );
-        // wms_place_order has two forms.
-        assert_eq!(functions, Ok(Some(33)));
+        // wms_place_order and wms_submit_order have two forms each.
+        assert_eq!(functions, Ok(Some(35)));
         assert_eq!(
             Spi::get_one::<bool>("SELECT EXISTS (SELECT 1 FROM pg_views WHERE schemaname = 'wms' AND viewname = 'available_to_sell')"),
             Ok(Some(true))

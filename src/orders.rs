@@ -404,11 +404,9 @@ fn replay(
     Ok(Some(outcome))
 }
 
-fn place_order(
-    request: OrderRequest<'_>,
-    key: Option<&str>,
-    on_shortage: OnShortage,
-) -> WmsResult<Outcome> {
+/// What every order is checked for before it locks anything: its text,
+/// its ttl, and the caller's capability to sell in each of its warehouses.
+fn check(request: &OrderRequest<'_>, key: Option<&str>) -> WmsResult<()> {
     not_blank_text(request.customer, "customer", Text::Prose)?;
     if let Some(key) = key {
         not_blank_text(key, "idempotency_key", Text::Key)?;
@@ -421,7 +419,15 @@ fn place_order(
         }
     }
     let warehouses: Vec<i64> = request.lines.iter().map(|((_, w), _)| w).collect();
-    crate::access::require(crate::access::Capability::Sell, &warehouses)?;
+    crate::access::require(crate::access::Capability::Sell, &warehouses)
+}
+
+fn place_order(
+    request: OrderRequest<'_>,
+    key: Option<&str>,
+    on_shortage: OnShortage,
+) -> WmsResult<Outcome> {
+    check(&request, key)?;
     Spi::connect_mut(|client| {
         // Lock order: the key first, then inventory rows (stock.rs).
         if let Some(key) = key {
@@ -666,6 +672,389 @@ fn wms_reserve(
         })
         .unwrap_or_else(|e| e.raise())
         .into_reservation_row()
+}
+
+/// More lines than this in one order handed to the order worker is
+/// refused (22023): the order and its answer travel in shared memory.
+pub const MAX_SUBMIT_LINES: usize = 100;
+
+/// An order handed to the order worker (wms_submit_order), as its caller
+/// checked it, with who asks: what travels through shared memory.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Submitted {
+    customer: String,
+    /// (product_id, warehouse_id, quantity), summed, in lock order.
+    lines: Vec<(i64, i64, i64)>,
+    prices: Vec<(i64, i64, String)>,
+    key: Option<String>,
+    error_on_shortage: bool,
+    role: String,
+    actor: Option<String>,
+    request_id: Option<String>,
+}
+
+impl Submitted {
+    fn request(&self) -> OrderRequest<'_> {
+        let mut lines = Lines::default();
+        for &(p, w, q) in &self.lines {
+            lines.add((p, w), q).expect("summed by the caller");
+        }
+        OrderRequest {
+            customer: &self.customer,
+            lines,
+            prices: self
+                .prices
+                .iter()
+                .map(|(p, w, price)| ((*p, *w), price.clone()))
+                .collect(),
+            intent: Intent::Take,
+        }
+    }
+
+    fn on_shortage(&self) -> OnShortage {
+        if self.error_on_shortage {
+            OnShortage::Error
+        } else {
+            OnShortage::Reject
+        }
+    }
+
+    fn who(&self) -> crate::audit::Who {
+        crate::audit::Who {
+            role: self.role.clone(),
+            actor: self.actor.clone(),
+            request_id: self.request_id.clone(),
+        }
+    }
+}
+
+/// The worker's answer to one submitted order.
+#[derive(serde::Serialize, serde::Deserialize, Clone)]
+pub enum Answer {
+    /// What wms_place_order would have returned.
+    Row {
+        order_id: Option<i64>,
+        status: String,
+        detail: Value,
+    },
+    /// What it would have raised.
+    Error(crate::errors::Relayed),
+    /// An earlier order of the batch has the same idempotency key: this
+    /// one goes into the next batch, which sees that order committed.
+    Again,
+}
+
+impl From<WmsResult<Outcome>> for Answer {
+    fn from(result: WmsResult<Outcome>) -> Answer {
+        match result {
+            Ok(o) => Answer::Row {
+                order_id: o.order_id,
+                status: o.status,
+                detail: o.detail,
+            },
+            Err(e) => Answer::Error(e.into()),
+        }
+    }
+}
+
+/// An order for the worker, checked as wms_place_order checks it.
+fn submission(
+    request: OrderRequest<'_>,
+    key: Option<&str>,
+    on_shortage: OnShortage,
+) -> WmsResult<Submitted> {
+    check(&request, key)?;
+    let count = request.lines.iter().count();
+    if count > MAX_SUBMIT_LINES {
+        return Err(WmsError::InvalidParameter {
+            message: format!(
+                "wms_submit_order takes at most {MAX_SUBMIT_LINES} lines, got {count} (wms_place_order takes more)"
+            ),
+        });
+    }
+    let who = crate::audit::who()?;
+    Ok(Submitted {
+        customer: request.customer.to_string(),
+        lines: request.lines.iter().map(|((p, w), q)| (p, w, q)).collect(),
+        prices: request
+            .prices
+            .iter()
+            .map(|((p, w), price)| (*p, *w, price.clone()))
+            .collect(),
+        key: key.map(str::to_string),
+        error_on_shortage: on_shortage == OnShortage::Error,
+        role: who.role,
+        actor: who.actor,
+        request_id: who.request_id,
+    })
+}
+
+static INSERT_ORDERS: Statement = Statement {
+    sql: include_str!("../sql/queries/insert_orders.sql"),
+    params: &[
+        TEXTARRAYOID,
+        TEXTARRAYOID,
+        JSONBARRAYOID,
+        TEXTARRAYOID,
+        TEXTARRAYOID,
+        TEXTARRAYOID,
+        INT8ARRAYOID,
+        INT8ARRAYOID,
+        INT8ARRAYOID,
+        INT8ARRAYOID,
+        TEXTARRAYOID,
+        TEXTOID,
+    ],
+};
+
+/// Place a batch of submitted orders in the current transaction, in their
+/// order, as wms_place_order would one after the other: replays first,
+/// then every item locked once, each order decided on what the ones
+/// before it left, and the Fulfilled ones written with one statement for
+/// the orders and one for the stock. An order's own error (a key reused,
+/// an unknown item, a shortage with on_shortage 'error') is its answer
+/// alone. An Err fails the whole batch (nothing of it is written).
+pub fn place_batch(batch: &[&Submitted]) -> WmsResult<Vec<Answer>> {
+    Spi::connect_mut(|client| {
+        plans::prepare(client, &[&INSERT_ORDERS, &FIND_BY_KEY, &ORDER_LEDGER]);
+        let requests: Vec<OrderRequest<'_>> = batch.iter().map(|s| s.request()).collect();
+        let mut answers: Vec<Option<Answer>> = vec![None; batch.len()];
+        // Keys: each once per batch, locked in order, then replayed.
+        let mut keys: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, s) in batch.iter().enumerate() {
+            if let Some(key) = s.key.as_deref() {
+                if keys.contains_key(key) {
+                    answers[i] = Some(Answer::Again);
+                } else {
+                    keys.insert(key, i);
+                }
+            }
+        }
+        for (key, &i) in &keys {
+            stock::lock_key(key);
+            if let Some(answer) = replay(client, key, &requests[i]).transpose() {
+                answers[i] = Some(answer.into());
+            }
+        }
+        let open: Vec<usize> = (0..batch.len()).filter(|&i| answers[i].is_none()).collect();
+        let (locked, unknown) = stock::lock_batch(
+            client,
+            open.iter()
+                .flat_map(|&i| requests[i].lines.iter().map(|(item, _)| item)),
+        );
+        // Decide in arrival order, on what the orders before left.
+        let mut available: BTreeMap<ItemKey, i64> = BTreeMap::new();
+        let mut fulfilled = Vec::new();
+        for &i in &open {
+            let lines = &requests[i].lines;
+            if let Some(e) = lines.iter().find_map(|(item, _)| unknown.get(&item)) {
+                answers[i] = Some(Answer::Error(e.clone().into()));
+                continue;
+            }
+            let mut short = Vec::new();
+            for (item, need) in lines.iter() {
+                let left = *available
+                    .entry(item)
+                    .or_insert_with(|| locked.available(item));
+                short.extend(stock::shortage(item, need, left));
+            }
+            if !short.is_empty() {
+                answers[i] = Some(batch[i].on_shortage().refuse(short).into());
+                continue;
+            }
+            for (item, need) in lines.iter() {
+                *available.get_mut(&item).expect("entered above") -= need;
+            }
+            fulfilled.push(i);
+        }
+        if !fulfilled.is_empty() {
+            let ids = insert_orders(client, batch, &requests, &fulfilled);
+            let whos: Vec<crate::audit::Who> = fulfilled.iter().map(|&i| batch[i].who()).collect();
+            let mut movements = Vec::new();
+            for (k, &i) in fulfilled.iter().enumerate() {
+                for (item, quantity) in requests[i].lines.iter() {
+                    movements.push(stock::Movement {
+                        item,
+                        change: -quantity,
+                        order_id: ids[k],
+                        who: &whos[k],
+                    });
+                }
+            }
+            let moved = stock::apply_batch(client, &locked, &movements, SALE_REASON)?;
+            let mut moved = moved.into_iter();
+            for (k, &i) in fulfilled.iter().enumerate() {
+                let filled: Vec<FilledLine> = requests[i]
+                    .lines
+                    .iter()
+                    .zip(moved.by_ref())
+                    .map(|((item, quantity), m)| FilledLine {
+                        item,
+                        quantity,
+                        movement_id: m.movement_id,
+                        on_hand_after: m.on_hand_after,
+                    })
+                    .collect();
+                answers[i] =
+                    Some(Ok(Outcome::placed(ids[k], FULFILLED.into(), &filled, false)).into());
+            }
+        }
+        Ok(answers
+            .into_iter()
+            .map(|a| a.expect("every order of the batch is answered"))
+            .collect())
+    })
+}
+
+/// Write the Fulfilled orders of a batch with their lines and first
+/// history rows: their ids, in the order of `fulfilled`.
+fn insert_orders(
+    client: &mut pgrx::spi::SpiClient<'_>,
+    batch: &[&Submitted],
+    requests: &[OrderRequest<'_>],
+    fulfilled: &[usize],
+) -> Vec<i64> {
+    let mut orders: (Vec<&str>, Vec<Option<&str>>, Vec<Option<JsonB>>) = Default::default();
+    let mut who: (Vec<&str>, Vec<Option<&str>>, Vec<Option<&str>>) = Default::default();
+    let mut lines: (Vec<i64>, Vec<i64>, Vec<i64>, Vec<i64>, Vec<Option<String>>) =
+        Default::default();
+    for (k, &i) in fulfilled.iter().enumerate() {
+        let (s, r) = (&batch[i], &requests[i]);
+        orders.0.push(&s.customer);
+        orders.1.push(s.key.as_deref());
+        orders
+            .2
+            .push(s.key.as_ref().map(|_| JsonB(r.fingerprint())));
+        who.0.push(&s.role);
+        who.1.push(s.actor.as_deref());
+        who.2.push(s.request_id.as_deref());
+        for (item, quantity) in r.lines.iter() {
+            lines.0.push(k as i64 + 1);
+            lines.1.push(item.0);
+            lines.2.push(item.1);
+            lines.3.push(quantity);
+            lines.4.push(r.prices.get(&item).cloned());
+        }
+    }
+    let ids: Vec<(i64, i64)> = plans::run(
+        client,
+        &INSERT_ORDERS,
+        &[
+            orders.0.into(),
+            orders.1.into(),
+            orders.2.into(),
+            who.0.into(),
+            who.1.into(),
+            who.2.into(),
+            lines.0.into(),
+            lines.1.into(),
+            lines.2.into(),
+            lines.3.into(),
+            lines.4.into(),
+            history::PLACED.into(),
+        ],
+    )
+    .map(|row| (col::<i64>(&row, 1), col::<i64>(&row, 2)))
+    .collect();
+    assert_eq!(
+        ids.len(),
+        fulfilled.len(),
+        "wms: one row per order of the batch"
+    );
+    assert!(
+        ids.iter().enumerate().all(|(k, (n, _))| *n == k as i64 + 1),
+        "wms: the batch's orders come back in their order"
+    );
+    ids.into_iter().map(|(_, id)| id).collect()
+}
+
+/// Hand an order of one line to the order worker, which commits it with
+/// the orders of other callers in one transaction (src/submit.rs).
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, pg_temp)]
+fn wms_submit_order(
+    customer: Option<&str>,
+    product_id: Option<i64>,
+    warehouse_id: Option<i64>,
+    quantity: default!(Option<i64>, 1),
+    idempotency_key: default!(Option<&str>, "NULL"),
+) -> TableIterator<
+    'static,
+    (
+        name!(order_id, Option<i64>),
+        name!(status, String),
+        name!(detail, JsonB),
+    ),
+> {
+    let _owner = crate::access::enter();
+    crate::submit::ready("wms_submit_order");
+    let customer = required(customer, "customer");
+    let item = (
+        required(product_id, "product_id"),
+        required(warehouse_id, "warehouse_id"),
+    );
+    let quantity = required(quantity, "quantity");
+    let submitted = positive_quantity(quantity, "quantity")
+        .and_then(|quantity| {
+            let request = OrderRequest {
+                customer,
+                lines: Lines::single(item, quantity),
+                prices: Prices::new(),
+                intent: Intent::Take,
+            };
+            submission(request, idempotency_key, OnShortage::Reject)
+        })
+        .unwrap_or_else(|e| e.raise());
+    answered(crate::submit::submit(&submitted))
+}
+
+/// Hand an order of several lines to the order worker, all or nothing.
+#[pg_extern(name = "wms_submit_order", volatile, parallel_unsafe)]
+#[search_path(pg_catalog, pg_temp)]
+fn wms_submit_order_items(
+    customer: Option<&str>,
+    items: Option<Jsonb<'_>>,
+    idempotency_key: default!(Option<&str>, "NULL"),
+    on_shortage: default!(Option<&str>, "'reject'"),
+) -> TableIterator<
+    'static,
+    (
+        name!(order_id, Option<i64>),
+        name!(status, String),
+        name!(detail, JsonB),
+    ),
+> {
+    let _owner = crate::access::enter();
+    crate::submit::ready("wms_submit_order");
+    let customer = required(customer, "customer");
+    let items = required(items, "items");
+    let on_shortage = required(on_shortage, "on_shortage");
+    let submitted = OnShortage::parse(on_shortage)
+        .and_then(|on_shortage| {
+            let (lines, prices) = parse_items(&items, true)?;
+            let request = OrderRequest {
+                customer,
+                lines,
+                prices,
+                intent: Intent::Take,
+            };
+            submission(request, idempotency_key, on_shortage)
+        })
+        .unwrap_or_else(|e| e.raise());
+    answered(crate::submit::submit(&submitted))
+}
+
+/// The worker's answer as the caller's result row, or its error raised.
+fn answered(answer: Answer) -> TableIterator<'static, (Option<i64>, String, JsonB)> {
+    match answer {
+        Answer::Row {
+            order_id,
+            status,
+            detail,
+        } => TableIterator::once((order_id, status, JsonB(detail))),
+        Answer::Error(e) => e.raise(),
+        Answer::Again => unreachable!("wms: the worker places a deferred order again"),
+    }
 }
 
 #[cfg(any(test, feature = "pg_test"))]

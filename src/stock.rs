@@ -312,6 +312,60 @@ fn advisory_tag(high: u32, low: u32, class: u16) -> pg_sys::LOCKTAG {
     }
 }
 
+thread_local! {
+    /// The local transaction id of the last transaction of this backend
+    /// that took a key or queue lock (0: none yet).
+    static LOCKING_LXID: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// This transaction takes (or may take) wms locks, kept to its end.
+fn mark_locking() {
+    // SAFETY: this backend's own PGPROC, set for its whole life.
+    let lxid = unsafe { (*pg_sys::MyProc).lxid };
+    LOCKING_LXID.with(|l| l.set(lxid));
+}
+
+/// Whether the current transaction has taken a key or queue lock of a wms
+/// call (it keeps them until it ends). wms_submit_order refuses to wait
+/// for the order worker then: the worker could be waiting for them.
+pub fn holds_locks() -> bool {
+    // SAFETY: as in mark_locking.
+    let lxid = unsafe { (*pg_sys::MyProc).lxid };
+    LOCKING_LXID.with(|l| l.get()) == lxid
+}
+
+/// Lock every item of a batch of orders (wms_submit_order) once, in lock
+/// order: all their queues, then each inventory row. An item without a
+/// row is left out (nothing available); one whose product or warehouse
+/// does not exist is returned with its error, for the orders naming it.
+pub fn lock_batch(
+    client: &mut SpiClient<'_>,
+    items: impl IntoIterator<Item = ItemKey>,
+) -> (Locked, BTreeMap<ItemKey, WmsError>) {
+    prepare_locking(client);
+    let mut items: Vec<ItemKey> = items.into_iter().collect();
+    items.sort_unstable();
+    items.dedup();
+    bounded_wait(|| {
+        join_queues(&items);
+        let mut locked = Locked::default();
+        let mut unknown = BTreeMap::new();
+        for item in items {
+            match lock_row(client, item, i64::MIN) {
+                Some(row) => {
+                    locked.rows.insert(item, row);
+                }
+                None => {
+                    if let Err(e) = check_item_exists(client, item) {
+                        unknown.insert(item, e);
+                    }
+                }
+            }
+        }
+        (locked, unknown)
+    })
+}
+
 /// Take the lock of an idempotency key until the end of the transaction
 /// (step 1 of the lock order), waiting at most `wms.lock_timeout`. The tag
 /// holds a 64-bit FNV-1a hash of the key: keys that share a hash share a
@@ -321,6 +375,7 @@ pub fn lock_key(key: &str) {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
     let tag = advisory_tag((hash >> 32) as u32, hash as u32, KEY_LOCK_CLASS);
+    mark_locking();
     bounded_wait(|| {
         // SAFETY: a valid tag; an error (timeout, deadlock, cancel) is
         // raised by the lock manager and unwinds like any other.
@@ -352,6 +407,7 @@ pub fn lock_grants() {
 /// check after a second, and each check walks the whole queue while it
 /// holds every lock-manager lock, stalling the server for seconds.
 fn join_queues(items: &[ItemKey]) {
+    mark_locking();
     // SAFETY: this backend's setting, around waits that run no other code.
     let _restore = unsafe {
         let configured = pg_sys::DeadlockTimeout;
@@ -381,6 +437,7 @@ fn queue_keys(items: &[ItemKey]) -> Vec<(u32, u32)> {
 /// false at the first that is busy (those joined before it stay joined
 /// until the end of the transaction).
 fn try_join_queues(items: &[ItemKey]) -> bool {
+    mark_locking();
     queue_keys(items).into_iter().all(|key| {
         // SAFETY: a valid tag; with dontWait the lock manager never waits.
         unsafe {
@@ -400,6 +457,7 @@ pub struct Joined(Vec<(u32, u32)>);
 /// is first in line: it needs no look at a snapshot before it queues,
 /// since there is no queue to spare it.
 pub fn try_join_free_queues(lines: &Lines) -> Option<Joined> {
+    mark_locking();
     let items: Vec<ItemKey> = lines.iter().map(|(item, _)| item).collect();
     let mut joined = Joined(Vec::new());
     for key in queue_keys(&items) {
@@ -760,6 +818,160 @@ pub fn apply(
     );
     announce(client, &applied);
     Ok(applied)
+}
+
+/// One ledger row of a batch of orders: a line taken from stock.
+pub struct Movement<'a> {
+    pub item: ItemKey,
+    /// Negative: taken.
+    pub change: i64,
+    pub order_id: i64,
+    pub who: &'a crate::audit::Who,
+}
+
+/// What a movement of a batch wrote: its ledger row, the balance after it.
+#[derive(Debug, Clone, Copy)]
+pub struct Moved {
+    pub movement_id: i64,
+    pub on_hand_after: i64,
+}
+
+static APPLY_BATCH: Statement = Statement {
+    sql: include_str!("../sql/queries/apply_batch.sql"),
+    params: &[
+        INT8ARRAYOID,
+        INT8ARRAYOID,
+        INT8ARRAYOID,
+        INT8ARRAYOID,
+        INT8ARRAYOID,
+        TEXTARRAYOID,
+        TEXTARRAYOID,
+        TEXTARRAYOID,
+        TEXTOID,
+        INT8ARRAYOID,
+        INT8ARRAYOID,
+        INT8ARRAYOID,
+        INT8ARRAYOID,
+    ],
+};
+
+/// The door for a batch of orders (wms_submit_order): every movement, in
+/// the batch's order, on rows [`lock_batch`] locked, with one ledger row
+/// each and one update of each inventory row, in one statement.
+pub fn apply_batch(
+    client: &mut SpiClient<'_>,
+    locked: &Locked,
+    movements: &[Movement<'_>],
+    reason: &str,
+) -> WmsResult<Vec<Moved>> {
+    // Per item: on hand as the movements go, and what was there first.
+    let mut running: BTreeMap<ItemKey, (i64, LockedItem)> = BTreeMap::new();
+    let mut cols: (Vec<i64>, Vec<i64>, Vec<i64>, Vec<i64>, Vec<i64>) = Default::default();
+    let (mut roles, mut actors, mut requests) = (Vec::new(), Vec::new(), Vec::new());
+    let mut applied = Vec::with_capacity(movements.len());
+    for m in movements {
+        let row = locked
+            .get(m.item)
+            .unwrap_or_else(|| panic!("wms: stock change for {:?} without its row lock", m.item));
+        let (on_hand, first) = running.entry(m.item).or_insert((row.on_hand, row));
+        let before = *on_hand - first.reserved + first.expired;
+        let after = on_hand.checked_add(m.change).filter(|v| *v >= 0);
+        let Some(after) = after.filter(|v| v - first.reserved + first.expired >= 0) else {
+            return Err(WmsError::InsufficientStock {
+                shortages: vec![Shortage {
+                    product_id: m.item.0,
+                    warehouse_id: m.item.1,
+                    requested: -m.change,
+                    available: before,
+                }],
+            });
+        };
+        *on_hand = after;
+        cols.0.push(m.item.0);
+        cols.1.push(m.item.1);
+        cols.2.push(m.change);
+        cols.3.push(after);
+        cols.4.push(m.order_id);
+        roles.push(m.who.role.clone());
+        actors.push(m.who.actor.clone());
+        requests.push(m.who.request_id.clone());
+        applied.push((before, after - first.reserved + first.expired));
+    }
+    // Each row once: its on hand change, and the expired reservations it
+    // releases when what is left no longer covers them.
+    let mut items: (Vec<i64>, Vec<i64>, Vec<i64>, Vec<i64>) = Default::default();
+    for (&(p, w), &(on_hand, first)) in &running {
+        let mut reserved_change = 0;
+        if first.reserved > on_hand && first.expired > 0 {
+            let released: i64 = plans::run(client, &RELEASE_EXPIRED, &[p.into(), w.into()])
+                .map(|r| col::<i64>(&r, 1))
+                .sum();
+            assert_eq!(
+                released, first.expired,
+                "wms: expired reservations changed under the row lock"
+            );
+            reserved_change = -released;
+        }
+        items.0.push(p);
+        items.1.push(w);
+        items.2.push(on_hand - first.on_hand);
+        items.3.push(reserved_change);
+    }
+    let written: Vec<(i64, i64, i64)> = plans::run(
+        client,
+        &APPLY_BATCH,
+        &[
+            cols.0.into(),
+            cols.1.into(),
+            cols.2.into(),
+            cols.3.clone().into(),
+            cols.4.into(),
+            roles.into(),
+            actors.into(),
+            requests.into(),
+            reason.into(),
+            items.0.into(),
+            items.1.into(),
+            items.2.into(),
+            items.3.into(),
+        ],
+    )
+    .map(|row| {
+        (
+            col::<i64>(&row, 1),
+            col::<i64>(&row, 2),
+            col::<i64>(&row, 3),
+        )
+    })
+    .collect();
+    assert_eq!(
+        written.len(),
+        movements.len(),
+        "wms: every movement of a batch has its ledger row"
+    );
+    let mut moved = vec![None; movements.len()];
+    let mut announced = Vec::with_capacity(movements.len());
+    for (n, movement_id, reorder_point) in written {
+        let i = (n - 1) as usize;
+        let (before, available) = applied[i];
+        moved[i] = Some(Moved {
+            movement_id,
+            on_hand_after: cols.3[i],
+        });
+        announced.push(Applied {
+            item: movements[i].item,
+            on_hand: cols.3[i],
+            available,
+            movement_id: Some(movement_id),
+            low_stock: (reorder_point > 0 && before > reorder_point && available <= reorder_point)
+                .then_some(reorder_point),
+        });
+    }
+    announce(client, &announced);
+    Ok(moved
+        .into_iter()
+        .map(|m| m.expect("wms: one ledger row per movement"))
+        .collect())
 }
 
 static NOTIFY: Statement = Statement {

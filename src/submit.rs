@@ -1,0 +1,701 @@
+//! wms_submit_order: orders handed to a worker that commits them in
+//! batches. With `shared_preload_libraries = 'wms'`, shared memory holds a
+//! queue of [`SLOTS`] slots. A caller checks its order as wms_place_order
+//! would (arguments, capability), puts it in a free slot and sleeps on its
+//! latch. One worker per database (a dynamic background worker, started by
+//! the first caller that finds none) takes every queued order of its
+//! database, at most [`BATCH_MAX`], in arrival order, places them in one
+//! transaction (orders::place_batch: each item locked once, the rows
+//! written with one statement for the orders and one for the stock),
+//! commits durably and wakes each caller with its answer. While it works,
+//! the next batch queues up: the more callers, the larger the batch.
+//!
+//! Every wait has a bound: a caller waits at most `wms.submit_timeout`;
+//! an order still queued then is withdrawn (55P03, nothing written), one
+//! the worker had is answered 40003 (its outcome is unknown: call again
+//! with the same idempotency key). A batch that fails is placed again one
+//! order at a time, so an order's error is its answer alone. A worker that
+//! stops answers the orders it had with 40003 on its way out; a caller
+//! that goes away has its order withdrawn, or its answer dropped.
+//!
+//! The worker connects as the bootstrap superuser (it knows no other role
+//! before it knows the database), pins search_path and lock_timeout, and
+//! places each batch as the extension's owner in a security-restricted
+//! operation, as the expiry worker sweeps. Each order carries its caller's
+//! role, wms.actor and wms.request_id into the ledger.
+
+use std::mem::size_of;
+use std::ptr::null_mut;
+use std::time::Duration;
+
+use pgrx::bgworkers::{BackgroundWorker, BackgroundWorkerBuilder, SignalWakeFlags};
+use pgrx::pg_sys;
+use pgrx::prelude::*;
+
+use crate::errors::{writable, Relayed, WmsError};
+use crate::gucs;
+use crate::orders::{Answer, Submitted};
+
+/// Orders that can wait at once, across databases.
+const SLOTS: usize = 256;
+/// An order as its caller sends it (orders::MAX_SUBMIT_LINES lines fit).
+const REQUEST_BYTES: usize = 16 * 1024;
+/// An answer: the row wms_place_order returns, or an error.
+const ANSWER_BYTES: usize = 24 * 1024;
+/// Databases with a worker at once.
+const WORKERS: usize = 16;
+/// Orders placed in one transaction at most.
+pub const BATCH_MAX: usize = 64;
+/// A worker with nothing to do for this long ends; the next caller starts
+/// another.
+const IDLE_EXIT: Duration = Duration::from_secs(60);
+/// A worker asked for and not up after this long is asked for again.
+const START_GRACE_US: i64 = 10_000_000;
+
+const FREE: u32 = 0;
+const QUEUED: u32 = 1;
+const TAKEN: u32 = 2;
+const DONE: u32 = 3;
+/// Taken by the worker, its caller gone: freed when the worker answers.
+const ABANDONED: u32 = 4;
+
+#[repr(C)]
+struct Slot {
+    state: u32,
+    /// pgprocno of the calling backend.
+    caller: i32,
+    database: u32,
+    request_len: u32,
+    answer_len: u32,
+    /// Arrival order.
+    ticket: u64,
+    /// The generation of the worker that took it.
+    taken_by: u64,
+    request: [u8; REQUEST_BYTES],
+    answer: [u8; ANSWER_BYTES],
+}
+
+#[repr(C)]
+struct Worker {
+    database: u32,
+    /// pgprocno of the running worker, -1 when none.
+    procno: i32,
+    /// When a caller asked for one (0: nobody is waiting for a start).
+    starting_since: i64,
+    generation: u64,
+}
+
+#[repr(C)]
+struct Queue {
+    next_ticket: u64,
+    next_generation: u64,
+    workers: [Worker; WORKERS],
+    slots: [Slot; SLOTS],
+}
+
+// Set in the postmaster at startup (fork copies them into every backend);
+// null without preload.
+static mut QUEUE: *mut Queue = null_mut();
+static mut LOCK: *mut pg_sys::LWLock = null_mut();
+static mut PREV_REQUEST: Option<unsafe extern "C-unwind" fn()> = None;
+static mut PREV_STARTUP: Option<unsafe extern "C-unwind" fn()> = None;
+
+const TRANCHE: &std::ffi::CStr = c"wms submit queue";
+
+/// At preload: ask for the queue's shared memory and lock.
+pub fn init() {
+    // SAFETY: the postmaster, while preloading, single-threaded; the
+    // previous hooks are chained.
+    unsafe {
+        PREV_REQUEST = pg_sys::shmem_request_hook;
+        pg_sys::shmem_request_hook = Some(shmem_request);
+        PREV_STARTUP = pg_sys::shmem_startup_hook;
+        pg_sys::shmem_startup_hook = Some(shmem_startup);
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn shmem_request() {
+    // SAFETY: PostgreSQL's shmem request phase.
+    unsafe {
+        if let Some(prev) = PREV_REQUEST {
+            prev();
+        }
+        pg_sys::RequestAddinShmemSpace(size_of::<Queue>());
+        pg_sys::RequestNamedLWLockTranche(TRANCHE.as_ptr(), 1);
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn shmem_startup() {
+    // SAFETY: as PostgreSQL's own modules initialise shared memory, under
+    // AddinShmemInitLock (MainLWLockArray[21]).
+    unsafe {
+        if let Some(prev) = PREV_STARTUP {
+            prev();
+        }
+        let init_lock = &raw mut (*pg_sys::MainLWLockArray.add(21)).lock;
+        pg_sys::LWLockAcquire(init_lock, pg_sys::LWLockMode::LW_EXCLUSIVE);
+        let mut found = false;
+        let queue =
+            pg_sys::ShmemInitStruct(TRANCHE.as_ptr(), size_of::<Queue>(), &mut found) as *mut Queue;
+        if !found {
+            std::ptr::write_bytes(queue as *mut u8, 0, size_of::<Queue>());
+            for w in (*queue).workers.iter_mut() {
+                w.procno = -1;
+            }
+        }
+        QUEUE = queue;
+        LOCK = &raw mut (*pg_sys::GetNamedLWLockTranche(TRANCHE.as_ptr())).lock;
+        pg_sys::LWLockRelease(init_lock);
+    }
+}
+
+/// The queue, under its lock while the guard lives.
+struct Locked;
+
+impl Locked {
+    fn take() -> Locked {
+        // SAFETY: LOCK is set whenever QUEUE is (checked by callers).
+        unsafe { pg_sys::LWLockAcquire(LOCK, pg_sys::LWLockMode::LW_EXCLUSIVE) };
+        Locked
+    }
+
+    #[allow(clippy::mut_from_ref)]
+    fn queue(&self) -> &mut Queue {
+        // SAFETY: the lock is held, so this process alone reads and
+        // writes the queue; the reference dies with the guard.
+        unsafe { &mut *QUEUE }
+    }
+}
+
+impl Drop for Locked {
+    fn drop(&mut self) {
+        // SAFETY: taken by Locked::take.
+        unsafe { pg_sys::LWLockRelease(LOCK) };
+    }
+}
+
+fn my_procno() -> i32 {
+    // SAFETY: this backend's own PGPROC.
+    unsafe { (*pg_sys::MyProc).pgprocno }
+}
+
+fn now_us() -> i64 {
+    // SAFETY: reads the clock.
+    unsafe { pg_sys::GetCurrentTimestamp() }
+}
+
+/// Wake the process with PGPROC number `procno`.
+fn wake(procno: i32) {
+    if procno < 0 {
+        return;
+    }
+    // SAFETY: a PGPROC of the shared array; setting the latch of a process
+    // that has gone is harmless (a spurious wake-up).
+    unsafe {
+        let proc_ = (*pg_sys::ProcGlobal).allProcs.add(procno as usize);
+        pg_sys::SetLatch(&raw mut (*proc_).procLatch);
+    }
+}
+
+/// Sleep until the latch is set or `timeout` passes.
+fn sleep(timeout: Duration) {
+    // SAFETY: this backend's own latch.
+    unsafe {
+        pg_sys::WaitLatch(
+            pg_sys::MyLatch,
+            (pg_sys::WL_LATCH_SET | pg_sys::WL_TIMEOUT | pg_sys::WL_EXIT_ON_PM_DEATH) as i32,
+            timeout.as_millis().max(1) as _,
+            pg_sys::PG_WAIT_EXTENSION,
+        );
+        pg_sys::ResetLatch(pg_sys::MyLatch);
+    }
+}
+
+/// Checks before an order is built: the queue exists (55000 otherwise),
+/// the transaction may write (25006), and it holds no wms lock the worker
+/// could need (55000).
+pub fn ready(function: &'static str) {
+    // SAFETY: read-only look at a pointer set at startup.
+    if unsafe { QUEUE.is_null() } {
+        WmsError::NotPreloaded.raise()
+    }
+    writable(function);
+    if crate::stock::holds_locks() {
+        WmsError::SubmitHoldingLocks.raise()
+    }
+}
+
+/// The worker entry of `database`, or a free one for it; whether a worker
+/// must be started (asked for now, by this caller).
+fn worker_for(queue: &mut Queue, database: u32) -> Option<(usize, bool)> {
+    let i = queue
+        .workers
+        .iter()
+        .position(|w| w.database == database)
+        .or_else(|| {
+            queue
+                .workers
+                .iter()
+                .position(|w| w.procno < 0 && w.starting_since == 0)
+        })?;
+    let w = &mut queue.workers[i];
+    w.database = database;
+    let now = now_us();
+    let start = w.procno < 0 && (w.starting_since == 0 || now - w.starting_since > START_GRACE_US);
+    if start {
+        w.starting_since = now;
+    }
+    Some((i, start))
+}
+
+fn start_worker(database: pg_sys::Oid) -> bool {
+    BackgroundWorkerBuilder::new("wms order worker")
+        .set_type("wms order worker")
+        .set_library("wms")
+        .set_function("wms_submit_worker_main")
+        .set_argument(Some(pg_sys::Datum::from(database.to_u32())))
+        .enable_spi_access()
+        .set_restart_time(None)
+        .load_dynamic()
+        .is_ok()
+}
+
+/// A slot this backend filled, until it has the answer: dropped before
+/// (an error, a cancel), it withdraws the order or leaves the answer to
+/// be dropped.
+struct Waiting {
+    slot: usize,
+    ticket: u64,
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        let locked = Locked::take();
+        let s = &mut locked.queue().slots[self.slot];
+        if s.ticket == self.ticket && s.caller == my_procno() {
+            s.state = match s.state {
+                TAKEN => ABANDONED,
+                _ => FREE,
+            };
+        }
+    }
+}
+
+thread_local! {
+    static EXIT_HOOKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// On backend exit (FATAL too): whatever this backend left in the queue.
+#[pg_guard]
+unsafe extern "C-unwind" fn caller_exit(_code: i32, _arg: pg_sys::Datum) {
+    let locked = Locked::take();
+    let me = my_procno();
+    for s in locked.queue().slots.iter_mut() {
+        if s.caller == me && s.state != FREE {
+            s.state = if s.state == TAKEN { ABANDONED } else { FREE };
+        }
+    }
+}
+
+/// Hand `order` to the worker and wait for its answer.
+pub fn submit(order: &Submitted) -> Answer {
+    let request = serde_json::to_vec(order).expect("an order serialises");
+    if request.len() > REQUEST_BYTES {
+        WmsError::InvalidParameter {
+            message: format!(
+                "the order takes {} bytes, more than the {REQUEST_BYTES} wms_submit_order can queue (wms_place_order takes it)",
+                request.len()
+            ),
+        }
+        .raise()
+    }
+    if !EXIT_HOOKED.with(|h| h.replace(true)) {
+        // SAFETY: registers a callback for this backend's exit.
+        unsafe { pg_sys::before_shmem_exit(Some(caller_exit), pg_sys::Datum::from(0)) };
+    }
+    // SAFETY: the backend's own database.
+    let database = unsafe { pg_sys::MyDatabaseId };
+    let timeout_ms = gucs::SUBMIT_TIMEOUT_MS.get();
+    let deadline = now_us() + i64::from(timeout_ms) * 1000;
+    let timed_out = |taken| WmsError::SubmitTimedOut {
+        waited_ms: timeout_ms,
+        taken,
+    };
+    // A free slot; the worker to wake, or to start.
+    let (waiting, worker) = loop {
+        let found = {
+            let locked = Locked::take();
+            let queue = locked.queue();
+            let worker = worker_for(queue, database.to_u32());
+            let free = queue.slots.iter().position(|s| s.state == FREE);
+            match (worker, free) {
+                (Some((w, start)), Some(i)) => {
+                    queue.next_ticket += 1;
+                    let ticket = queue.next_ticket;
+                    let s = &mut queue.slots[i];
+                    s.state = QUEUED;
+                    s.caller = my_procno();
+                    s.database = database.to_u32();
+                    s.ticket = ticket;
+                    s.taken_by = 0;
+                    s.answer_len = 0;
+                    s.request_len = request.len() as u32;
+                    s.request[..request.len()].copy_from_slice(&request);
+                    Some((
+                        Waiting { slot: i, ticket },
+                        (w, start, queue.workers[w].procno),
+                    ))
+                }
+                (None, _) => {
+                    drop(locked);
+                    WmsError::NoWorkerSlot.raise()
+                }
+                (Some(_), None) => None,
+            }
+        };
+        if let Some(found) = found {
+            break found;
+        }
+        if now_us() > deadline {
+            timed_out(false).raise()
+        }
+        sleep(Duration::from_millis(1));
+        pgrx::check_for_interrupts!();
+    };
+    let (entry, start, procno) = worker;
+    if start {
+        launch(entry, database);
+    }
+    wake(procno);
+    loop {
+        let remaining = deadline - now_us();
+        sleep(Duration::from_micros(remaining.clamp(1, 100_000) as u64));
+        pgrx::check_for_interrupts!();
+        let (answer, start) = {
+            let locked = Locked::take();
+            let queue = locked.queue();
+            let s = &mut queue.slots[waiting.slot];
+            match s.state {
+                DONE => {
+                    let answer: Result<Answer, _> =
+                        serde_json::from_slice(&s.answer[..s.answer_len as usize]);
+                    s.state = FREE;
+                    (Some(answer), None)
+                }
+                QUEUED => (None, worker_for(queue, database.to_u32())),
+                _ => (None, None),
+            }
+        };
+        if let Some(answer) = answer {
+            std::mem::forget(waiting);
+            return answer.unwrap_or_else(|e| {
+                Answer::Error(
+                    WmsError::InvalidParameter {
+                        message: format!("wms: unreadable answer of the order worker: {e}"),
+                    }
+                    .into(),
+                )
+            });
+        }
+        match start {
+            Some((entry, true)) => launch(entry, database),
+            Some((entry, false)) => {
+                let locked = Locked::take();
+                let procno = locked.queue().workers[entry].procno;
+                drop(locked);
+                wake(procno);
+            }
+            None => {}
+        }
+        if now_us() > deadline {
+            let taken = {
+                let locked = Locked::take();
+                locked.queue().slots[waiting.slot].state != QUEUED
+            };
+            // Dropping `waiting` withdraws the order, or leaves the answer.
+            drop(waiting);
+            timed_out(taken).raise()
+        }
+    }
+}
+
+/// Start the worker of `entry`; 53000 when PostgreSQL has no slot for it.
+fn launch(entry: usize, database: pg_sys::Oid) {
+    if !start_worker(database) {
+        let locked = Locked::take();
+        locked.queue().workers[entry].starting_since = 0;
+        drop(locked);
+        WmsError::NoWorkerSlot.raise()
+    }
+}
+
+/// The generation of this process's worker entry, for its exit callback.
+static mut MY_ENTRY: Option<(usize, u64)> = None;
+
+/// On the worker's exit: its entry is free, and every order it had is
+/// answered 40003 (it may have been committed).
+#[pg_guard]
+unsafe extern "C-unwind" fn worker_exit(_code: i32, _arg: pg_sys::Datum) {
+    // SAFETY: this process's own static, set before the callback was.
+    let Some((entry, generation)) = (unsafe { MY_ENTRY }) else {
+        return;
+    };
+    // SAFETY: an error may have left the lock held.
+    unsafe {
+        if pg_sys::LWLockHeldByMe(LOCK) {
+            pg_sys::LWLockRelease(LOCK);
+        }
+    }
+    let lost = serde_json::to_vec(&Answer::Error(WmsError::SubmitWorkerLost.into()))
+        .expect("an answer serialises");
+    let locked = Locked::take();
+    let queue = locked.queue();
+    let w = &mut queue.workers[entry];
+    if w.generation == generation {
+        w.procno = -1;
+    }
+    for s in queue.slots.iter_mut() {
+        if s.taken_by == generation && matches!(s.state, TAKEN | ABANDONED) {
+            if s.state == ABANDONED {
+                s.state = FREE;
+                continue;
+            }
+            s.answer[..lost.len()].copy_from_slice(&lost);
+            s.answer_len = lost.len() as u32;
+            s.state = DONE;
+            wake(s.caller);
+        }
+    }
+}
+
+/// One order the worker took: its slot, and the order (or why it could
+/// not be read).
+struct Taken {
+    slot: usize,
+    order: Result<Submitted, String>,
+}
+
+/// The queued orders of `database`, oldest first, at most BATCH_MAX,
+/// marked taken by `generation`.
+fn take_batch(database: u32, generation: u64) -> Vec<Taken> {
+    let locked = Locked::take();
+    let queue = locked.queue();
+    let mut queued: Vec<(u64, usize)> = queue
+        .slots
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.state == QUEUED && s.database == database)
+        .map(|(i, s)| (s.ticket, i))
+        .collect();
+    queued.sort_unstable();
+    queued.truncate(BATCH_MAX);
+    queued
+        .into_iter()
+        .map(|(_, i)| {
+            let s = &mut queue.slots[i];
+            s.state = TAKEN;
+            s.taken_by = generation;
+            Taken {
+                slot: i,
+                order: serde_json::from_slice(&s.request[..s.request_len as usize])
+                    .map_err(|e| e.to_string()),
+            }
+        })
+        .collect()
+}
+
+/// Give each caller its answer; an order answered Again is queued again
+/// (it keeps its place in line).
+fn deliver(answers: Vec<(usize, Answer)>) {
+    let encoded: Vec<(usize, Option<Vec<u8>>)> = answers
+        .into_iter()
+        .map(|(slot, answer)| {
+            let bytes = match answer {
+                Answer::Again => None,
+                answer => {
+                    let mut bytes = serde_json::to_vec(&answer).expect("an answer serialises");
+                    if bytes.len() > ANSWER_BYTES {
+                        bytes =
+                            serde_json::to_vec(&Answer::Error(WmsError::SubmitWorkerLost.into()))
+                                .expect("an answer serialises");
+                    }
+                    Some(bytes)
+                }
+            };
+            (slot, bytes)
+        })
+        .collect();
+    let locked = Locked::take();
+    let queue = locked.queue();
+    for (slot, bytes) in encoded {
+        let s = &mut queue.slots[slot];
+        match (s.state, bytes) {
+            (TAKEN, None) => s.state = QUEUED,
+            (TAKEN, Some(bytes)) => {
+                s.answer[..bytes.len()].copy_from_slice(&bytes);
+                s.answer_len = bytes.len() as u32;
+                s.state = DONE;
+                wake(s.caller);
+            }
+            (ABANDONED, _) => s.state = FREE,
+            _ => {}
+        }
+    }
+}
+
+/// Place `orders` in one transaction as the extension's owner, committed
+/// durably; an error rolls all of it back.
+fn transaction(orders: &[&Submitted]) -> Result<Vec<Answer>, Relayed> {
+    let attempt = std::panic::AssertUnwindSafe(|| {
+        // SAFETY: the worker's own transaction, begun and ended here.
+        unsafe {
+            pg_sys::SetCurrentStatementStartTimestamp();
+            pg_sys::StartTransactionCommand();
+            pg_sys::PushActiveSnapshot(pg_sys::GetTransactionSnapshot());
+        }
+        let owner = crate::plans::current_schema_owner();
+        let placed = {
+            let _owner = crate::expiry_worker::AsUser::become_(owner);
+            crate::orders::place_batch(orders)
+        };
+        // SAFETY: ends what was begun above.
+        unsafe { pg_sys::PopActiveSnapshot() };
+        match placed {
+            Ok(answers) => {
+                // SAFETY: as above; an error at commit is caught below.
+                unsafe { pg_sys::CommitTransactionCommand() };
+                Ok(answers)
+            }
+            Err(e) => {
+                // SAFETY: as above.
+                unsafe { pg_sys::AbortCurrentTransaction() };
+                Err(Relayed::from(e))
+            }
+        }
+    });
+    PgTryBuilder::new(attempt)
+        .catch_others(|caught| {
+            // SAFETY: the transaction begun above, in error: abort it.
+            unsafe { pg_sys::AbortCurrentTransaction() };
+            Err(match &caught {
+                pg_sys::panic::CaughtError::PostgresError(report)
+                | pg_sys::panic::CaughtError::ErrorReport(report)
+                | pg_sys::panic::CaughtError::RustPanic {
+                    ereport: report, ..
+                } => Relayed::caught(report),
+            })
+        })
+        .execute()
+}
+
+/// Answers for one batch: all at once, or, when that fails, each order in
+/// a transaction of its own, so that a failure is the answer of the order
+/// that causes it.
+fn place(batch: &[Taken]) -> Vec<(usize, Answer)> {
+    let mut answers: Vec<(usize, Answer)> = Vec::with_capacity(batch.len());
+    let mut readable: Vec<(usize, &Submitted)> = Vec::with_capacity(batch.len());
+    for t in batch {
+        match &t.order {
+            Ok(order) => readable.push((t.slot, order)),
+            Err(e) => answers.push((
+                t.slot,
+                Answer::Error(
+                    WmsError::InvalidParameter {
+                        message: format!("wms: unreadable order in the queue: {e}"),
+                    }
+                    .into(),
+                ),
+            )),
+        }
+    }
+    if readable.is_empty() {
+        return answers;
+    }
+    let orders: Vec<&Submitted> = readable.iter().map(|(_, o)| *o).collect();
+    match transaction(&orders) {
+        Ok(placed) => answers.extend(readable.iter().map(|(slot, _)| *slot).zip(placed)),
+        Err(e) if readable.len() == 1 => answers.push((readable[0].0, Answer::Error(e))),
+        Err(e) => {
+            log!(
+                "wms order worker: a batch of {} orders failed ({}), placing them one by one",
+                readable.len(),
+                e.message()
+            );
+            for (slot, order) in readable {
+                let answer = match transaction(&[order]) {
+                    Ok(mut one) => one.pop().expect("one answer per order"),
+                    Err(e) => Answer::Error(e),
+                };
+                answers.push((slot, answer));
+            }
+        }
+    }
+    answers
+}
+
+#[pg_guard]
+#[unsafe(no_mangle)]
+pub extern "C-unwind" fn wms_submit_worker_main(arg: pg_sys::Datum) {
+    BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGHUP | SignalWakeFlags::SIGTERM);
+    let database = pg_sys::Oid::from(arg.value() as u32);
+    BackgroundWorker::connect_worker_to_spi_by_oid(Some(database), None);
+    crate::expiry_worker::pin(c"search_path", c"pg_catalog, pg_temp");
+    // Durable, whatever the database's default: a caller is told its
+    // order is committed only once it is.
+    crate::expiry_worker::pin(c"synchronous_commit", c"on");
+    let lock_timeout =
+        std::ffi::CString::new(format!("{}ms", gucs::LOCK_TIMEOUT_MS.get())).expect("digits");
+    crate::expiry_worker::pin(c"lock_timeout", &lock_timeout);
+    // Register, unless another worker serves this database already.
+    let generation = {
+        let locked = Locked::take();
+        let queue = locked.queue();
+        let entry = queue
+            .workers
+            .iter()
+            .position(|w| w.database == database.to_u32());
+        match entry {
+            Some(i) if queue.workers[i].procno < 0 => {
+                queue.next_generation += 1;
+                let generation = queue.next_generation;
+                let w = &mut queue.workers[i];
+                w.procno = my_procno();
+                w.starting_since = 0;
+                w.generation = generation;
+                // SAFETY: this process's own static, read by worker_exit.
+                unsafe { MY_ENTRY = Some((i, generation)) };
+                Some(generation)
+            }
+            _ => None,
+        }
+    };
+    let Some(generation) = generation else {
+        return;
+    };
+    // SAFETY: registers a callback for this process's exit.
+    unsafe { pg_sys::before_shmem_exit(Some(worker_exit), pg_sys::Datum::from(0)) };
+    let mut idle_since = std::time::Instant::now();
+    while !BackgroundWorker::sigterm_received() {
+        if BackgroundWorker::sighup_received() {
+            // SAFETY: the documented way for a worker to reload its settings.
+            unsafe { pg_sys::ProcessConfigFile(pg_sys::GucContext::PGC_SIGHUP) };
+        }
+        let batch = take_batch(database.to_u32(), generation);
+        if batch.is_empty() {
+            if idle_since.elapsed() > IDLE_EXIT {
+                break;
+            }
+            sleep(Duration::from_secs(1));
+            pgrx::check_for_interrupts!();
+            continue;
+        }
+        deliver(place(&batch));
+        idle_since = std::time::Instant::now();
+    }
+    // worker_exit answers whatever is left taken; a caller whose order is
+    // still queued starts the next worker.
+    // SAFETY: ends this process the way PostgreSQL's own workers do.
+    unsafe { pg_sys::proc_exit(0) }
+}
