@@ -29,7 +29,7 @@ cargo build --release -q -p wms-loadgen
 cluster=$(mktemp -d /tmp/wms-bench.XXXXXX)
 chmod 755 "$cluster"
 trap 'pooler_stop "$cluster/pooler"; cluster_stop "$cluster"' EXIT
-cluster_start "$cluster" "$PORT" max_connections=1100 shared_buffers=512MB ${BENCH_SETTINGS:-}
+cluster_start "$cluster" "$PORT" max_connections=1100 shared_buffers=512MB shared_preload_libraries=wms ${BENCH_SETTINGS:-}
 as_pg "$PG_BIN/createdb" -h "$cluster" -p "$PORT" -U "$PG_OS_USER" wms_bench
 pooler_start "$cluster/pooler" "$POOLER_PORT" "$cluster" "$PORT" "$POOL_SIZE"
 

@@ -906,6 +906,10 @@ pub fn place_batch(batch: &[&Submitted]) -> WmsResult<Vec<Answer>> {
     })
 }
 
+/// The lines of a batch's orders as INSERT_ORDERS takes them: the order's
+/// place (from 1), product, warehouse, quantity, unit price.
+type BatchLines = (Vec<i64>, Vec<i64>, Vec<i64>, Vec<i64>, Vec<Option<String>>);
+
 /// Write the Fulfilled orders of a batch with their lines and first
 /// history rows: their ids, in the order of `fulfilled`.
 fn insert_orders(
@@ -916,8 +920,7 @@ fn insert_orders(
 ) -> Vec<i64> {
     let mut orders: (Vec<&str>, Vec<Option<&str>>, Vec<Option<JsonB>>) = Default::default();
     let mut who: (Vec<&str>, Vec<Option<&str>>, Vec<Option<&str>>) = Default::default();
-    let mut lines: (Vec<i64>, Vec<i64>, Vec<i64>, Vec<i64>, Vec<Option<String>>) =
-        Default::default();
+    let mut lines: BatchLines = Default::default();
     for (k, &i) in fulfilled.iter().enumerate() {
         let (s, r) = (&batch[i], &requests[i]);
         orders.0.push(&s.customer);

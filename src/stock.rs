@@ -866,7 +866,8 @@ pub fn apply_batch(
 ) -> WmsResult<Vec<Moved>> {
     // Per item: on hand as the movements go, and what was there first.
     let mut running: BTreeMap<ItemKey, (i64, LockedItem)> = BTreeMap::new();
-    let mut cols: (Vec<i64>, Vec<i64>, Vec<i64>, Vec<i64>, Vec<i64>) = Default::default();
+    // Product, warehouse, change, balance after, order: one per movement.
+    let mut cols: [Vec<i64>; 5] = Default::default();
     let (mut roles, mut actors, mut requests) = (Vec::new(), Vec::new(), Vec::new());
     let mut applied = Vec::with_capacity(movements.len());
     for m in movements {
@@ -887,11 +888,12 @@ pub fn apply_batch(
             });
         };
         *on_hand = after;
-        cols.0.push(m.item.0);
-        cols.1.push(m.item.1);
-        cols.2.push(m.change);
-        cols.3.push(after);
-        cols.4.push(m.order_id);
+        for (col, v) in cols
+            .iter_mut()
+            .zip([m.item.0, m.item.1, m.change, after, m.order_id])
+        {
+            col.push(v);
+        }
         roles.push(m.who.role.clone());
         actors.push(m.who.actor.clone());
         requests.push(m.who.request_id.clone());
@@ -917,15 +919,17 @@ pub fn apply_batch(
         items.2.push(on_hand - first.on_hand);
         items.3.push(reserved_change);
     }
+    let balances = cols[3].clone();
+    let [products, warehouses, changes, after, orders] = cols;
     let written: Vec<(i64, i64, i64)> = plans::run(
         client,
         &APPLY_BATCH,
         &[
-            cols.0.into(),
-            cols.1.into(),
-            cols.2.into(),
-            cols.3.clone().into(),
-            cols.4.into(),
+            products.into(),
+            warehouses.into(),
+            changes.into(),
+            after.into(),
+            orders.into(),
             roles.into(),
             actors.into(),
             requests.into(),
@@ -956,11 +960,11 @@ pub fn apply_batch(
         let (before, available) = applied[i];
         moved[i] = Some(Moved {
             movement_id,
-            on_hand_after: cols.3[i],
+            on_hand_after: balances[i],
         });
         announced.push(Applied {
             item: movements[i].item,
-            on_hand: cols.3[i],
+            on_hand: balances[i],
             available,
             movement_id: Some(movement_id),
             low_stock: (reorder_point > 0 && before > reorder_point && available <= reorder_point)

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use postgres::Config;
 use wms_loadgen::{
-    flash_sale, run_buyers, verify_sale, Answer, BuyerResult, Gate, Sale, SaleOutcome,
+    flash_sale, run_buyers, verify_sale, Answer, Api, BuyerResult, Gate, Sale, SaleOutcome,
 };
 
 use crate::Db;
@@ -38,6 +38,11 @@ fn assert_sale(db: &mut Db, sale: &Sale, stock: i64, outcome: &SaleOutcome) {
 const PATIENT: &str = "-c wms.lock_timeout=60s";
 
 pub fn flash_sale_scenario(db: &mut Db, name: &str, buyers: usize, stock: i64) {
+    flash_sale_with(db, name, buyers, stock, Api::Place)
+}
+
+/// A flash sale whose buyers call `api`.
+pub fn flash_sale_with(db: &mut Db, name: &str, buyers: usize, stock: i64, api: Api) {
     let (p, w) = db.item(name, stock);
     let sale = Sale {
         product_id: p,
@@ -45,6 +50,7 @@ pub fn flash_sale_scenario(db: &mut Db, name: &str, buyers: usize, stock: i64) {
         quantity: 1,
         buyers,
         customer_prefix: format!("{name}-"),
+        api,
     };
     let key = db.gate_key();
     let mut config = db.config.clone();
@@ -74,6 +80,7 @@ pub fn buyer_process(spec: &str) {
         quantity: 1,
         buyers: count,
         customer_prefix: "proc-".into(),
+        api: Default::default(),
     };
     for r in run_buyers(&config, num(1), &sale, first..first + count) {
         let us = r.latency.as_micros();
@@ -177,6 +184,7 @@ pub fn flash_sale_four_processes(db: &mut Db) {
         quantity: 1,
         buyers: PROCESSES * PER_PROCESS,
         customer_prefix: String::new(),
+        api: Default::default(),
     };
     assert_sale(db, &sale, stock, &outcome);
 }

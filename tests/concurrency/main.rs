@@ -20,6 +20,7 @@ mod scale_out;
 mod scenarios;
 mod seeds;
 mod stock;
+mod submit;
 mod support;
 
 use std::env;

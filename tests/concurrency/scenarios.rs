@@ -17,6 +17,10 @@ use crate::reservations::{
 use crate::scale_out::writes_stay_in_their_warehouses;
 use crate::seeds::{fifty_reserve_five, two_hundred_clients_whole_workflow};
 use crate::stock::{opposite_orders, opposite_transfers, receipts_with_orders};
+use crate::submit::{
+    submit_bad_orders_are_answered_alone, submit_flash_sale, submit_idempotency_across_batches,
+    submit_waits_are_bounded, submit_worker_terminated_under_load,
+};
 use crate::Scenario;
 
 pub const ALL: &[(&str, Scenario)] = &[
@@ -33,6 +37,20 @@ pub const ALL: &[(&str, Scenario)] = &[
         "flash_sale_shared_by_4_processes",
         flash_sale_four_processes,
     ),
+    ("submit_flash_sale_1000_buyers_100_units", submit_flash_sale),
+    (
+        "submit_bad_orders_are_answered_alone",
+        submit_bad_orders_are_answered_alone,
+    ),
+    (
+        "submit_same_key_across_batches",
+        submit_idempotency_across_batches,
+    ),
+    (
+        "submit_worker_terminated_under_load",
+        submit_worker_terminated_under_load,
+    ),
+    ("submit_waits_are_bounded", submit_waits_are_bounded),
     ("multi_line_orders_in_opposite_orders", opposite_orders),
     ("receipts_concurrent_with_orders", receipts_with_orders),
     ("same_idempotency_key_from_many_backends", idempotency_race),

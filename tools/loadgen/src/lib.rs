@@ -42,6 +42,27 @@ pub struct Sale {
     pub buyers: usize,
     /// Customer names are `{customer_prefix}{n}`.
     pub customer_prefix: String,
+    /// The function each buyer calls.
+    pub api: Api,
+}
+
+/// How a buyer orders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Api {
+    /// `wms_place_order`, in the buyer's transaction.
+    #[default]
+    Place,
+    /// `wms_submit_order`, committed by the order worker.
+    Submit,
+}
+
+impl Api {
+    pub fn function(self) -> &'static str {
+        match self {
+            Api::Place => "wms_place_order",
+            Api::Submit => "wms_submit_order",
+        }
+    }
 }
 
 /// The server-side start gate (see the crate doc).
@@ -182,8 +203,10 @@ pub fn buy(
     n: usize,
 ) -> Result<BuyerResult, postgres::Error> {
     let customer = format!("{}{n}", sale.customer_prefix);
-    let stmt = client
-        .prepare("SELECT order_id, status FROM wms_place_order($1::text, $2::bigint, $3::bigint, $4::bigint)")?;
+    let stmt = client.prepare(&format!(
+        "SELECT order_id, status FROM {}($1::text, $2::bigint, $3::bigint, $4::bigint)",
+        sale.api.function()
+    ))?;
     wait_at_gate(client, gate_key)?;
     let started = Instant::now();
     let answer = order_answer(client.query_one(
@@ -278,7 +301,10 @@ pub fn flash_sale_pooled(config: &Config, sale: &Sale) -> Result<SaleOutcome, St
 fn place_unnamed(client: &mut Client, sale: &Sale, n: usize) -> Answer {
     let customer = format!("{}{n}", sale.customer_prefix);
     order_answer(client.query_typed_one(
-        "SELECT order_id, status FROM wms_place_order($1, $2, $3, $4)",
+        &format!(
+            "SELECT order_id, status FROM {}($1, $2, $3, $4)",
+            sale.api.function()
+        ),
         &[
             (&customer, Type::TEXT),
             (&sale.product_id, Type::INT8),

@@ -65,7 +65,7 @@ pub struct Args {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "ext,ext_tx,client_for_update,naive_unsafe,bare_sql"
+        default_value = "ext,ext_submit,ext_tx,client_for_update,naive_unsafe,bare_sql"
     )]
     pub variants: Vec<String>,
     /// Route and protocol of each run: direct or pooler (pgbouncer, in
@@ -95,8 +95,9 @@ pub struct Args {
 }
 
 /// The variants, in the order the tables and pictures show them.
-pub const VARIANTS: [&str; 5] = [
+pub const VARIANTS: [&str; 6] = [
     "ext",
+    "ext_submit",
     "ext_tx",
     "client_for_update",
     "naive_unsafe",
@@ -278,7 +279,76 @@ fn targets(cells: &[Cell]) -> Vec<Target> {
     // Buyers after the sell-out never stand in line: even the slowest of
     // them is answered sooner than the median winner, who did.
     let late = flash.and_then(|c| ratio(c.late_p99_ms, c.winners_p50_ms));
+    // The group-commit API against the hand-written statement prepared,
+    // the way a team would run it, directly.
+    let submit = |w, m, c| ratio(f(w, "ext_submit", m, c), f(w, "bare_sql", prepared, c));
+    // Its flash sale, 1000 buyers, in each mode: drain and winners' p50
+    // below every other variant's.
+    let flash_first = |mode: &str| -> Option<f64> {
+        let of = |variant: &str| {
+            cells.iter().find(|c| {
+                c.workload == "flash"
+                    && c.variant == variant
+                    && c.synchronous_commit == "on"
+                    && c.mode == mode
+                    && c.clients == 1000
+            })
+        };
+        let mine = of("ext_submit")?;
+        let others: Vec<&Cell> = VARIANTS
+            .iter()
+            .filter(|v| !matches!(**v, "ext_submit" | "naive_unsafe"))
+            .filter_map(|v| of(v))
+            .collect();
+        if others.is_empty() {
+            return None;
+        }
+        // The worst of the two ratios against the best other variant.
+        let best = |value: fn(&Cell) -> Option<f64>| {
+            others
+                .iter()
+                .filter_map(|c| value(c))
+                .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.min(x))))
+        };
+        let drain = ratio(mine.drain_ms, best(|c| c.drain_ms))?;
+        let p50 = ratio(mine.winners_p50_ms, best(|c| c.winners_p50_ms))?;
+        Some(drain.max(p50))
+    };
+    let below = |name: &str, measured: Option<f64>| Target {
+        name: name.to_string(),
+        measured,
+        goal: "< 1".into(),
+        met: measured.is_some_and(|m| m < 1.0),
+    };
     vec![
+        at_least(
+            "direct/prepared, hot SKU, 100 clients: ext_submit / bare_sql (direct/prepared)",
+            submit("hot", prepared, 100),
+            3.0,
+        ),
+        at_least(
+            "pooler/extended, hot SKU, 100 clients: ext_submit / bare_sql (direct/prepared)",
+            submit("hot", pooled, 100),
+            3.0,
+        ),
+        at_least(
+            "direct/prepared, catalogue, 50 clients: ext_submit / bare_sql (direct/prepared)",
+            submit("catalogue", prepared, 50),
+            2.0,
+        ),
+        at_least(
+            "pooler/extended, catalogue, 50 clients: ext_submit / bare_sql (direct/prepared)",
+            submit("catalogue", pooled, 50),
+            2.0,
+        ),
+        below(
+            "direct/simple, flash sale, 1000 buyers: ext_submit's drain and winners' p50 / the best other variant's",
+            flash_first(simple),
+        ),
+        below(
+            "pooler/extended, flash sale, 1000 buyers: ext_submit's drain and winners' p50 / the best other variant's",
+            flash_first(pooled),
+        ),
         at_least(
             "direct/simple, hot SKU, 100 clients: ext / client_for_update",
             vs("hot", simple, 100, "client_for_update"),

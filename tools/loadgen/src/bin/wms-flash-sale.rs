@@ -68,6 +68,7 @@ fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
         quantity: 1,
         buyers: args.buyers,
         customer_prefix: "User-".into(),
+        api: Default::default(),
     };
     println!(
         "flash sale: {} buyers, each on its own connection{}, for {} units of \"{}\" in \"{}\"",

@@ -67,6 +67,7 @@ fn run(args: &Args) -> Fallible<bool> {
             quantity: 1,
             buyers,
             customer_prefix: format!("pool-{buyers}-"),
+            api: Default::default(),
         };
         let outcome = flash_sale_pooled(&pooler, &sale)?;
         let checks = verify_sale(&mut direct, &sale, stock, &outcome)?;

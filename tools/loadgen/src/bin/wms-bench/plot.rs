@@ -12,6 +12,7 @@ fn color(variant: &str) -> RGBColor {
     match variant {
         "ext" => RGBColor(0, 114, 178),
         "ext_tx" => RGBColor(86, 180, 233),
+        "ext_submit" => RGBColor(204, 121, 167),
         "client_for_update" => RGBColor(213, 94, 0),
         "naive_unsafe" => RGBColor(150, 150, 150),
         _ => RGBColor(0, 158, 115),

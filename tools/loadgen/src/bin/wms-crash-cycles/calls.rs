@@ -86,6 +86,10 @@ pub enum Request {
     PlaceOne(Line),
     /// wms_place_order, items form (lines may name an item twice).
     PlaceItems(Vec<Line>),
+    /// wms_submit_order, one-line form: committed by the order worker.
+    SubmitOne(Line),
+    /// wms_submit_order, items form.
+    SubmitItems(Vec<Line>),
     Reserve(Vec<Line>),
     Fulfil(i64),
     Cancel(i64),
@@ -125,6 +129,8 @@ impl fmt::Display for Request {
         match self {
             Request::PlaceOne(line) => write!(f, "wms_place_order({line})"),
             Request::PlaceItems(lines) => write!(f, "wms_place_order(items {})", list(lines)),
+            Request::SubmitOne(line) => write!(f, "wms_submit_order({line})"),
+            Request::SubmitItems(lines) => write!(f, "wms_submit_order(items {})", list(lines)),
             Request::Reserve(lines) => write!(f, "wms_reserve({})", list(lines)),
             Request::Fulfil(id) => write!(f, "wms_fulfill_order({id})"),
             Request::Cancel(id) => write!(f, "wms_cancel_order({id})"),

@@ -26,6 +26,8 @@ pub struct ClientRun {
 struct Statements {
     place_one: Statement,
     place_items: Statement,
+    submit_one: Statement,
+    submit_items: Statement,
     reserve: Statement,
     fulfil: Statement,
     cancel: Statement,
@@ -49,6 +51,12 @@ impl Session {
             )?,
             place_items: conn.prepare(
                 "SELECT order_id, status FROM wms_place_order($1::text, $2::text::jsonb, $3::text)",
+            )?,
+            submit_one: conn.prepare(
+                "SELECT order_id, status FROM wms_submit_order($1::text, $2::bigint, $3::bigint, $4::bigint, $5::text)",
+            )?,
+            submit_items: conn.prepare(
+                "SELECT order_id, status FROM wms_submit_order($1::text, $2::text::jsonb, $3::text)",
             )?,
             reserve: conn.prepare(
                 "SELECT order_id, status FROM wms_reserve($1::text, $2::text::jsonb, idempotency_key => $3::text)",
@@ -80,9 +88,13 @@ impl Session {
     ) -> Result<Answer, postgres::Error> {
         let (conn, st) = (&mut self.conn, &self.statements);
         let answer = match request {
-            Request::PlaceOne(l) => conn
+            Request::PlaceOne(l) | Request::SubmitOne(l) => conn
                 .query_one(
-                    &st.place_one,
+                    if matches!(request, Request::PlaceOne(_)) {
+                        &st.place_one
+                    } else {
+                        &st.submit_one
+                    },
                     &[
                         &customer,
                         &l.item.product_id,
@@ -94,6 +106,9 @@ impl Session {
                 .map(order_answer),
             Request::PlaceItems(lines) => conn
                 .query_one(&st.place_items, &[&customer, &items_json(lines), &key])
+                .map(order_answer),
+            Request::SubmitItems(lines) => conn
+                .query_one(&st.submit_items, &[&customer, &items_json(lines), &key])
                 .map(order_answer),
             Request::Reserve(lines) => conn
                 .query_one(&st.reserve, &[&customer, &items_json(lines), &key])
@@ -157,6 +172,13 @@ fn connection_lost(e: &postgres::Error) -> bool {
     }
 }
 
+/// A wms_submit_order call answered 40003: the worker had the order when
+/// it stopped, so it may be committed (the retry with its key tells).
+fn submitted_in_doubt(request: &Request, e: &postgres::Error) -> bool {
+    matches!(request, Request::SubmitOne(_) | Request::SubmitItems(_))
+        && e.code().is_some_and(|c| c.code() == "40003")
+}
+
 /// A client's own reservations: open ones it fulfils or cancels later,
 /// settled ones it now and then tries to change again (refused, 55000).
 #[derive(Default)]
@@ -184,11 +206,16 @@ impl Reservations {
             };
         }
         match rng.below(100) {
-            0..=29 => Request::PlaceOne(Line {
+            0..=19 => Request::PlaceOne(Line {
                 item: *rng.pick(&fixture.items),
                 quantity: rng.between(1, 3),
             }),
-            30..=49 => Request::PlaceItems(order_lines(rng, fixture, 2, 4)),
+            20..=29 => Request::SubmitOne(Line {
+                item: *rng.pick(&fixture.items),
+                quantity: rng.between(1, 3),
+            }),
+            30..=41 => Request::PlaceItems(order_lines(rng, fixture, 2, 4)),
+            42..=49 => Request::SubmitItems(order_lines(rng, fixture, 2, 4)),
             50..=61 if self.open.len() < 3 => Request::Reserve(order_lines(rng, fixture, 1, 3)),
             50..=86 => Request::Receive(Line {
                 item: *rng.pick(&fixture.items),
@@ -265,6 +292,9 @@ fn client_loop(
                 call.answer = Some(answer);
             }
             Err(e) if connection_lost(&e) => break,
+            // The order worker went down with the server while it had the
+            // order (40003): the call is in doubt, the session goes on.
+            Err(e) if submitted_in_doubt(&call.request, &e) => {}
             Err(e) => call.answer = Some(Answer::Unexpected(e.to_string())),
         }
     }
@@ -402,7 +432,11 @@ pub fn retry_in_doubt(cluster: &dyn Server, runs: &[ClientRun]) -> Fallible<Retr
             continue;
         }
         let done = match &call.request {
-            Request::PlaceOne(_) | Request::PlaceItems(_) | Request::Reserve(_) => None,
+            Request::PlaceOne(_)
+            | Request::PlaceItems(_)
+            | Request::SubmitOne(_)
+            | Request::SubmitItems(_)
+            | Request::Reserve(_) => None,
             Request::Receive(_) => ledger_row(&mut session.conn, "reference", &call.key)?,
             Request::Transfer { .. } => {
                 ledger_row(&mut session.conn, "reason", &transfer_reason(&call.key))?

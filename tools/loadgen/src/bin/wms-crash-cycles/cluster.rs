@@ -216,7 +216,7 @@ impl Cluster {
     pub fn start(&self) -> Fallible<()> {
         let options = format!(
             "-c listen_addresses='' -c port={} -c unix_socket_directories='{}' \
-             -c max_connections={} -c restart_after_crash=on",
+             -c max_connections={} -c restart_after_crash=on -c shared_preload_libraries=wms",
             self.port,
             self.dir.display(),
             self.max_connections

@@ -285,10 +285,12 @@ fn check_call(
         return Err(format!("answered {error}"));
     }
     match &call.request {
-        Request::PlaceOne(line) => {
+        Request::PlaceOne(line) | Request::SubmitOne(line) => {
             check_placed(&call.key, std::slice::from_ref(line), answer, stored)
         }
-        Request::PlaceItems(lines) => check_placed(&call.key, lines, answer, stored),
+        Request::PlaceItems(lines) | Request::SubmitItems(lines) => {
+            check_placed(&call.key, lines, answer, stored)
+        }
         Request::Reserve(lines) => {
             let statuses = match answer {
                 Some(Answer::Order { order_id, .. }) => reservations
@@ -449,7 +451,11 @@ fn unexplained(runs: &[ClientRun], stored: &Stored) -> Vec<String> {
     let mut movement_keys = HashSet::new();
     for call in runs.iter().flat_map(|run| &run.calls) {
         match call.request {
-            Request::PlaceOne(_) | Request::PlaceItems(_) | Request::Reserve(_) => {
+            Request::PlaceOne(_)
+            | Request::PlaceItems(_)
+            | Request::SubmitOne(_)
+            | Request::SubmitItems(_)
+            | Request::Reserve(_) => {
                 order_keys.insert(call.key.clone());
             }
             Request::Receive(_) => {
