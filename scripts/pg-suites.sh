@@ -169,6 +169,8 @@ for suite in "${suites[@]}"; do
             "SELECT wms_add_product('SKU-9', 'x')" "SELECT wms_add_warehouse('WH-9', 'x')"
             "SELECT wms_receive(1, 1, 1)" "SELECT * FROM wms_place_order('eve', 1, 1, 1)"
             "SELECT * FROM wms_place_order('eve', '[{\"product_id\": 1, \"warehouse_id\": 1, \"quantity\": 1}]'::jsonb)"
+            "SELECT * FROM wms_submit_order('eve', 1, 1, 1)"
+            "SELECT * FROM wms_submit_order('eve', '[{\"product_id\": 1, \"warehouse_id\": 1, \"quantity\": 1}]'::jsonb)"
             "SELECT * FROM wms_reserve('eve', '[{\"product_id\": 1, \"warehouse_id\": 1, \"quantity\": 1}]')"
             "SELECT * FROM wms_fulfill_order(5)" "SELECT * FROM wms_cancel_order(5, 'x')"
             "SELECT wms_expire_reservations()" "SELECT wms_adjust(1, 1, 1, 'count')"
