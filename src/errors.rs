@@ -188,7 +188,7 @@ const PREREQUISITE: ErrorKind = ErrorKind {
     code: ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
     sqlstate: "55000",
     condition: "object_not_in_prerequisite_state",
-    when: "a move wms.order_transitions does not list (e.g. cancel a Shipped order), or one only a return makes; fulfil or confirm an expired reservation; return an order whose stock was not taken; a schema older than the library (run ALTER EXTENSION wms UPDATE)",
+    when: "a move wms.order_transitions does not list (e.g. cancel a Shipped order), or one only a return makes; fulfil or confirm an expired reservation; return an order whose stock was not taken; a schema older than the library (run ALTER EXTENSION wms UPDATE); wms_submit_order without wms in shared_preload_libraries, or in a transaction that holds wms locks",
 };
 const READ_ONLY: ErrorKind = ErrorKind {
     code: ERRCODE_READ_ONLY_SQL_TRANSACTION,
@@ -209,7 +209,7 @@ const LOCK_NOT_AVAILABLE: ErrorKind = ErrorKind {
     code: ERRCODE_LOCK_NOT_AVAILABLE,
     sqlstate: "55P03",
     condition: "lock_not_available",
-    when: "waited longer than wms.lock_timeout (default 5 s) for an item's queue, an inventory row or an idempotency key (server busy: retry)",
+    when: "waited longer than wms.lock_timeout (default 5 s) for an item's queue, an inventory row or an idempotency key, or wms_submit_order's order was still queued after wms.submit_timeout (server busy: retry; nothing written)",
 };
 /// Raised by PostgreSQL's deadlock detector.
 const DEADLOCK: ErrorKind = ErrorKind {
@@ -223,7 +223,7 @@ const CANCELED: ErrorKind = ErrorKind {
     code: ERRCODE_QUERY_CANCELED,
     sqlstate: "57014",
     condition: "query_canceled",
-    when: "the call was cancelled, or ran past the caller's statement_timeout; nothing written",
+    when: "the call was cancelled, or ran past the caller's statement_timeout; nothing written (wms_submit_order: the order may be committed, call again with its idempotency key)",
 };
 /// Raised by PostgreSQL at commit, not by the call.
 const NOTIFY_QUEUE_FULL: ErrorKind = ErrorKind {

@@ -1,7 +1,9 @@
 //! Crash cycles: many clients, each on its own connection, place orders,
 //! reserve, fulfil, cancel, receive and transfer stock while the server is
-//! crashed, by `kill -9` of a backend inside wms_place_order (odd cycles)
-//! or by `pg_ctl stop -m immediate` (even cycles), and restarted.
+//! crashed, by `kill -9` of a backend inside wms_place_order (cycles 1, 5,
+//! 9, ...), of the order worker that commits wms_submit_order's batches
+//! (cycles 3, 7, 11, ...) or by `pg_ctl stop -m immediate` (even cycles),
+//! and restarted. A fifth of the orders go through wms_submit_order.
 //!
 //! Every call is recorded before it is sent and marked acknowledged when
 //! its answer arrives; a call whose connection broke first is in doubt.
@@ -358,7 +360,13 @@ fn run_cycle(
 ) -> Fallible<CycleReport> {
     let started = Instant::now();
     let load = start_load(cluster, fixture, cycle, args, rng);
-    let killed = if cycle % 2 == 1 {
+    // Cycles 3, 7, 11, ... kill the order worker instead of a backend.
+    let worker = (cycle % 4 == 3)
+        .then(|| cluster.kill_order_worker())
+        .transpose()?;
+    let killed = if worker.is_some() {
+        None
+    } else if cycle % 2 == 1 {
         Some(cluster.kill_inside_place_order()?)
     } else {
         cluster.stop("immediate")?;
@@ -370,13 +378,14 @@ fn run_cycle(
     let verification = verify_cycle(&mut db, cycle, &runs, known)?;
     cancel_pending(&mut db)?;
     Ok(CycleReport {
-        crashed: match killed {
-            Some((pid, polls)) => Crashed::Killed {
+        crashed: match (worker, killed) {
+            (Some(pid), _) => Crashed::KilledWorker { pid },
+            (None, Some((pid, polls))) => Crashed::Killed {
                 pid,
                 polls,
                 lost_call: lost_place_order_call(&runs, pid),
             },
-            None => Crashed::Stopped,
+            (None, None) => Crashed::Stopped,
         },
         verification,
         seconds: started.elapsed().as_secs_f64(),

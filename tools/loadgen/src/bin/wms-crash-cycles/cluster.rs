@@ -321,6 +321,26 @@ impl Cluster {
     }
 }
 
+impl Cluster {
+    /// Find the order worker (wms_submit_order's batches) and kill -9 it;
+    /// then wait, as above, until the postmaster has reset every session.
+    pub fn kill_order_worker(&self) -> Fallible<i32> {
+        let mut monitor = self.connect(DATABASE)?;
+        let worker = monitor
+            .prepare("SELECT pid FROM pg_stat_activity WHERE backend_type = 'wms order worker'")?;
+        for _ in 1..=KILL_POLLS {
+            if let Some(row) = monitor.query(&worker, &[])?.first() {
+                let pid: i32 = row.get(0);
+                run_command(Command::new("kill").args(["-KILL", &pid.to_string()]))?;
+                wait_for_reset(&mut monitor)?;
+                return Ok(pid);
+            }
+            thread::sleep(Duration::from_millis(1));
+        }
+        Err(format!("no order worker was seen in {KILL_POLLS} polls").into())
+    }
+}
+
 impl Drop for Cluster {
     fn drop(&mut self) {
         if self.data().join("postmaster.pid").exists() {

@@ -15,6 +15,10 @@ pub enum Crashed {
         lost_call: bool,
     },
     Stopped,
+    /// kill -9 of the order worker `pid` (wms_submit_order's batches).
+    KilledWorker {
+        pid: i32,
+    },
     /// kill -9 of the primary's postmaster `pid`, the standby promoted; of
     /// the calls in doubt, `resent` sent again there, `found_done` found done.
     FailedOver {
@@ -53,6 +57,7 @@ impl CycleReport {
                 }
             ),
             Crashed::Stopped => "pg_ctl stop -m immediate".to_string(),
+            Crashed::KilledWorker { pid } => format!("kill -9 of the wms order worker {pid}"),
             Crashed::FailedOver {
                 pid,
                 resent,
@@ -99,6 +104,7 @@ pub struct Summary {
     passed: u32,
     kills: u32,
     kills_losing_a_call: u32,
+    worker_kills: u32,
     stops: u32,
     failovers: u32,
     resent: usize,
@@ -115,6 +121,7 @@ impl Summary {
     pub fn passed(&self) -> bool {
         self.violations == 0
             && self.cycles > 0
+            && self.tally.submitted > 0
             && (self.failovers == 0
                 || (self.failovers == self.cycles && self.tally.in_doubt() > 0 && self.resent > 0))
     }
@@ -129,6 +136,7 @@ impl Summary {
                 self.kills_losing_a_call += u32::from(lost_call);
             }
             Crashed::Stopped => self.stops += 1,
+            Crashed::KilledWorker { .. } => self.worker_kills += 1,
             Crashed::FailedOver {
                 resent, found_done, ..
             }
@@ -169,8 +177,8 @@ impl Summary {
                 self.found_done
             );
             println!(
-                "answers: {} Fulfilled, {} Unavailable, {} refused",
-                t.fulfilled, t.unavailable, t.refused
+                "answers: {} Fulfilled, {} Unavailable, {} refused; {} of the acknowledged by wms_submit_order",
+                t.fulfilled, t.unavailable, t.refused, t.submitted
             );
             if self.violations > 0 {
                 println!("FAILED: {} violations", self.violations);
@@ -186,10 +194,11 @@ impl Summary {
             return;
         }
         println!(
-            "crash cycles survived: {} of {cycles} ({} kill -9 inside wms_place_order, {} immediate stops); \
-             requests acknowledged: {}, in doubt: {} ({} fully present, {} fully absent); {verify}",
+            "crash cycles survived: {} of {cycles} ({} kill -9 inside wms_place_order, {} of the order worker, \
+             {} immediate stops); requests acknowledged: {}, in doubt: {} ({} fully present, {} fully absent); {verify}",
             self.passed,
             self.kills,
+            self.worker_kills,
             self.stops,
             t.acknowledged,
             t.in_doubt(),
@@ -197,9 +206,9 @@ impl Summary {
             t.absent
         );
         println!(
-            "answers: {} Fulfilled, {} Unavailable, {} refused; the client of the killed backend lost \
-             its wms_place_order call in {} of {} kills",
-            t.fulfilled, t.unavailable, t.refused, self.kills_losing_a_call, self.kills
+            "answers: {} Fulfilled, {} Unavailable, {} refused; {} of the acknowledged by wms_submit_order; \
+             the client of the killed backend lost its wms_place_order call in {} of {} kills",
+            t.fulfilled, t.unavailable, t.refused, t.submitted, self.kills_losing_a_call, self.kills
         );
         if self.violations > 0 {
             println!("FAILED: {} violations", self.violations);

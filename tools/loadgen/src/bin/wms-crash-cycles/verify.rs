@@ -550,6 +550,8 @@ fn wms_verify(db: &mut Client) -> Result<Vec<String>, postgres::Error> {
 #[derive(Default, Clone, Copy)]
 pub struct Tally {
     pub acknowledged: usize,
+    /// Of them, answers to wms_submit_order.
+    pub submitted: usize,
     pub fulfilled: usize,
     pub unavailable: usize,
     pub refused: usize,
@@ -564,6 +566,12 @@ impl Tally {
             return;
         };
         self.acknowledged += 1;
+        if matches!(
+            call.request,
+            Request::SubmitOne(_) | Request::SubmitItems(_)
+        ) {
+            self.submitted += 1;
+        }
         match answer {
             Answer::Order { status, .. } if status == "Fulfilled" => self.fulfilled += 1,
             Answer::Unavailable => self.unavailable += 1,
@@ -580,6 +588,7 @@ impl Tally {
 impl AddAssign for Tally {
     fn add_assign(&mut self, other: Tally) {
         self.acknowledged += other.acknowledged;
+        self.submitted += other.submitted;
         self.fulfilled += other.fulfilled;
         self.unavailable += other.unavailable;
         self.refused += other.refused;
