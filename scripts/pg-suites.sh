@@ -26,7 +26,7 @@ suites=("$@")
 work=$(mktemp -d /tmp/wms-suites.XXXXXX)
 chmod 755 "$work"
 trap 'for p in pooler pooler1; do pooler_stop "$work/$p"; done
-      for c in cluster crash failover/a failover/b failover-control/a failover-control/b pooled primary replica; do cluster_stop "$work/$c"; done; rm -rf "$work"' EXIT
+      for c in cluster icluster crash failover/a failover/b failover-control/a failover-control/b pooled primary replica; do cluster_stop "$work/$c"; done; rm -rf "$work"' EXIT
 
 # pg_regress and pg_isolation_regress compare against the committed
 # expected files; on a difference they leave regression.diffs, printed here.
@@ -36,7 +36,7 @@ run_driver() {
     local out="$work/$name"
     mkdir -p "$out"
     echo "== $name: $driver"
-    if ! "$driver" --host="$work/cluster" --port="$port" --user="$PG_OS_USER" \
+    if ! "$driver" --host="${host:-$work/cluster}" --port="$port" --user="$PG_OS_USER" \
         --inputdir="$inputdir" --outputdir="$out" --dbname="wms_$name" "$@"; then
         cat "$out/regression.diffs" 2>/dev/null || true
         # WMS_RESULTS=DIR keeps what the driver printed, to read or to take
@@ -64,8 +64,11 @@ for suite in "${suites[@]}"; do
                 status=1
             fi
         else
+            # A cluster of its own that preloads wms, for wms_submit_order's
+            # worker (the regress cluster shows the refusal without it).
+            [ -f "$work/icluster/data/postmaster.pid" ] || cluster_start "$work/icluster" 54332 shared_preload_libraries=wms
             mapfile -t specs < <(ls tests/isolation/specs | sed -n 's/\.spec$//p')
-            if run_driver isolation "$PGXS/src/test/isolation/pg_isolation_regress" tests/isolation 54331 \
+            if host=$work/icluster run_driver isolation "$PGXS/src/test/isolation/pg_isolation_regress" tests/isolation 54332 \
                 "${specs[@]}"; then
                 echo "interleavings run: $(cat "$work/isolation/results/"*.out | grep -c '^starting permutation') permutations of ${#specs[@]} specs, as expected"
             else
