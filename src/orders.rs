@@ -444,7 +444,7 @@ fn place_order(
         // plans nothing it does not need: a flash sale is all first
         // calls), or else on what the rows show under their locks.
         // Nothing is planned while a queue is held.
-        let warm = plans::prepared(&[&INSERT_ORDER]) && stock::locking_prepared();
+        let warm = plans::prepared(&[&INSERT_ORDER, &stock::TAKE_ONE]) && stock::locking_prepared();
         let joined = if warm {
             stock::try_join_free_queues(&request.lines)
         } else {
@@ -456,7 +456,39 @@ fn place_order(
                 return on_shortage.refuse(shortages);
             }
         }
-        plans::prepare(client, &[&INSERT_ORDER]);
+        plans::prepare(client, &[&INSERT_ORDER, &stock::TAKE_ONE]);
+        // The commonest order, one line taken with no key, on a warm
+        // backend: in line at the item, one statement does it all when
+        // the row has the units and no reservation.
+        let mut lines = request.lines.iter();
+        if let (true, Intent::Take, None, Some((item, quantity)), None) =
+            (warm, request.intent, key, lines.next(), lines.next())
+        {
+            if joined.is_none() {
+                stock::join_line_queues(&request.lines);
+            }
+            let who = crate::audit::who()?;
+            let order = stock::OneOrder {
+                customer: request.customer,
+                unit_price: request.prices.get(&item).map(String::as_str),
+                history_reason: history::PLACED,
+                who: &who,
+            };
+            if let Some(taken) = stock::take_one(client, item, quantity, &order) {
+                let filled = FilledLine {
+                    item,
+                    quantity,
+                    movement_id: taken.movement_id,
+                    on_hand_after: taken.on_hand_after,
+                };
+                return Ok(Outcome::placed(
+                    taken.order_id,
+                    FULFILLED.into(),
+                    &[filled],
+                    false,
+                ));
+            }
+        }
         let locked = stock::lock_lines(client, &request.lines)?;
         if !locked.short().is_empty() {
             // Nothing changed or locked: the queues it walked into freely

@@ -1,6 +1,9 @@
 //! The one door for stock: every change of on hand or reserved passes
 //! through [`lock_items`] (or, for an order's lines, [`lock_lines`]) and
-//! then [`apply`].
+//! then [`apply`]; a batch of submitted orders through [`lock_batch`] and
+//! [`apply_batch`]; the commonest order (one line, no key) may take the
+//! short way of [`take_one`], its queue held, which locks and changes the
+//! row in one statement.
 //!
 //! Lock order, written once:
 //! 1. the idempotency key, when there is one ([`lock_key`]);
@@ -976,6 +979,83 @@ pub fn apply_batch(
         .into_iter()
         .map(|m| m.expect("wms: one ledger row per movement"))
         .collect())
+}
+
+/// What [`take_one`] wrote: the order, its ledger row, on hand after.
+pub struct TakenOne {
+    pub order_id: i64,
+    pub movement_id: i64,
+    pub on_hand_after: i64,
+}
+
+/// The order that goes with the line [`take_one`] takes.
+pub struct OneOrder<'a> {
+    pub customer: &'a str,
+    pub unit_price: Option<&'a str>,
+    pub history_reason: &'a str,
+    pub who: &'a crate::audit::Who,
+}
+
+pub static TAKE_ONE: Statement = Statement {
+    sql: include_str!("../sql/queries/take_one.sql"),
+    params: &[
+        INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID,
+        TEXTOID,
+    ],
+};
+
+/// The door's short way for the commonest order, one line taken with no
+/// idempotency key, on a backend whose statements are planned: with the
+/// item's queue held, one statement takes the units from the row (its
+/// lock), writes the order, its line, history and ledger rows, and sends
+/// the events [`apply`] would. `None`, with nothing written, when the row
+/// lacks the units or has reservations: the caller goes the general way.
+pub fn take_one(
+    client: &mut SpiClient<'_>,
+    item: ItemKey,
+    quantity: i64,
+    order: &OneOrder<'_>,
+) -> Option<TakenOne> {
+    let (p, w) = item;
+    // SAFETY: this backend's own lock table.
+    let queued = unsafe {
+        pg_sys::LockHeldByMe(
+            &queue_tag((p as u32, w as u32)),
+            pg_sys::ExclusiveLock as i32,
+        )
+    };
+    assert!(queued, "wms: take_one without the item's queue");
+    bounded_wait(|| {
+        plans::run(
+            client,
+            &TAKE_ONE,
+            &[
+                p.into(),
+                w.into(),
+                quantity.into(),
+                order.customer.into(),
+                order.unit_price.into(),
+                order.history_reason.into(),
+                order.who.role.as_str().into(),
+                order.who.actor.as_deref().into(),
+                order.who.request_id.as_deref().into(),
+                gucs::NOTIFY.get().into(),
+                crate::vocabulary::SALE_REASON.into(),
+            ],
+        )
+        .next()
+        .map(|row| TakenOne {
+            order_id: col(&row, 1),
+            movement_id: col(&row, 2),
+            on_hand_after: col(&row, 3),
+        })
+    })
+}
+
+/// Join the queues of `lines`' items, waiting in line (bounded).
+pub fn join_line_queues(lines: &Lines) {
+    let items: Vec<ItemKey> = lines.iter().map(|(item, _)| item).collect();
+    bounded_wait(|| join_queues(&items));
 }
 
 static NOTIFY: Statement = Statement {
