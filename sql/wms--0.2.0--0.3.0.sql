@@ -779,6 +779,9 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.wms_submit_order(text, bigint, bigint, bigint, text),
     @extschema@.wms_submit_order(text, jsonb, text, text)
 FROM PUBLIC;
+-- EXECUTE stays as it was: a role that sells gets EXECUTE on the new
+-- function from wms_grant(role, 'sell'), which grants what the capability
+-- needs whenever it is called (docs/operations.md, "Privileges").
 COMMENT ON FUNCTION @extschema@.wms_submit_order(text, bigint, bigint, bigint, text) IS
     'Hands a one-line order to the order worker, which commits it with other callers'' orders in one transaction; committed when it returns (needs wms in shared_preload_libraries).';
 COMMENT ON FUNCTION @extschema@.wms_submit_order(text, jsonb, text, text) IS

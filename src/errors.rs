@@ -120,6 +120,11 @@ pub enum WmsError {
     },
     /// The order worker ended while it had the order.
     SubmitWorkerLost,
+    /// A submitted order's key or item was held by other transactions for
+    /// longer than its caller's wms.lock_timeout.
+    SubmitBusy {
+        waited_ms: i64,
+    },
     /// No background worker could be started for the order queue.
     NoWorkerSlot,
 }
@@ -209,7 +214,7 @@ const LOCK_NOT_AVAILABLE: ErrorKind = ErrorKind {
     code: ERRCODE_LOCK_NOT_AVAILABLE,
     sqlstate: "55P03",
     condition: "lock_not_available",
-    when: "waited longer than wms.lock_timeout (default 5 s) for an item's queue, an inventory row or an idempotency key, or wms_submit_order's order was still queued after wms.submit_timeout (server busy: retry; nothing written)",
+    when: "waited longer than wms.lock_timeout (default 5 s) for an item's queue, an inventory row or an idempotency key, or wms_submit_order's order was still queued after wms.submit_timeout, or its item or key held that long by another transaction (server busy: retry; nothing written)",
 };
 /// Raised by PostgreSQL's deadlock detector.
 const DEADLOCK: ErrorKind = ErrorKind {
@@ -314,7 +319,9 @@ impl WmsError {
             | WmsError::SchemaVersion { .. }
             | WmsError::NotPreloaded
             | WmsError::SubmitHoldingLocks => &PREREQUISITE,
-            WmsError::SubmitTimedOut { taken: false, .. } => &LOCK_NOT_AVAILABLE,
+            WmsError::SubmitTimedOut { taken: false, .. } | WmsError::SubmitBusy { .. } => {
+                &LOCK_NOT_AVAILABLE
+            }
             WmsError::SubmitTimedOut { taken: true, .. } | WmsError::SubmitWorkerLost => {
                 &COMPLETION_UNKNOWN
             }
@@ -438,6 +445,9 @@ impl WmsError {
             WmsError::SubmitWorkerLost => {
                 "the wms order worker stopped while it had the order: it may have been committed".into()
             }
+            WmsError::SubmitBusy { waited_ms } => format!(
+                "the order waited {waited_ms} ms (wms.lock_timeout) for an item or idempotency key another transaction holds: nothing was written"
+            ),
             WmsError::NoWorkerSlot => {
                 "no background worker could be started for wms_submit_order".into()
             }
@@ -748,6 +758,7 @@ mod tests {
                 taken: true,
             },
             WmsError::SubmitWorkerLost,
+            WmsError::SubmitBusy { waited_ms: 1 },
             WmsError::NoWorkerSlot,
             WmsError::NotPermitted {
                 role: String::new(),
@@ -782,6 +793,7 @@ mod tests {
                 | WmsError::SubmitHoldingLocks
                 | WmsError::SubmitTimedOut { .. }
                 | WmsError::SubmitWorkerLost
+                | WmsError::SubmitBusy { .. }
                 | WmsError::NoWorkerSlot => {}
             }
         }

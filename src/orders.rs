@@ -774,6 +774,9 @@ pub enum Answer {
     /// An earlier order of the batch has the same idempotency key: this
     /// one goes into the next batch, which sees that order committed.
     Again,
+    /// Another transaction holds its key or one of its items: it waits
+    /// for a later batch (at most its caller's wms.lock_timeout).
+    Busy,
 }
 
 impl From<WmsResult<Outcome>> for Answer {
@@ -841,7 +844,9 @@ static INSERT_ORDERS: Statement = Statement {
 
 /// Place a batch of submitted orders in the current transaction, in their
 /// order, as wms_place_order would one after the other: replays first,
-/// then every item locked once, each order decided on what the ones
+/// then every item locked once (without waiting: an order whose key or
+/// item another transaction holds is answered Busy, to wait for a later
+/// batch), each order decided on what the ones
 /// before it left, and the Fulfilled ones written with one statement for
 /// the orders and one for the stock. An order's own error (a key reused,
 /// an unknown item, a shortage with on_shortage 'error') is its answer
@@ -863,13 +868,18 @@ pub fn place_batch(batch: &[&Submitted]) -> WmsResult<Vec<Answer>> {
             }
         }
         for (key, &i) in &keys {
-            stock::lock_key(key);
-            if let Some(answer) = replay(client, key, &requests[i]).transpose() {
+            if !stock::try_lock_key(key) {
+                answers[i] = Some(Answer::Busy);
+            } else if let Some(answer) = replay(client, key, &requests[i]).transpose() {
                 answers[i] = Some(answer.into());
             }
         }
         let open: Vec<usize> = (0..batch.len()).filter(|&i| answers[i].is_none()).collect();
-        let (locked, unknown) = stock::lock_batch(
+        let stock::BatchLocks {
+            locked,
+            unknown,
+            busy,
+        } = stock::lock_batch(
             client,
             open.iter()
                 .flat_map(|&i| requests[i].lines.iter().map(|(item, _)| item)),
@@ -879,6 +889,10 @@ pub fn place_batch(batch: &[&Submitted]) -> WmsResult<Vec<Answer>> {
         let mut fulfilled = Vec::new();
         for &i in &open {
             let lines = &requests[i].lines;
+            if lines.iter().any(|(item, _)| busy.contains(&item)) {
+                answers[i] = Some(Answer::Busy);
+                continue;
+            }
             if let Some(e) = lines.iter().find_map(|(item, _)| unknown.get(&item)) {
                 answers[i] = Some(Answer::Error(e.clone().into()));
                 continue;
@@ -1088,7 +1102,9 @@ fn answered(answer: Answer) -> TableIterator<'static, (Option<i64>, String, Json
             detail,
         } => TableIterator::once((order_id, status, JsonB(detail))),
         Answer::Error(e) => e.raise(),
-        Answer::Again => unreachable!("wms: the worker places a deferred order again"),
+        Answer::Again | Answer::Busy => {
+            unreachable!("wms: the worker places a deferred order again")
+        }
     }
 }
 

@@ -337,36 +337,61 @@ pub fn holds_locks() -> bool {
     LOCKING_LXID.with(|l| l.get()) == lxid
 }
 
+/// What [`lock_batch`] got: the rows locked, the items whose product or
+/// warehouse does not exist (with the error), and those another
+/// transaction holds (their queue or row).
+#[derive(Default)]
+pub struct BatchLocks {
+    pub locked: Locked,
+    pub unknown: BTreeMap<ItemKey, WmsError>,
+    pub busy: std::collections::BTreeSet<ItemKey>,
+}
+
 /// Lock every item of a batch of orders (wms_submit_order) once, in lock
-/// order: all their queues, then each inventory row. An item without a
-/// row is left out (nothing available); one whose product or warehouse
-/// does not exist is returned with its error, for the orders naming it.
+/// order (its queue, then its row), without waiting: an item another
+/// transaction holds is left busy, for the orders naming it to wait for
+/// a later batch, so that one held item never holds up the batch. An item
+/// without a row is left out (nothing available).
 pub fn lock_batch(
     client: &mut SpiClient<'_>,
     items: impl IntoIterator<Item = ItemKey>,
-) -> (Locked, BTreeMap<ItemKey, WmsError>) {
-    prepare_locking(client);
+) -> BatchLocks {
+    plans::prepare(client, &[&TRY_LOCK_ROW, &PEEK, &APPLY, &NOTIFY]);
     let mut items: Vec<ItemKey> = items.into_iter().collect();
     items.sort_unstable();
     items.dedup();
-    bounded_wait(|| {
-        join_queues(&items);
-        let mut locked = Locked::default();
-        let mut unknown = BTreeMap::new();
-        for item in items {
-            match lock_row(client, item, i64::MIN) {
-                Some(row) => {
-                    locked.rows.insert(item, row);
-                }
-                None => {
-                    if let Err(e) = check_item_exists(client, item) {
-                        unknown.insert(item, e);
-                    }
+    mark_locking();
+    let mut got = BatchLocks::default();
+    for item in items {
+        let (p, w) = item;
+        // SAFETY: a conditional lock of this backend's transaction.
+        let queued = unsafe {
+            pg_sys::LockAcquire(
+                &queue_tag((p as u32, w as u32)),
+                pg_sys::ExclusiveLock as i32,
+                false,
+                true,
+            ) != pg_sys::LockAcquireResult::LOCKACQUIRE_NOT_AVAIL
+        };
+        if !queued {
+            got.busy.insert(item);
+            continue;
+        }
+        match locked_row(client, &TRY_LOCK_ROW, item, &[p.into(), w.into()]) {
+            Some(row) => {
+                got.locked.rows.insert(item, row);
+            }
+            None if peek(client, [item].into_iter()).is_empty() => {
+                if let Err(e) = check_item_exists(client, item) {
+                    got.unknown.insert(item, e);
                 }
             }
+            None => {
+                got.busy.insert(item);
+            }
         }
-        (locked, unknown)
-    })
+    }
+    got
 }
 
 /// Take the lock of an idempotency key until the end of the transaction
@@ -374,10 +399,7 @@ pub fn lock_batch(
 /// holds a 64-bit FNV-1a hash of the key: keys that share a hash share a
 /// lock, which costs waiting, never correctness.
 pub fn lock_key(key: &str) {
-    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    let tag = advisory_tag((hash >> 32) as u32, hash as u32, KEY_LOCK_CLASS);
+    let tag = key_tag(key);
     mark_locking();
     bounded_wait(|| {
         // SAFETY: a valid tag; an error (timeout, deadlock, cancel) is
@@ -390,6 +412,25 @@ pub fn lock_key(key: &str) {
 /// end of the transaction, waiting at most `wms.lock_timeout`: one change
 /// of the grants at a time, so the EXECUTE privileges each one derives from
 /// the rows left are never computed from rows another is changing.
+/// The advisory lock of an idempotency key (FNV-1a of its bytes).
+fn key_tag(key: &str) -> pg_sys::LOCKTAG {
+    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    advisory_tag((hash >> 32) as u32, hash as u32, KEY_LOCK_CLASS)
+}
+
+/// Take the lock of an idempotency key if it is free (the order worker's
+/// way: a key another transaction holds waits for a later batch).
+pub fn try_lock_key(key: &str) -> bool {
+    mark_locking();
+    // SAFETY: a conditional lock of this backend's transaction.
+    unsafe {
+        pg_sys::LockAcquire(&key_tag(key), pg_sys::ExclusiveLock as i32, false, true)
+            != pg_sys::LockAcquireResult::LOCKACQUIRE_NOT_AVAIL
+    }
+}
+
 pub fn lock_grants() {
     let tag = advisory_tag(0, 0, GRANTS_LOCK_CLASS);
     bounded_wait(|| {

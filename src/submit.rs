@@ -51,6 +51,14 @@ pub const BATCH_MAX: usize = 64;
 const IDLE_EXIT: Duration = Duration::from_secs(60);
 /// A worker asked for and not up after this long is asked for again.
 const START_GRACE_US: i64 = 10_000_000;
+/// Slots one database may fill, so that others always find some.
+const SLOTS_PER_DATABASE: usize = SLOTS * 3 / 4;
+/// A busy order is taken again after this long.
+const BUSY_RETRY_US: i64 = 5_000;
+/// How long past its wait a caller waits for the answer to an order the
+/// worker has (a batch takes no lock without its bound; this is for one
+/// held up by a writer outside wms).
+const WITHDRAW_GRACE_US: i64 = 1_000_000;
 
 const FREE: u32 = 0;
 const QUEUED: u32 = 1;
@@ -71,6 +79,16 @@ struct Slot {
     ticket: u64,
     /// The generation of the worker that took it.
     taken_by: u64,
+    /// Busy (another transaction holds its key or item): not taken again
+    /// before this time, and answered 55P03 once it has waited its
+    /// caller's wms.lock_timeout (`busy_bound_us`) since `busy_since`.
+    not_before: i64,
+    busy_since: i64,
+    busy_bound_us: i64,
+    /// Its caller's wait has ended: answered withdrawn rather than queued
+    /// again. The caller's wms.submit_timeout, for that answer.
+    withdraw: u32,
+    timeout_ms: i32,
     request: [u8; REQUEST_BYTES],
     answer: [u8; ANSWER_BYTES],
 }
@@ -275,10 +293,11 @@ impl Drop for Waiting {
         let locked = Locked::take();
         let s = &mut locked.queue().slots[self.slot];
         if s.ticket == self.ticket && s.caller == my_procno() {
-            s.state = match s.state {
-                TAKEN => ABANDONED,
-                _ => FREE,
-            };
+            match s.state {
+                QUEUED | DONE => s.state = FREE,
+                TAKEN => s.state = ABANDONED,
+                _ => {}
+            }
         }
     }
 }
@@ -293,8 +312,13 @@ unsafe extern "C-unwind" fn caller_exit(_code: i32, _arg: pg_sys::Datum) {
     let locked = Locked::take();
     let me = my_procno();
     for s in locked.queue().slots.iter_mut() {
-        if s.caller == me && s.state != FREE {
-            s.state = if s.state == TAKEN { ABANDONED } else { FREE };
+        if s.caller == me {
+            match s.state {
+                QUEUED | DONE => s.state = FREE,
+                TAKEN => s.state = ABANDONED,
+                // FREE, or ABANDONED: its worker frees it.
+                _ => {}
+            }
         }
     }
 }
@@ -323,15 +347,29 @@ pub fn submit(order: &Submitted) -> Answer {
         waited_ms: timeout_ms,
         taken,
     };
-    // A free slot; the worker to wake, or to start.
+    let busy_bound_us = match gucs::LOCK_TIMEOUT_MS.get() {
+        0 => i64::MAX,
+        ms => i64::from(ms) * 1000,
+    };
+    // A free slot (this database may fill SLOTS_PER_DATABASE of them);
+    // the worker to wake, or to start.
+    let mut pause = Duration::from_millis(1);
     let (waiting, worker) = loop {
         let found = {
             let locked = Locked::take();
             let queue = locked.queue();
-            let worker = worker_for(queue, database.to_u32());
+            let mine = queue
+                .slots
+                .iter()
+                .filter(|s| s.state != FREE && s.database == database.to_u32())
+                .count();
             let free = queue.slots.iter().position(|s| s.state == FREE);
-            match (worker, free) {
-                (Some((w, start)), Some(i)) => {
+            match free.filter(|_| mine < SLOTS_PER_DATABASE) {
+                Some(i) => {
+                    let Some((w, start)) = worker_for(queue, database.to_u32()) else {
+                        drop(locked);
+                        WmsError::NoWorkerSlot.raise()
+                    };
                     queue.next_ticket += 1;
                     let ticket = queue.next_ticket;
                     let s = &mut queue.slots[i];
@@ -340,6 +378,11 @@ pub fn submit(order: &Submitted) -> Answer {
                     s.database = database.to_u32();
                     s.ticket = ticket;
                     s.taken_by = 0;
+                    s.not_before = 0;
+                    s.busy_since = 0;
+                    s.busy_bound_us = busy_bound_us;
+                    s.withdraw = 0;
+                    s.timeout_ms = timeout_ms;
                     s.answer_len = 0;
                     s.request_len = request.len() as u32;
                     s.request[..request.len()].copy_from_slice(&request);
@@ -348,11 +391,7 @@ pub fn submit(order: &Submitted) -> Answer {
                         (w, start, queue.workers[w].procno),
                     ))
                 }
-                (None, _) => {
-                    drop(locked);
-                    WmsError::NoWorkerSlot.raise()
-                }
-                (Some(_), None) => None,
+                None => None,
             }
         };
         if let Some(found) = found {
@@ -361,7 +400,9 @@ pub fn submit(order: &Submitted) -> Answer {
         if now_us() > deadline {
             timed_out(false).raise()
         }
-        sleep(Duration::from_millis(1));
+        // The queue is full: look again, less often the longer it stays so.
+        sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(16));
         pgrx::check_for_interrupts!();
     };
     let (entry, start, procno) = worker;
@@ -371,7 +412,7 @@ pub fn submit(order: &Submitted) -> Answer {
     wake(procno);
     loop {
         let remaining = deadline - now_us();
-        sleep(Duration::from_micros(remaining.clamp(1, 100_000) as u64));
+        sleep(Duration::from_micros(remaining.clamp(1_000, 100_000) as u64));
         pgrx::check_for_interrupts!();
         let (answer, start) = {
             let locked = Locked::take();
@@ -390,14 +431,7 @@ pub fn submit(order: &Submitted) -> Answer {
         };
         if let Some(answer) = answer {
             std::mem::forget(waiting);
-            return answer.unwrap_or_else(|e| {
-                Answer::Error(
-                    WmsError::InvalidParameter {
-                        message: format!("wms: unreadable answer of the order worker: {e}"),
-                    }
-                    .into(),
-                )
-            });
+            return answer.unwrap_or_else(|_| lost_answer());
         }
         match start {
             Some((entry, true)) => launch(entry, database),
@@ -409,16 +443,43 @@ pub fn submit(order: &Submitted) -> Answer {
             }
             None => {}
         }
-        if now_us() > deadline {
-            let taken = {
+        let now = now_us();
+        if now > deadline {
+            // Decided under one hold of the lock: an order still queued is
+            // withdrawn; one the worker has is marked to be withdrawn
+            // instead of queued again, and its answer awaited for
+            // WITHDRAW_GRACE_US more; past that its outcome is unknown.
+            let outcome = {
                 let locked = Locked::take();
-                locked.queue().slots[waiting.slot].state != QUEUED
+                let s = &mut locked.queue().slots[waiting.slot];
+                match s.state {
+                    QUEUED => {
+                        s.state = FREE;
+                        Some(false)
+                    }
+                    TAKEN if now > deadline + WITHDRAW_GRACE_US => {
+                        s.state = ABANDONED;
+                        Some(true)
+                    }
+                    TAKEN => {
+                        s.withdraw = 1;
+                        None
+                    }
+                    _ => None,
+                }
             };
-            // Dropping `waiting` withdraws the order, or leaves the answer.
-            drop(waiting);
-            timed_out(taken).raise()
+            if let Some(taken) = outcome {
+                std::mem::forget(waiting);
+                timed_out(taken).raise()
+            }
         }
     }
+}
+
+/// An answer that cannot be read (never written so): the order's outcome
+/// is unknown to the caller.
+fn lost_answer() -> Answer {
+    Answer::Error(WmsError::SubmitWorkerLost.into())
 }
 
 /// Start the worker of `entry`; 53000 when PostgreSQL has no slot for it.
@@ -474,74 +535,128 @@ unsafe extern "C-unwind" fn worker_exit(_code: i32, _arg: pg_sys::Datum) {
 /// not be read).
 struct Taken {
     slot: usize,
+    ticket: u64,
     order: Result<Submitted, String>,
 }
 
-/// The queued orders of `database`, oldest first, at most BATCH_MAX,
-/// marked taken by `generation`.
-fn take_batch(database: u32, generation: u64) -> Vec<Taken> {
+/// The queued orders of `database` that may be taken now, oldest first,
+/// at most BATCH_MAX, marked taken by `generation`; and when the next
+/// busy one may be taken, if there is one.
+fn take_batch(database: u32, generation: u64) -> (Vec<Taken>, Option<i64>) {
     let locked = Locked::take();
     let queue = locked.queue();
+    let now = now_us();
+    let ours = |s: &Slot| s.state == QUEUED && s.database == database;
+    let next_busy = queue
+        .slots
+        .iter()
+        .filter(|s| ours(s) && s.not_before > now)
+        .map(|s| s.not_before)
+        .min();
     let mut queued: Vec<(u64, usize)> = queue
         .slots
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.state == QUEUED && s.database == database)
+        .filter(|(_, s)| ours(s) && s.not_before <= now)
         .map(|(i, s)| (s.ticket, i))
         .collect();
     queued.sort_unstable();
     queued.truncate(BATCH_MAX);
-    queued
+    let taken = queued
         .into_iter()
-        .map(|(_, i)| {
+        .map(|(ticket, i)| {
             let s = &mut queue.slots[i];
             s.state = TAKEN;
             s.taken_by = generation;
             Taken {
                 slot: i,
+                ticket,
                 order: serde_json::from_slice(&s.request[..s.request_len as usize])
                     .map_err(|e| e.to_string()),
             }
         })
-        .collect()
+        .collect();
+    (taken, next_busy)
 }
 
-/// Give each caller its answer; an order answered Again is queued again
-/// (it keeps its place in line).
-fn deliver(answers: Vec<(usize, Answer)>) {
-    let encoded: Vec<(usize, Option<Vec<u8>>)> = answers
+/// Give each caller its answer. An order answered Again is queued again
+/// at once, one answered Busy after BUSY_RETRY_US, both keeping their
+/// place in line; one Busy for longer than its caller's wms.lock_timeout
+/// is answered 55P03. A slot is written only while it holds the order
+/// this worker took (the same ticket, taken by this generation).
+fn deliver(generation: u64, answers: Vec<(&Taken, Answer)>) {
+    let now = now_us();
+    let encode = |answer: &Answer| {
+        let bytes = serde_json::to_vec(answer).expect("an answer serialises");
+        if bytes.len() > ANSWER_BYTES {
+            serde_json::to_vec(&lost_answer()).expect("an answer serialises")
+        } else {
+            bytes
+        }
+    };
+    // Err(busy): queued again.
+    let encoded: Vec<(&Taken, Result<Vec<u8>, bool>)> = answers
         .into_iter()
-        .map(|(slot, answer)| {
+        .map(|(taken, answer)| {
             let bytes = match answer {
-                Answer::Again => None,
-                answer => {
-                    let mut bytes = serde_json::to_vec(&answer).expect("an answer serialises");
-                    if bytes.len() > ANSWER_BYTES {
-                        bytes =
-                            serde_json::to_vec(&Answer::Error(WmsError::SubmitWorkerLost.into()))
-                                .expect("an answer serialises");
-                    }
-                    Some(bytes)
-                }
+                Answer::Again => Err(false),
+                Answer::Busy => Err(true),
+                answer => Ok(encode(&answer)),
             };
-            (slot, bytes)
+            (taken, bytes)
         })
         .collect();
     let locked = Locked::take();
     let queue = locked.queue();
-    for (slot, bytes) in encoded {
-        let s = &mut queue.slots[slot];
-        match (s.state, bytes) {
-            (TAKEN, None) => s.state = QUEUED,
-            (TAKEN, Some(bytes)) => {
-                s.answer[..bytes.len()].copy_from_slice(&bytes);
-                s.answer_len = bytes.len() as u32;
-                s.state = DONE;
-                wake(s.caller);
-            }
-            (ABANDONED, _) => s.state = FREE,
-            _ => {}
+    for (taken, bytes) in encoded {
+        let s = &mut queue.slots[taken.slot];
+        if s.ticket != taken.ticket || s.taken_by != generation {
+            continue;
         }
+        match s.state {
+            ABANDONED => {
+                s.state = FREE;
+                continue;
+            }
+            TAKEN => {}
+            _ => continue,
+        }
+        let bytes = match bytes {
+            Ok(bytes) => bytes,
+            // Its caller's wait has ended: withdrawn, nothing written.
+            Err(_) if s.withdraw != 0 => encode(&Answer::Error(
+                WmsError::SubmitTimedOut {
+                    waited_ms: s.timeout_ms,
+                    taken: false,
+                }
+                .into(),
+            )),
+            Err(false) => {
+                s.state = QUEUED;
+                continue;
+            }
+            Err(true) => {
+                if s.busy_since == 0 {
+                    s.busy_since = now;
+                }
+                let waited = now - s.busy_since;
+                if waited <= s.busy_bound_us {
+                    s.state = QUEUED;
+                    s.not_before = now + BUSY_RETRY_US;
+                    continue;
+                }
+                encode(&Answer::Error(
+                    WmsError::SubmitBusy {
+                        waited_ms: waited / 1000,
+                    }
+                    .into(),
+                ))
+            }
+        };
+        s.answer[..bytes.len()].copy_from_slice(&bytes);
+        s.answer_len = bytes.len() as u32;
+        s.state = DONE;
+        wake(s.caller);
     }
 }
 
@@ -590,17 +705,24 @@ fn transaction(orders: &[&Submitted]) -> Result<Vec<Answer>, Relayed> {
         .execute()
 }
 
-/// Answers for one batch: all at once, or, when that fails, each order in
-/// a transaction of its own, so that a failure is the answer of the order
-/// that causes it.
-fn place(batch: &[Taken]) -> Vec<(usize, Answer)> {
-    let mut answers: Vec<(usize, Answer)> = Vec::with_capacity(batch.len());
-    let mut readable: Vec<(usize, &Submitted)> = Vec::with_capacity(batch.len());
+/// Whether the caller of a taken order still waits for it.
+fn still_wanted(generation: u64, t: &Taken) -> bool {
+    let locked = Locked::take();
+    let s = &locked.queue().slots[t.slot];
+    s.ticket == t.ticket && s.taken_by == generation && s.state == TAKEN
+}
+
+/// Answers for one batch: all at once, or, when that fails, each order
+/// whose caller still waits in a transaction of its own, so that a
+/// failure is the answer of the order that causes it.
+fn place(generation: u64, batch: &[Taken]) -> Vec<(&Taken, Answer)> {
+    let mut answers: Vec<(&Taken, Answer)> = Vec::with_capacity(batch.len());
+    let mut readable: Vec<(&Taken, &Submitted)> = Vec::with_capacity(batch.len());
     for t in batch {
         match &t.order {
-            Ok(order) => readable.push((t.slot, order)),
+            Ok(order) => readable.push((t, order)),
             Err(e) => answers.push((
-                t.slot,
+                t,
                 Answer::Error(
                     WmsError::InvalidParameter {
                         message: format!("wms: unreadable order in the queue: {e}"),
@@ -615,7 +737,7 @@ fn place(batch: &[Taken]) -> Vec<(usize, Answer)> {
     }
     let orders: Vec<&Submitted> = readable.iter().map(|(_, o)| *o).collect();
     match transaction(&orders) {
-        Ok(placed) => answers.extend(readable.iter().map(|(slot, _)| *slot).zip(placed)),
+        Ok(placed) => answers.extend(readable.iter().map(|(t, _)| *t).zip(placed)),
         Err(e) if readable.len() == 1 => answers.push((readable[0].0, Answer::Error(e))),
         Err(e) => {
             log!(
@@ -623,12 +745,18 @@ fn place(batch: &[Taken]) -> Vec<(usize, Answer)> {
                 readable.len(),
                 e.message()
             );
-            for (slot, order) in readable {
+            for (t, order) in readable {
+                // One whose caller has gone is not placed (delivering to
+                // it frees its slot).
+                if !still_wanted(generation, t) {
+                    answers.push((t, lost_answer()));
+                    continue;
+                }
                 let answer = match transaction(&[order]) {
                     Ok(mut one) => one.pop().expect("one answer per order"),
                     Err(e) => Answer::Error(e),
                 };
-                answers.push((slot, answer));
+                answers.push((t, answer));
             }
         }
     }
@@ -645,8 +773,18 @@ pub extern "C-unwind" fn wms_submit_worker_main(arg: pg_sys::Datum) {
     // Durable, whatever the database's default: a caller is told its
     // order is committed only once it is.
     crate::expiry_worker::pin(c"synchronous_commit", c"on");
-    let lock_timeout =
-        std::ffi::CString::new(format!("{}ms", gucs::LOCK_TIMEOUT_MS.get())).expect("digits");
+    // What the database or role may have set otherwise: each batch is a
+    // READ COMMITTED read-write transaction without a statement timeout;
+    // it takes its locks without waiting, so lock_timeout bounds only a
+    // wait for writers outside wms.
+    crate::expiry_worker::pin(c"default_transaction_isolation", c"read committed");
+    crate::expiry_worker::pin(c"default_transaction_read_only", c"off");
+    crate::expiry_worker::pin(c"statement_timeout", c"0");
+    let lock_timeout = match gucs::LOCK_TIMEOUT_MS.get() {
+        0 => 5_000,
+        ms => ms,
+    };
+    let lock_timeout = std::ffi::CString::new(format!("{lock_timeout}ms")).expect("digits");
     crate::expiry_worker::pin(c"lock_timeout", &lock_timeout);
     // Register, unless another worker serves this database already.
     let generation = {
@@ -682,16 +820,20 @@ pub extern "C-unwind" fn wms_submit_worker_main(arg: pg_sys::Datum) {
             // SAFETY: the documented way for a worker to reload its settings.
             unsafe { pg_sys::ProcessConfigFile(pg_sys::GucContext::PGC_SIGHUP) };
         }
-        let batch = take_batch(database.to_u32(), generation);
+        let (batch, next_busy) = take_batch(database.to_u32(), generation);
         if batch.is_empty() {
-            if idle_since.elapsed() > IDLE_EXIT {
+            if idle_since.elapsed() > IDLE_EXIT && next_busy.is_none() {
                 break;
             }
-            sleep(Duration::from_secs(1));
+            // Until a caller wakes it, or a busy order may be tried again.
+            let pause = next_busy.map_or(Duration::from_secs(1), |at| {
+                Duration::from_micros((at - now_us()).clamp(1, 1_000_000) as u64)
+            });
+            sleep(pause);
             pgrx::check_for_interrupts!();
             continue;
         }
-        deliver(place(&batch));
+        deliver(generation, place(generation, &batch));
         idle_since = std::time::Instant::now();
     }
     // worker_exit answers whatever is left taken; a caller whose order is

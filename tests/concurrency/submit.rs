@@ -265,15 +265,37 @@ pub fn submit_worker_terminated_under_load(db: &mut Db) {
     db.assert_verified();
 }
 
-/// A caller's wait ends at wms.submit_timeout: an order the worker had
-/// (held up by another transaction's lock on its item) is answered 40003
-/// and is placed once that lock goes, as a retry with its key tells; one
-/// still queued behind it is withdrawn (55P03) and nothing of it written.
+/// Every wait of a submitted order is bounded, and one held item holds up
+/// only its own orders: the worker takes its locks without waiting, so an
+/// order for an item another transaction holds waits for later batches
+/// while the others go through; it is withdrawn (55P03, nothing written)
+/// at its caller's wms.submit_timeout or wms.lock_timeout. Only a writer
+/// outside wms can hold the worker itself up: an order it has then is
+/// answered 40003 a second past the caller's wait, and is committed once
+/// that writer goes, as a retry with its key tells.
 pub fn submit_waits_are_bounded(db: &mut Db) {
     let (x, w) = db.item("subwait-x", 5);
     let (y, wy) = db.item("subwait-y", 5);
     let run = db.gate_key();
-    let (kx, ky) = (format!("subwait-{run}-x"), format!("subwait-{run}-y"));
+    let key = |name: &str| format!("subwait-{run}-{name}");
+    let submit = |item: (i64, i64), key: String, settings: &str| {
+        let mut config = db.config.clone();
+        config.options(settings);
+        thread::spawn(move || {
+            let mut c = config.connect(NoTls).expect("connect");
+            let started = Instant::now();
+            let answer = c.query_one(
+                "SELECT status, (detail->>'replayed')::bool FROM wms_submit_order('subwait', $1, $2, 1, $3)",
+                &[&item.0, &item.1, &key],
+            );
+            let answer = match answer {
+                Ok(row) => Ok((row.get::<_, String>(0), row.get::<_, bool>(1))),
+                Err(e) => Err(e.code().map(|c| c.code().to_string())),
+            };
+            (answer, started.elapsed())
+        })
+    };
+    // x held by a transaction's wms_place_order: its orders wait, y's do not.
     let mut blocker = db.config.connect(NoTls).expect("connect");
     let mut tx = blocker.transaction().expect("begin");
     tx.query_one(
@@ -281,45 +303,61 @@ pub fn submit_waits_are_bounded(db: &mut Db) {
         &[&x, &w],
     )
     .expect("hold the item's queue");
-    let mut config = db.config.clone();
-    config.options("-c wms.submit_timeout=500ms");
-    let submit = |item: (i64, i64), key: &str| {
-        let (config, key) = (config.clone(), key.to_string());
-        thread::spawn(move || {
-            let mut c = config.connect(NoTls).expect("connect");
-            let started = Instant::now();
-            let err = c
-                .query_one(
-                    "SELECT status FROM wms_submit_order('subwait', $1, $2, 1, $3)",
-                    &[&item.0, &item.1, &key],
-                )
-                .expect_err("the wait ends first");
-            (err.code().map(|c| c.code().to_string()), started.elapsed())
-        })
-    };
-    let held = submit((x, w), &kx);
-    thread::sleep(Duration::from_millis(150));
-    let queued = submit((y, wy), &ky);
-    let (held, queued) = (held.join().expect("held"), queued.join().expect("queued"));
-    println!("    held: {held:?}; queued behind it: {queued:?}");
-    assert_eq!(held.0.as_deref(), Some("40003"));
-    assert_eq!(queued.0.as_deref(), Some("55P03"));
-    assert!(held.1 < Duration::from_secs(2) && queued.1 < Duration::from_secs(2));
-    tx.commit().expect("release the item");
-    // The retry tells what became of each: the held one was placed once
-    // the lock went; the withdrawn one is placed now, for the first time.
-    let again = |key: &str, item: (i64, i64)| {
-        let mut c = db.config.connect(NoTls).expect("connect");
-        let row = c
-            .query_one(
-                "SELECT status, (detail->>'replayed')::bool FROM wms_submit_order('subwait', $1, $2, 1, $3)",
-                &[&item.0, &item.1, &key],
-            )
-            .expect("the retry is answered");
-        (row.get::<_, String>(0), row.get::<_, bool>(1))
-    };
-    assert_eq!(again(&kx, (x, w)), ("Fulfilled".into(), true));
-    assert_eq!(again(&ky, (y, wy)), ("Fulfilled".into(), false));
-    assert_eq!((db.on_hand(x, w), db.on_hand(y, wy)), (3, 4));
+    let held = submit((x, w), key("x1"), "-c wms.submit_timeout=500ms");
+    let short = submit(
+        (x, w),
+        key("x2"),
+        "-c wms.submit_timeout=5s -c wms.lock_timeout=200ms",
+    );
+    thread::sleep(Duration::from_millis(100));
+    let free = submit((y, wy), key("y1"), "-c wms.submit_timeout=5s");
+    let (held, short, free) = (
+        held.join().unwrap(),
+        short.join().unwrap(),
+        free.join().unwrap(),
+    );
+    println!("    held item: {held:?}, {short:?}; free item meanwhile: {free:?}");
+    assert_eq!(
+        held.0,
+        Err(Some("55P03".into())),
+        "withdrawn at wms.submit_timeout"
+    );
+    assert!(held.1 < Duration::from_millis(1500));
+    assert_eq!(
+        short.0,
+        Err(Some("55P03".into())),
+        "given up at wms.lock_timeout"
+    );
+    assert!(short.1 < Duration::from_millis(1500));
+    assert_eq!(free.0, Ok(("Fulfilled".into(), false)));
+    assert!(
+        free.1 < Duration::from_millis(400),
+        "not held up by the busy item"
+    );
+    tx.commit().expect("release x");
+    // Nothing of the withdrawn ones was written: they are placed now.
+    for k in ["x1", "x2"] {
+        let (answer, _) = submit((x, w), key(k), "").join().unwrap();
+        assert_eq!(answer, Ok(("Fulfilled".into(), false)), "{k}");
+    }
+    // A writer outside wms holds the ledger: the worker itself waits.
+    let mut outside = db.config.connect(NoTls).expect("connect");
+    let mut tx = outside.transaction().expect("begin");
+    tx.batch_execute("LOCK TABLE wms.stock_movements IN SHARE MODE")
+        .expect("lock the ledger");
+    let (stuck, waited) = submit((y, wy), key("y2"), "-c wms.submit_timeout=300ms")
+        .join()
+        .unwrap();
+    println!("    worker held up: {stuck:?} after {waited:?}");
+    assert_eq!(stuck, Err(Some("40003".into())), "the outcome is unknown");
+    assert!(waited < Duration::from_millis(2500));
+    tx.commit().expect("release the ledger");
+    let (again, _) = submit((y, wy), key("y2"), "").join().unwrap();
+    assert_eq!(
+        again,
+        Ok(("Fulfilled".into(), true)),
+        "committed once the writer went"
+    );
+    assert_eq!((db.on_hand(x, w), db.on_hand(y, wy)), (2, 3));
     db.assert_verified();
 }

@@ -61,6 +61,8 @@ SELECT pg_temp.check(pg_catalog.bool_and(taken) AND NOT pg_catalog.bool_or(holdi
 SELECT pg_temp.check(pg_catalog.has_function_privilege('wms_upgrade_app',
            'wms_orders(timestamptz, timestamptz, text, bigint, integer, numeric, numeric, text)', 'EXECUTE'),
        'the grant on wms_orders is kept');
+SELECT pg_temp.check(NOT pg_catalog.has_function_privilege('public', 'wms_submit_order(text, jsonb, text, text)', 'EXECUTE'),
+       'PUBLIC may not submit orders');
 SELECT pg_temp.check(status = 'Returned' AND (detail->>'complete')::boolean, 'an old order returned whole')
   FROM wms_return_order(:bob);
 SELECT pg_temp.check(status = 'Fulfilled', 'part of the old reservation returned, damaged')
