@@ -8,17 +8,22 @@
 #              (started here, POOL_SIZE server connections, default 8)
 #   --both     the sale directly and then through pgbouncer, and both
 #              runs' figures side by side
-# POOLER=1 or POOLER=both in the environment do the same.
+#   --submit   the buyers call wms_submit_order: the order worker commits
+#              their orders together (the cluster preloads wms either way)
+# POOLER=1 or POOLER=both in the environment do the same as the first two.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 mode=${POOLER:-}
-case ${1:-} in
---pooler) mode=1 ;;
---both) mode=both ;;
-"") ;;
-*) echo "usage: $0 [--pooler | --both]" >&2; exit 2 ;;
-esac
+api=()
+for arg in "$@"; do
+    case $arg in
+    --pooler) mode=1 ;;
+    --both) mode=both ;;
+    --submit) api=(--submit) ;;
+    *) echo "usage: $0 [--pooler | --both] [--submit]" >&2; exit 2 ;;
+    esac
+done
 case $mode in "" | 0) runs=(direct) ;; both) runs=(direct pooler) ;; *) runs=(pooler) ;; esac
 
 "$REPO/scripts/setup.sh"
@@ -38,7 +43,7 @@ cargo build --release -q -p wms-loadgen
 cluster=$(mktemp -d /tmp/wms-demo.XXXXXX)
 chmod 755 "$cluster"
 trap 'pooler_stop "$cluster/pooler"; cluster_stop "$cluster/pg"; rm -rf "$cluster"' EXIT
-cluster_start "$cluster/pg" "$PORT" "max_connections=$((BUYERS + 50))"
+cluster_start "$cluster/pg" "$PORT" "max_connections=$((BUYERS + 50))" shared_preload_libraries=wms
 echo "throwaway cluster at $cluster/pg ($("$PG_BIN/postgres" --version))"
 
 status=0
@@ -58,7 +63,7 @@ for run in "${runs[@]}"; do
         echo
         args=(--pooler --dsn "host=$cluster/pooler port=$((PORT + 10000)) user=$PG_OS_USER dbname=$db" --admin-dsn "$direct")
     fi
-    "$REPO/target/release/wms-flash-sale" "${args[@]}" --buyers "$BUYERS" --stock "$STOCK" | tee "$cluster/$run.out" ||
+    "$REPO/target/release/wms-flash-sale" "${args[@]}" "${api[@]}" --buyers "$BUYERS" --stock "$STOCK" | tee "$cluster/$run.out" ||
         status=1
     echo
 done

@@ -224,7 +224,7 @@ for suite in "${suites[@]}"; do
     pooler)
         cargo build --release -q -p wms-loadgen
         echo "== pooler: wms-pooler-checks through pgbouncer $(pgbouncer --version | head -1 | awk '{print $2}') (transaction pooling)"
-        cluster_start "$work/pooled" 54361 "max_connections=100"
+        cluster_start "$work/pooled" 54361 "max_connections=100" shared_preload_libraries=wms
         as_pg "$PG_BIN/createdb" -h "$work/pooled" -p 54361 -U "$PG_OS_USER" wms_pooled
         as_pg "$PG_BIN/psql" -X -q -h "$work/pooled" -p 54361 -U "$PG_OS_USER" -d wms_pooled -c "CREATE EXTENSION wms CASCADE"
         POOLER_USERS=wms_pool_app pooler_start "$work/pooler" 64361 "$work/pooled" 54361 8

@@ -614,24 +614,51 @@ fn wms_place_order(
 > {
     let _owner = crate::access::enter();
     writable("wms_place_order");
+    one_line(customer, product_id, warehouse_id, quantity)
+        .and_then(|request| place_order(request, idempotency_key, OnShortage::Reject))
+        .unwrap_or_else(|e| e.raise())
+        .into_row()
+}
+
+/// The order of wms_place_order's and wms_submit_order's one-line form.
+fn one_line<'a>(
+    customer: Option<&'a str>,
+    product_id: Option<i64>,
+    warehouse_id: Option<i64>,
+    quantity: Option<i64>,
+) -> WmsResult<OrderRequest<'a>> {
     let customer = required(customer, "customer");
     let item = (
         required(product_id, "product_id"),
         required(warehouse_id, "warehouse_id"),
     );
-    let quantity = required(quantity, "quantity");
-    positive_quantity(quantity, "quantity")
-        .and_then(|quantity| {
-            let request = OrderRequest {
-                customer,
-                lines: Lines::single(item, quantity),
-                prices: Prices::new(),
-                intent: Intent::Take,
-            };
-            place_order(request, idempotency_key, OnShortage::Reject)
-        })
-        .unwrap_or_else(|e| e.raise())
-        .into_row()
+    let quantity = positive_quantity(required(quantity, "quantity"), "quantity")?;
+    Ok(OrderRequest {
+        customer,
+        lines: Lines::single(item, quantity),
+        prices: Prices::new(),
+        intent: Intent::Take,
+    })
+}
+
+/// The order of wms_place_order's and wms_submit_order's items form, and
+/// what to do when it is short.
+fn items_form<'a>(
+    customer: Option<&'a str>,
+    items: Option<&Jsonb<'_>>,
+    on_shortage: Option<&str>,
+) -> WmsResult<(OrderRequest<'a>, OnShortage)> {
+    let customer = required(customer, "customer");
+    let items = required(items, "items");
+    let on_shortage = OnShortage::parse(required(on_shortage, "on_shortage"))?;
+    let (lines, prices) = parse_items(items, true)?;
+    let request = OrderRequest {
+        customer,
+        lines,
+        prices,
+        intent: Intent::Take,
+    };
+    Ok((request, on_shortage))
 }
 
 /// Order several lines at once, all or nothing.
@@ -652,20 +679,8 @@ fn wms_place_order_items(
 > {
     let _owner = crate::access::enter();
     writable("wms_place_order");
-    let customer = required(customer, "customer");
-    let items = required(items, "items");
-    let on_shortage = required(on_shortage, "on_shortage");
-    OnShortage::parse(on_shortage)
-        .and_then(|on_shortage| {
-            let (lines, prices) = parse_items(&items, true)?;
-            let request = OrderRequest {
-                customer,
-                lines,
-                prices,
-                intent: Intent::Take,
-            };
-            place_order(request, idempotency_key, on_shortage)
-        })
+    items_form(customer, items.as_ref(), on_shortage)
+        .and_then(|(request, on_shortage)| place_order(request, idempotency_key, on_shortage))
         .unwrap_or_else(|e| e.raise())
         .into_row()
 }
@@ -1037,22 +1052,8 @@ fn wms_submit_order(
 > {
     let _owner = crate::access::enter();
     crate::submit::ready("wms_submit_order");
-    let customer = required(customer, "customer");
-    let item = (
-        required(product_id, "product_id"),
-        required(warehouse_id, "warehouse_id"),
-    );
-    let quantity = required(quantity, "quantity");
-    let submitted = positive_quantity(quantity, "quantity")
-        .and_then(|quantity| {
-            let request = OrderRequest {
-                customer,
-                lines: Lines::single(item, quantity),
-                prices: Prices::new(),
-                intent: Intent::Take,
-            };
-            submission(request, idempotency_key, OnShortage::Reject)
-        })
+    let submitted = one_line(customer, product_id, warehouse_id, quantity)
+        .and_then(|request| submission(request, idempotency_key, OnShortage::Reject))
         .unwrap_or_else(|e| e.raise());
     answered(crate::submit::submit(&submitted))
 }
@@ -1075,20 +1076,8 @@ fn wms_submit_order_items(
 > {
     let _owner = crate::access::enter();
     crate::submit::ready("wms_submit_order");
-    let customer = required(customer, "customer");
-    let items = required(items, "items");
-    let on_shortage = required(on_shortage, "on_shortage");
-    let submitted = OnShortage::parse(on_shortage)
-        .and_then(|on_shortage| {
-            let (lines, prices) = parse_items(&items, true)?;
-            let request = OrderRequest {
-                customer,
-                lines,
-                prices,
-                intent: Intent::Take,
-            };
-            submission(request, idempotency_key, on_shortage)
-        })
+    let submitted = items_form(customer, items.as_ref(), on_shortage)
+        .and_then(|(request, on_shortage)| submission(request, idempotency_key, on_shortage))
         .unwrap_or_else(|e| e.raise());
     answered(crate::submit::submit(&submitted))
 }

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use clap::Parser;
 use postgres::{Config, NoTls};
-use wms_loadgen::{flash_sale, flash_sale_pooled, verify_sale, Answer, Sale};
+use wms_loadgen::{flash_sale, flash_sale_pooled, verify_sale, Answer, Api, Sale};
 
 #[derive(Parser)]
 #[command(about = "Run a flash sale against the wms extension and verify the result")]
@@ -36,6 +36,10 @@ struct Args {
     /// --dsn); with --pooler, the server itself
     #[arg(long)]
     admin_dsn: Option<String>,
+    /// The buyers call wms_submit_order (the order worker commits their
+    /// orders together; the server preloads wms) instead of wms_place_order
+    #[arg(long)]
+    submit: bool,
 }
 
 fn main() -> ExitCode {
@@ -68,11 +72,12 @@ fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
         quantity: 1,
         buyers: args.buyers,
         customer_prefix: "User-".into(),
-        api: Default::default(),
+        api: if args.submit { Api::Submit } else { Api::Place },
     };
     println!(
-        "flash sale: {} buyers, each on its own connection{}, for {} units of \"{}\" in \"{}\"",
+        "flash sale: {} buyers calling {}, each on its own connection{}, for {} units of \"{}\" in \"{}\"",
         args.buyers,
+        sale.api.function(),
         if args.pooler {
             " to a pooler in transaction mode"
         } else {

@@ -1,7 +1,8 @@
 //! wms behind a connection pooler in transaction mode (pgbouncer), checked
 //! exactly as without one:
 //! - flash sales of 1000 buyers for 100 units and of 100 for 100, every
-//!   buyer on its own connection to the pooler;
+//!   buyer on its own connection to the pooler, and of 1000 for 100
+//!   through wms_submit_order (the server preloads wms);
 //! - 300 clients sending the same order with one idempotency key: one
 //!   order, every client told its id;
 //! - `SET LOCAL wms.lock_timeout` bounds a wait in that transaction only;
@@ -24,7 +25,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use postgres::types::{ToSql, Type};
 use postgres::{Client, Config, NoTls};
-use wms_loadgen::{flash_sale_pooled, verify_sale, Sale};
+use wms_loadgen::{flash_sale_pooled, verify_sale, Api, Sale};
 
 #[derive(Parser)]
 #[command(about = "Check wms through a pooler in transaction mode")]
@@ -59,15 +60,20 @@ fn run(args: &Args) -> Fallible<bool> {
     };
     println!("through the pooler:");
 
-    for (buyers, stock) in [(1000, 100), (100, 100)] {
-        let (product_id, warehouse_id) = item(&mut direct, &format!("pool-sale-{buyers}"), stock)?;
+    for (buyers, stock, api) in [
+        (1000, 100, Api::Place),
+        (100, 100, Api::Place),
+        (1000, 100, Api::Submit),
+    ] {
+        let name = format!("{buyers}-{}", api.function());
+        let (product_id, warehouse_id) = item(&mut direct, &format!("pool-sale-{name}"), stock)?;
         let sale = Sale {
             product_id,
             warehouse_id,
             quantity: 1,
             buyers,
-            customer_prefix: format!("pool-{buyers}-"),
-            api: Default::default(),
+            customer_prefix: format!("pool-{name}-"),
+            api,
         };
         let outcome = flash_sale_pooled(&pooler, &sale)?;
         let checks = verify_sale(&mut direct, &sale, stock, &outcome)?;
@@ -77,7 +83,10 @@ fn run(args: &Args) -> Fallible<bool> {
             .map(|c| format!("{} (expected {}, actual {})", c.name, c.expected, c.actual))
             .collect();
         check(
-            &format!("flash sale, {buyers} buyers for {stock} units"),
+            &format!(
+                "flash sale, {buyers} buyers for {stock} units, {}",
+                api.function()
+            ),
             failed.is_empty(),
             if failed.is_empty() {
                 format!(
