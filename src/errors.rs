@@ -555,6 +555,11 @@ impl Relayed {
         &self.message
     }
 
+    /// Its SQLSTATE, as PostgreSQL packs it.
+    pub fn code(&self) -> i32 {
+        self.code
+    }
+
     pub fn raise(self) -> ! {
         let mut report = ErrorReport::new(PgSqlErrorCode::from(self.code), self.message, "wms");
         if let Some(detail) = self.detail {

@@ -859,14 +859,15 @@ static INSERT_ORDERS: Statement = Statement {
 
 /// Place a batch of submitted orders in the current transaction, in their
 /// order, as wms_place_order would one after the other: replays first,
-/// then every item locked once (without waiting: an order whose key or
-/// item another transaction holds is answered Busy, to wait for a later
-/// batch), each order decided on what the ones
+/// then every item locked once (the batch worker without waiting: an
+/// order whose key or item another transaction holds is answered Busy, to
+/// wait for a later batch; the waiting worker, `wait`, in their lines, as
+/// wms_place_order does), each order decided on what the ones
 /// before it left, and the Fulfilled ones written with one statement for
 /// the orders and one for the stock. An order's own error (a key reused,
 /// an unknown item, a shortage with on_shortage 'error') is its answer
 /// alone. An Err fails the whole batch (nothing of it is written).
-pub fn place_batch(batch: &[&Submitted]) -> WmsResult<Vec<Answer>> {
+pub fn place_batch(batch: &[&Submitted], wait: bool) -> WmsResult<Vec<Answer>> {
     Spi::connect_mut(|client| {
         plans::prepare(client, &[&INSERT_ORDERS, &FIND_BY_KEY, &ORDER_LEDGER]);
         let requests: Vec<OrderRequest<'_>> = batch.iter().map(|s| s.request()).collect();
@@ -883,9 +884,13 @@ pub fn place_batch(batch: &[&Submitted]) -> WmsResult<Vec<Answer>> {
             }
         }
         for (key, &i) in &keys {
-            if !stock::try_lock_key(key) {
+            if wait {
+                stock::lock_key(key);
+            } else if !stock::try_lock_key(key) {
                 answers[i] = Some(Answer::Busy);
-            } else if let Some(answer) = replay(client, key, &requests[i]).transpose() {
+                continue;
+            }
+            if let Some(answer) = replay(client, key, &requests[i]).transpose() {
                 answers[i] = Some(answer.into());
             }
         }
@@ -898,6 +903,7 @@ pub fn place_batch(batch: &[&Submitted]) -> WmsResult<Vec<Answer>> {
             client,
             open.iter()
                 .flat_map(|&i| requests[i].lines.iter().map(|(item, _)| item)),
+            wait,
         );
         // Decide in arrival order, on what the orders before left.
         let mut available: BTreeMap<ItemKey, i64> = BTreeMap::new();

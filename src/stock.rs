@@ -350,18 +350,40 @@ pub struct BatchLocks {
 /// Lock every item of a batch of orders (wms_submit_order) once, in lock
 /// order (its queue, then its row), without waiting: an item another
 /// transaction holds is left busy, for the orders naming it to wait for
-/// a later batch, so that one held item never holds up the batch. An item
-/// without a row is left out (nothing available).
+/// a later batch, so that one held item never holds up the batch. With
+/// `wait` (the waiting worker), in line at each item instead, bounded by
+/// `wms.lock_timeout`. An item without a row is left out (nothing
+/// available).
 pub fn lock_batch(
     client: &mut SpiClient<'_>,
     items: impl IntoIterator<Item = ItemKey>,
+    wait: bool,
 ) -> BatchLocks {
-    plans::prepare(client, &[&TRY_LOCK_ROW, &PEEK, &APPLY, &NOTIFY]);
+    plans::prepare(client, &[&TRY_LOCK_ROW, &LOCK_ROW, &PEEK, &APPLY, &NOTIFY]);
     let mut items: Vec<ItemKey> = items.into_iter().collect();
     items.sort_unstable();
     items.dedup();
     mark_locking();
     let mut got = BatchLocks::default();
+    if wait {
+        // In line at every item, as wms_place_order waits (bounded).
+        return bounded_wait(|| {
+            join_queues(&items);
+            for item in items {
+                match lock_row(client, item, i64::MIN) {
+                    Some(row) => {
+                        got.locked.rows.insert(item, row);
+                    }
+                    None => {
+                        if let Err(e) = check_item_exists(client, item) {
+                            got.unknown.insert(item, e);
+                        }
+                    }
+                }
+            }
+            got
+        });
+    }
     for item in items {
         let (p, w) = item;
         // SAFETY: a conditional lock of this backend's transaction.

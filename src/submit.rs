@@ -42,8 +42,9 @@ const SLOTS: usize = 256;
 const REQUEST_BYTES: usize = 16 * 1024;
 /// An answer: the row wms_place_order returns, or an error.
 const ANSWER_BYTES: usize = 24 * 1024;
-/// Databases with a worker at once.
-const WORKERS: usize = 16;
+/// Workers at once: a batch worker and a waiting worker for each of 16
+/// databases.
+const WORKERS: usize = 32;
 /// Orders placed in one transaction at most.
 pub const BATCH_MAX: usize = 64;
 /// A worker with nothing to do for this long ends; the next caller starts
@@ -55,6 +56,15 @@ const START_GRACE_US: i64 = 10_000_000;
 const SLOTS_PER_DATABASE: usize = SLOTS * 3 / 4;
 /// A busy order is taken again after this long.
 const BUSY_RETRY_US: i64 = 5_000;
+/// A busy order goes to the waiting worker after this long: the batch
+/// worker never waits, and a lock PostgreSQL hands from waiter to waiter
+/// is never free for a conditional request.
+const SLOW_AFTER_US: i64 = 20_000;
+/// The waiting worker stops waiting this long before its first caller's
+/// wait ends, so that the order is withdrawn rather than left in doubt.
+const WAIT_MARGIN_US: i64 = 50_000;
+const BATCH_WORKER: u32 = 0;
+const WAITING_WORKER: u32 = 1;
 /// How long past its wait a caller waits for the answer to an order the
 /// worker has (a batch takes no lock without its bound; this is for one
 /// held up by a writer outside wms).
@@ -89,6 +99,11 @@ struct Slot {
     /// again. The caller's wms.submit_timeout, for that answer.
     withdraw: u32,
     timeout_ms: i32,
+    /// Which worker takes it: 0 the batch worker, 1 the waiting worker
+    /// (busy for SLOW_AFTER_US: it waits in its items' lines).
+    waiting: u32,
+    /// When its caller's wait ends.
+    deadline: i64,
     request: [u8; REQUEST_BYTES],
     answer: [u8; ANSWER_BYTES],
 }
@@ -96,6 +111,8 @@ struct Slot {
 #[repr(C)]
 struct Worker {
     database: u32,
+    /// 0: the batch worker, which never waits; 1: the waiting worker.
+    kind: u32,
     /// pgprocno of the running worker, -1 when none.
     procno: i32,
     /// When a caller asked for one (0: nobody is waiting for a start).
@@ -245,13 +262,13 @@ pub fn ready(function: &'static str) {
     }
 }
 
-/// The worker entry of `database`, or a free one for it; whether a worker
-/// must be started (asked for now, by this caller).
-fn worker_for(queue: &mut Queue, database: u32) -> Option<(usize, bool)> {
+/// The worker entry of `database` of `kind`, or a free one for it;
+/// whether a worker must be started (asked for now, by this caller).
+fn worker_for(queue: &mut Queue, database: u32, kind: u32) -> Option<(usize, bool)> {
     let i = queue
         .workers
         .iter()
-        .position(|w| w.database == database)
+        .position(|w| w.database == database && w.kind == kind)
         .or_else(|| {
             queue
                 .workers
@@ -260,6 +277,7 @@ fn worker_for(queue: &mut Queue, database: u32) -> Option<(usize, bool)> {
         })?;
     let w = &mut queue.workers[i];
     w.database = database;
+    w.kind = kind;
     let now = now_us();
     let start = w.procno < 0 && (w.starting_since == 0 || now - w.starting_since > START_GRACE_US);
     if start {
@@ -268,12 +286,18 @@ fn worker_for(queue: &mut Queue, database: u32) -> Option<(usize, bool)> {
     Some((i, start))
 }
 
-fn start_worker(database: pg_sys::Oid) -> bool {
-    BackgroundWorkerBuilder::new("wms order worker")
+fn start_worker(database: pg_sys::Oid, kind: u32) -> bool {
+    let name = if kind == WAITING_WORKER {
+        "wms order worker (waiting)"
+    } else {
+        "wms order worker"
+    };
+    let arg = (u64::from(kind) << 32) | u64::from(database.to_u32());
+    BackgroundWorkerBuilder::new(name)
         .set_type("wms order worker")
         .set_library("wms")
         .set_function("wms_submit_worker_main")
-        .set_argument(Some(pg_sys::Datum::from(database.to_u32())))
+        .set_argument(Some(pg_sys::Datum::from(arg as usize)))
         .enable_spi_access()
         .set_restart_time(None)
         .load_dynamic()
@@ -366,7 +390,8 @@ pub fn submit(order: &Submitted) -> Answer {
             let free = queue.slots.iter().position(|s| s.state == FREE);
             match free.filter(|_| mine < SLOTS_PER_DATABASE) {
                 Some(i) => {
-                    let Some((w, start)) = worker_for(queue, database.to_u32()) else {
+                    let Some((w, start)) = worker_for(queue, database.to_u32(), BATCH_WORKER)
+                    else {
                         drop(locked);
                         WmsError::NoWorkerSlot.raise()
                     };
@@ -383,6 +408,8 @@ pub fn submit(order: &Submitted) -> Answer {
                     s.busy_bound_us = busy_bound_us;
                     s.withdraw = 0;
                     s.timeout_ms = timeout_ms;
+                    s.waiting = BATCH_WORKER;
+                    s.deadline = deadline;
                     s.answer_len = 0;
                     s.request_len = request.len() as u32;
                     s.request[..request.len()].copy_from_slice(&request);
@@ -407,12 +434,20 @@ pub fn submit(order: &Submitted) -> Answer {
     };
     let (entry, start, procno) = worker;
     if start {
-        launch(entry, database);
+        launch(entry, database, BATCH_WORKER, &waiting);
     }
     wake(procno);
     loop {
-        let remaining = deadline - now_us();
-        sleep(Duration::from_micros(remaining.clamp(1_000, 100_000) as u64));
+        // Until the wait ends, or its grace (an answer wakes it sooner).
+        let now = now_us();
+        let until = if now > deadline {
+            deadline + WITHDRAW_GRACE_US
+        } else {
+            deadline
+        };
+        sleep(Duration::from_micros(
+            (until - now).clamp(1_000, 100_000) as u64
+        ));
         pgrx::check_for_interrupts!();
         let (answer, start) = {
             let locked = Locked::take();
@@ -425,7 +460,13 @@ pub fn submit(order: &Submitted) -> Answer {
                     s.state = FREE;
                     (Some(answer), None)
                 }
-                QUEUED => (None, worker_for(queue, database.to_u32())),
+                QUEUED => {
+                    let kind = s.waiting;
+                    (
+                        None,
+                        worker_for(queue, database.to_u32(), kind).map(|w| (w, kind)),
+                    )
+                }
                 _ => (None, None),
             }
         };
@@ -434,8 +475,8 @@ pub fn submit(order: &Submitted) -> Answer {
             return answer.unwrap_or_else(|_| lost_answer());
         }
         match start {
-            Some((entry, true)) => launch(entry, database),
-            Some((entry, false)) => {
+            Some(((entry, true), kind)) => launch(entry, database, kind, &waiting),
+            Some(((entry, false), _)) => {
                 let locked = Locked::take();
                 let procno = locked.queue().workers[entry].procno;
                 drop(locked);
@@ -482,11 +523,19 @@ fn lost_answer() -> Answer {
     Answer::Error(WmsError::SubmitWorkerLost.into())
 }
 
-/// Start the worker of `entry`; 53000 when PostgreSQL has no slot for it.
-fn launch(entry: usize, database: pg_sys::Oid) {
-    if !start_worker(database) {
-        let locked = Locked::take();
-        locked.queue().workers[entry].starting_since = 0;
+/// Start the worker of `entry`. When PostgreSQL has no slot for it, an
+/// order still queued is withdrawn with 53000; one taken meanwhile (by a
+/// worker that came up late) is waited for as usual.
+fn launch(entry: usize, database: pg_sys::Oid, kind: u32, waiting: &Waiting) {
+    if start_worker(database, kind) {
+        return;
+    }
+    let locked = Locked::take();
+    let queue = locked.queue();
+    queue.workers[entry].starting_since = 0;
+    let s = &mut queue.slots[waiting.slot];
+    if s.ticket == waiting.ticket && s.state == QUEUED {
+        s.state = FREE;
         drop(locked);
         WmsError::NoWorkerSlot.raise()
     }
@@ -536,17 +585,19 @@ unsafe extern "C-unwind" fn worker_exit(_code: i32, _arg: pg_sys::Datum) {
 struct Taken {
     slot: usize,
     ticket: u64,
+    /// When the waiting worker must stop waiting for this order.
+    wait_until: i64,
     order: Result<Submitted, String>,
 }
 
 /// The queued orders of `database` that may be taken now, oldest first,
 /// at most BATCH_MAX, marked taken by `generation`; and when the next
 /// busy one may be taken, if there is one.
-fn take_batch(database: u32, generation: u64) -> (Vec<Taken>, Option<i64>) {
+fn take_batch(database: u32, kind: u32, generation: u64) -> (Vec<Taken>, Option<i64>) {
     let locked = Locked::take();
     let queue = locked.queue();
     let now = now_us();
-    let ours = |s: &Slot| s.state == QUEUED && s.database == database;
+    let ours = |s: &Slot| s.state == QUEUED && s.database == database && s.waiting == kind;
     let next_busy = queue
         .slots
         .iter()
@@ -568,9 +619,14 @@ fn take_batch(database: u32, generation: u64) -> (Vec<Taken>, Option<i64>) {
             let s = &mut queue.slots[i];
             s.state = TAKEN;
             s.taken_by = generation;
+            let busy_until = match s.busy_since {
+                0 => i64::MAX,
+                since => since.saturating_add(s.busy_bound_us),
+            };
             Taken {
                 slot: i,
                 ticket,
+                wait_until: s.deadline.min(busy_until) - WAIT_MARGIN_US,
                 order: serde_json::from_slice(&s.request[..s.request_len as usize])
                     .map_err(|e| e.to_string()),
             }
@@ -643,6 +699,19 @@ fn deliver(generation: u64, answers: Vec<(&Taken, Answer)>) {
                 if waited <= s.busy_bound_us {
                     s.state = QUEUED;
                     s.not_before = now + BUSY_RETRY_US;
+                    if waited >= SLOW_AFTER_US && s.waiting == BATCH_WORKER {
+                        // The waiting worker takes it from now on.
+                        s.waiting = WAITING_WORKER;
+                        s.not_before = 0;
+                        let database = s.database;
+                        if let Some(w) = queue
+                            .workers
+                            .iter()
+                            .find(|w| w.database == database && w.kind == WAITING_WORKER)
+                        {
+                            wake(w.procno);
+                        }
+                    }
                     continue;
                 }
                 encode(&Answer::Error(
@@ -662,7 +731,7 @@ fn deliver(generation: u64, answers: Vec<(&Taken, Answer)>) {
 
 /// Place `orders` in one transaction as the extension's owner, committed
 /// durably; an error rolls all of it back.
-fn transaction(orders: &[&Submitted]) -> Result<Vec<Answer>, Relayed> {
+fn transaction(orders: &[&Submitted], wait: bool) -> Result<Vec<Answer>, Relayed> {
     let attempt = std::panic::AssertUnwindSafe(|| {
         // SAFETY: the worker's own transaction, begun and ended here.
         unsafe {
@@ -673,7 +742,7 @@ fn transaction(orders: &[&Submitted]) -> Result<Vec<Answer>, Relayed> {
         let owner = crate::plans::current_schema_owner();
         let placed = {
             let _owner = crate::expiry_worker::AsUser::become_(owner);
-            crate::orders::place_batch(orders)
+            crate::orders::place_batch(orders, wait)
         };
         // SAFETY: ends what was begun above.
         unsafe { pg_sys::PopActiveSnapshot() };
@@ -709,13 +778,22 @@ fn transaction(orders: &[&Submitted]) -> Result<Vec<Answer>, Relayed> {
 fn still_wanted(generation: u64, t: &Taken) -> bool {
     let locked = Locked::take();
     let s = &locked.queue().slots[t.slot];
-    s.ticket == t.ticket && s.taken_by == generation && s.state == TAKEN
+    s.ticket == t.ticket && s.taken_by == generation && s.state == TAKEN && s.withdraw == 0
+}
+
+/// A lock wait that ended the batch (a lock timeout, a deadlock): its
+/// orders are busy, not wrong.
+fn lock_failure(e: &Relayed) -> bool {
+    use pgrx::PgSqlErrorCode::*;
+    [ERRCODE_LOCK_NOT_AVAILABLE, ERRCODE_T_R_DEADLOCK_DETECTED]
+        .iter()
+        .any(|code| *code as i32 == e.code())
 }
 
 /// Answers for one batch: all at once, or, when that fails, each order
 /// whose caller still waits in a transaction of its own, so that a
 /// failure is the answer of the order that causes it.
-fn place(generation: u64, batch: &[Taken]) -> Vec<(&Taken, Answer)> {
+fn place(generation: u64, kind: u32, batch: &[Taken]) -> Vec<(&Taken, Answer)> {
     let mut answers: Vec<(&Taken, Answer)> = Vec::with_capacity(batch.len());
     let mut readable: Vec<(&Taken, &Submitted)> = Vec::with_capacity(batch.len());
     for t in batch {
@@ -736,8 +814,26 @@ fn place(generation: u64, batch: &[Taken]) -> Vec<(&Taken, Answer)> {
         return answers;
     }
     let orders: Vec<&Submitted> = readable.iter().map(|(_, o)| *o).collect();
-    match transaction(&orders) {
+    let wait = kind == WAITING_WORKER;
+    if wait {
+        // In its items' lines until just before its first caller's wait
+        // ends (and never past the worker's own lock_timeout).
+        let until = readable
+            .iter()
+            .map(|(t, _)| t.wait_until)
+            .min()
+            .unwrap_or(0);
+        let ms = ((until - now_us()) / 1000).clamp(1, i64::from(i32::MAX)) as i32;
+        let ms = ms.min(worker_lock_timeout_ms());
+        let value = std::ffi::CString::new(format!("{ms}ms")).expect("digits");
+        crate::expiry_worker::pin(c"wms.lock_timeout", &value);
+    }
+    match transaction(&orders, wait) {
         Ok(placed) => answers.extend(readable.iter().map(|(t, _)| *t).zip(placed)),
+        // Held up by a lock: busy, taken again (by the waiting worker).
+        Err(e) if lock_failure(&e) => {
+            answers.extend(readable.iter().map(|(t, _)| (*t, Answer::Busy)))
+        }
         Err(e) if readable.len() == 1 => answers.push((readable[0].0, Answer::Error(e))),
         Err(e) => {
             log!(
@@ -749,10 +845,10 @@ fn place(generation: u64, batch: &[Taken]) -> Vec<(&Taken, Answer)> {
                 // One whose caller has gone is not placed (delivering to
                 // it frees its slot).
                 if !still_wanted(generation, t) {
-                    answers.push((t, lost_answer()));
+                    answers.push((t, Answer::Again));
                     continue;
                 }
-                let answer = match transaction(&[order]) {
+                let answer = match transaction(&[order], wait) {
                     Ok(mut one) => one.pop().expect("one answer per order"),
                     Err(e) => Answer::Error(e),
                 };
@@ -763,11 +859,23 @@ fn place(generation: u64, batch: &[Taken]) -> Vec<(&Taken, Answer)> {
     answers
 }
 
+/// The bound of the workers' lock waits: wms.lock_timeout as the server
+/// sets it, 5 s when that is 0 (no wait without a bound).
+fn worker_lock_timeout_ms() -> i32 {
+    static AT_START: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
+    *AT_START.get_or_init(|| match gucs::LOCK_TIMEOUT_MS.get() {
+        0 => 5_000,
+        ms => ms,
+    })
+}
+
 #[pg_guard]
 #[unsafe(no_mangle)]
 pub extern "C-unwind" fn wms_submit_worker_main(arg: pg_sys::Datum) {
     BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGHUP | SignalWakeFlags::SIGTERM);
-    let database = pg_sys::Oid::from(arg.value() as u32);
+    let arg = arg.value() as u64;
+    let database = pg_sys::Oid::from((arg & 0xffff_ffff) as u32);
+    let kind = (arg >> 32) as u32;
     BackgroundWorker::connect_worker_to_spi_by_oid(Some(database), None);
     crate::expiry_worker::pin(c"search_path", c"pg_catalog, pg_temp");
     // Durable, whatever the database's default: a caller is told its
@@ -780,11 +888,8 @@ pub extern "C-unwind" fn wms_submit_worker_main(arg: pg_sys::Datum) {
     crate::expiry_worker::pin(c"default_transaction_isolation", c"read committed");
     crate::expiry_worker::pin(c"default_transaction_read_only", c"off");
     crate::expiry_worker::pin(c"statement_timeout", c"0");
-    let lock_timeout = match gucs::LOCK_TIMEOUT_MS.get() {
-        0 => 5_000,
-        ms => ms,
-    };
-    let lock_timeout = std::ffi::CString::new(format!("{lock_timeout}ms")).expect("digits");
+    let lock_timeout =
+        std::ffi::CString::new(format!("{}ms", worker_lock_timeout_ms())).expect("digits");
     crate::expiry_worker::pin(c"lock_timeout", &lock_timeout);
     // Register, unless another worker serves this database already.
     let generation = {
@@ -793,7 +898,7 @@ pub extern "C-unwind" fn wms_submit_worker_main(arg: pg_sys::Datum) {
         let entry = queue
             .workers
             .iter()
-            .position(|w| w.database == database.to_u32());
+            .position(|w| w.database == database.to_u32() && w.kind == kind);
         match entry {
             Some(i) if queue.workers[i].procno < 0 => {
                 queue.next_generation += 1;
@@ -820,7 +925,7 @@ pub extern "C-unwind" fn wms_submit_worker_main(arg: pg_sys::Datum) {
             // SAFETY: the documented way for a worker to reload its settings.
             unsafe { pg_sys::ProcessConfigFile(pg_sys::GucContext::PGC_SIGHUP) };
         }
-        let (batch, next_busy) = take_batch(database.to_u32(), generation);
+        let (batch, next_busy) = take_batch(database.to_u32(), kind, generation);
         if batch.is_empty() {
             if idle_since.elapsed() > IDLE_EXIT && next_busy.is_none() {
                 break;
@@ -833,7 +938,7 @@ pub extern "C-unwind" fn wms_submit_worker_main(arg: pg_sys::Datum) {
             pgrx::check_for_interrupts!();
             continue;
         }
-        deliver(generation, place(generation, &batch));
+        deliver(generation, place(generation, kind, &batch));
         idle_since = std::time::Instant::now();
     }
     // worker_exit answers whatever is left taken; a caller whose order is

@@ -18,8 +18,9 @@ use crate::scale_out::writes_stay_in_their_warehouses;
 use crate::seeds::{fifty_reserve_five, two_hundred_clients_whole_workflow};
 use crate::stock::{opposite_orders, opposite_transfers, receipts_with_orders};
 use crate::submit::{
-    submit_bad_orders_are_answered_alone, submit_flash_sale, submit_idempotency_across_batches,
-    submit_waits_are_bounded, submit_worker_terminated_under_load,
+    submit_bad_orders_are_answered_alone, submit_beside_place_order_on_one_item, submit_flash_sale,
+    submit_idempotency_across_batches, submit_waits_are_bounded,
+    submit_worker_terminated_under_load,
 };
 use crate::Scenario;
 
@@ -51,6 +52,10 @@ pub const ALL: &[(&str, Scenario)] = &[
         submit_worker_terminated_under_load,
     ),
     ("submit_waits_are_bounded", submit_waits_are_bounded),
+    (
+        "submit_beside_place_order_on_one_item",
+        submit_beside_place_order_on_one_item,
+    ),
     ("multi_line_orders_in_opposite_orders", opposite_orders),
     ("receipts_concurrent_with_orders", receipts_with_orders),
     ("same_idempotency_key_from_many_backends", idempotency_race),

@@ -361,3 +361,56 @@ pub fn submit_waits_are_bounded(db: &mut Db) {
     assert_eq!((db.on_hand(x, w), db.on_hand(y, wy)), (2, 3));
     db.assert_verified();
 }
+
+/// Submitted orders are served while wms_place_order callers keep an
+/// item's line full: PostgreSQL hands a lock from waiter to waiter, so the
+/// batch worker's requests without waiting never find it free; its busy
+/// orders go to the waiting worker, which stands in that line. 30 clients
+/// place orders and 10 submit them on one item for 3 s: every submitted
+/// order is Fulfilled, none given up.
+pub fn submit_beside_place_order_on_one_item(db: &mut Db) {
+    let (p, w) = db.item("submix", 1_000_000);
+    let stop = Arc::new(AtomicBool::new(false));
+    let spawn =
+        |function: &'static str, n: usize| -> Vec<thread::JoinHandle<HashMap<String, usize>>> {
+            (0..n)
+                .map(|_| {
+                    let (config, stop) = (db.config.clone(), stop.clone());
+                    thread::spawn(move || {
+                        let mut client = config.connect(NoTls).expect("connect");
+                        let sql = format!("SELECT status FROM {function}('submix', $1, $2, 1)");
+                        let mut told: HashMap<String, usize> = HashMap::new();
+                        while !stop.load(Ordering::Relaxed) {
+                            let answer = match client.query_one(&sql, &[&p, &w]) {
+                                Ok(row) => row.get::<_, String>(0),
+                                Err(e) => e.code().map_or(e.to_string(), |c| c.code().to_string()),
+                            };
+                            *told.entry(answer).or_default() += 1;
+                        }
+                        told
+                    })
+                })
+                .collect()
+        };
+    let placing = spawn("wms_place_order", 30);
+    let submitting = spawn("wms_submit_order", 10);
+    thread::sleep(Duration::from_secs(3));
+    stop.store(true, Ordering::Relaxed);
+    let total = |handles: Vec<thread::JoinHandle<HashMap<String, usize>>>| {
+        let mut all: HashMap<String, usize> = HashMap::new();
+        for h in handles {
+            for (answer, n) in h.join().expect("client") {
+                *all.entry(answer).or_default() += n;
+            }
+        }
+        all
+    };
+    let (placed, submitted) = (total(placing), total(submitting));
+    println!("    wms_place_order: {placed:?}; wms_submit_order: {submitted:?}");
+    assert_eq!(placed.keys().collect::<Vec<_>>(), vec!["Fulfilled"]);
+    assert_eq!(submitted.keys().collect::<Vec<_>>(), vec!["Fulfilled"]);
+    assert!(submitted["Fulfilled"] >= 10, "submitted orders are served");
+    let sold = (placed["Fulfilled"] + submitted["Fulfilled"]) as i64;
+    assert_eq!(db.on_hand(p, w), 1_000_000 - sold);
+    db.assert_verified();
+}
