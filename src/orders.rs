@@ -738,6 +738,8 @@ pub struct Submitted {
     role: String,
     actor: Option<String>,
     request_id: Option<String>,
+    /// The caller's `wms.notify`.
+    notify: bool,
 }
 
 impl Submitted {
@@ -836,6 +838,7 @@ fn submission(
         role: who.role,
         actor: who.actor,
         request_id: who.request_id,
+        notify: crate::gucs::NOTIFY.get(),
     })
 }
 
@@ -945,6 +948,7 @@ pub fn place_batch(batch: &[&Submitted], wait: bool) -> WmsResult<Vec<Answer>> {
                         change: -quantity,
                         order_id: ids[k],
                         who: &whos[k],
+                        notify: batch[i].notify,
                     });
                 }
             }

@@ -882,7 +882,9 @@ pub fn apply(
         changes.len(),
         "wms: every locked row is updated exactly once"
     );
-    announce(client, &applied);
+    if gucs::NOTIFY.get() {
+        announce(client, &applied);
+    }
     Ok(applied)
 }
 
@@ -893,6 +895,8 @@ pub struct Movement<'a> {
     pub change: i64,
     pub order_id: i64,
     pub who: &'a crate::audit::Who,
+    /// Its caller's `wms.notify`: whether the change is announced.
+    pub notify: bool,
 }
 
 /// What a movement of a batch wrote: its ledger row, the balance after it.
@@ -1028,6 +1032,9 @@ pub fn apply_batch(
             movement_id,
             on_hand_after: balances[i],
         });
+        if !movements[i].notify {
+            continue;
+        }
         announced.push(Applied {
             item: movements[i].item,
             on_hand: balances[i],
@@ -1037,6 +1044,7 @@ pub fn apply_batch(
                 .then_some(reorder_point),
         });
     }
+    // Each movement as its caller's wms.notify says.
     announce(client, &announced);
     Ok(moved
         .into_iter()
@@ -1126,13 +1134,10 @@ static NOTIFY: Statement = Statement {
     params: &[TEXTOID, TEXTARRAYOID],
 };
 
-/// `NOTIFY wms_stock` for each changed row, unless `wms.notify` is off.
+/// `NOTIFY wms_stock` for each changed row (the callers check `wms.notify`).
 /// Notifications are delivered at commit, so a rolled-back change
 /// announces nothing.
 fn announce(client: &mut SpiClient<'_>, applied: &[Applied]) {
-    if !gucs::NOTIFY.get() {
-        return;
-    }
     let payloads: Vec<String> = applied
         .iter()
         .map(|a| {

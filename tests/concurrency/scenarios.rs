@@ -19,8 +19,8 @@ use crate::seeds::{fifty_reserve_five, two_hundred_clients_whole_workflow};
 use crate::stock::{opposite_orders, opposite_transfers, receipts_with_orders};
 use crate::submit::{
     submit_bad_orders_are_answered_alone, submit_beside_place_order_on_one_item, submit_flash_sale,
-    submit_idempotency_across_batches, submit_waits_are_bounded,
-    submit_worker_terminated_under_load,
+    submit_idempotency_across_batches, submit_notifies_as_its_caller_says,
+    submit_waits_are_bounded, submit_worker_terminated_under_load,
 };
 use crate::Scenario;
 
@@ -55,6 +55,10 @@ pub const ALL: &[(&str, Scenario)] = &[
     (
         "submit_beside_place_order_on_one_item",
         submit_beside_place_order_on_one_item,
+    ),
+    (
+        "submit_notifies_as_its_caller_says",
+        submit_notifies_as_its_caller_says,
     ),
     ("multi_line_orders_in_opposite_orders", opposite_orders),
     ("receipts_concurrent_with_orders", receipts_with_orders),

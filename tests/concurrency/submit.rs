@@ -414,3 +414,41 @@ pub fn submit_beside_place_order_on_one_item(db: &mut Db) {
     assert_eq!(db.on_hand(p, w), 1_000_000 - sold);
     db.assert_verified();
 }
+
+/// A submitted order is announced as its caller's `wms.notify` says, not
+/// as the worker's: one order with it off, one with it on, in one batch
+/// or two; the listener hears exactly the second.
+pub fn submit_notifies_as_its_caller_says(db: &mut Db) {
+    use postgres::fallible_iterator::FallibleIterator;
+    let (p, w) = db.item("subnotify", 10);
+    let mut listener = db.config.connect(NoTls).expect("connect");
+    listener.batch_execute("LISTEN wms_stock").expect("listen");
+    let order = |notify: &str| {
+        let mut config = db.config.clone();
+        config.options(&format!("-c wms.notify={notify}"));
+        let mut c = config.connect(NoTls).expect("connect");
+        c.query_one(
+            "SELECT (detail->'lines'->0->>'movement_id')::bigint FROM wms_submit_order('subnotify', $1, $2, 1)",
+            &[&p, &w],
+        )
+        .expect("placed")
+        .get::<_, i64>(0)
+    };
+    let quiet = order("off");
+    let heard = order("on");
+    let mut movements = Vec::new();
+    let mut notifications = listener.notifications();
+    let mut iter = notifications.timeout_iter(Duration::from_secs(2));
+    while let Some(n) = iter.next().expect("read notifications") {
+        let payload: serde_json::Value = serde_json::from_str(n.payload()).expect("json");
+        if payload["product_id"] == serde_json::json!(p) {
+            movements.push(payload["movement_id"].as_i64().expect("movement id"));
+        }
+    }
+    assert_eq!(
+        movements,
+        vec![heard],
+        "not {quiet}, which was placed with wms.notify off"
+    );
+    db.assert_verified();
+}
