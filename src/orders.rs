@@ -473,6 +473,7 @@ fn place_order(
                 unit_price: request.prices.get(&item).map(String::as_str),
                 history_reason: history::PLACED,
                 who: &who,
+                notify: crate::gucs::NOTIFY.get(),
             };
             if let Some(taken) = stock::take_one(client, item, quantity, &order) {
                 let filled = FilledLine {
@@ -872,8 +873,46 @@ static INSERT_ORDERS: Statement = Statement {
 /// alone. An Err fails the whole batch (nothing of it is written).
 pub fn place_batch(batch: &[&Submitted], wait: bool) -> WmsResult<Vec<Answer>> {
     Spi::connect_mut(|client| {
-        plans::prepare(client, &[&INSERT_ORDERS, &FIND_BY_KEY, &ORDER_LEDGER]);
+        plans::prepare(
+            client,
+            &[
+                &INSERT_ORDERS,
+                &FIND_BY_KEY,
+                &ORDER_LEDGER,
+                &stock::TAKE_ONE,
+            ],
+        );
+        stock::prepare_locking(client);
         let requests: Vec<OrderRequest<'_>> = batch.iter().map(|s| s.request()).collect();
+        // A batch of one order of one line with no key (no herd): the short
+        // way of wms_place_order, its item's queue taken without waiting.
+        if let ([one], [request], false) = (batch, &requests[..], wait) {
+            let mut lines = request.lines.iter();
+            if let (None, Some((item, quantity)), None) = (&one.key, lines.next(), lines.next()) {
+                if stock::try_join_free_queues(&request.lines).is_none() {
+                    return Ok(vec![Answer::Busy]);
+                }
+                let who = one.who();
+                let order = stock::OneOrder {
+                    customer: request.customer,
+                    unit_price: request.prices.get(&item).map(String::as_str),
+                    history_reason: history::PLACED,
+                    who: &who,
+                    notify: one.notify,
+                };
+                if let Some(taken) = stock::take_one(client, item, quantity, &order) {
+                    let filled = FilledLine {
+                        item,
+                        quantity,
+                        movement_id: taken.movement_id,
+                        on_hand_after: taken.on_hand_after,
+                    };
+                    let placed =
+                        Outcome::placed(taken.order_id, FULFILLED.into(), &[filled], false);
+                    return Ok(vec![Ok(placed).into()]);
+                }
+            }
+        }
         let mut answers: Vec<Option<Answer>> = vec![None; batch.len()];
         // Keys: each once per batch, locked in order, then replayed.
         let mut keys: BTreeMap<&str, usize> = BTreeMap::new();

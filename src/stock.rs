@@ -1065,6 +1065,8 @@ pub struct OneOrder<'a> {
     pub unit_price: Option<&'a str>,
     pub history_reason: &'a str,
     pub who: &'a crate::audit::Who,
+    /// Whether the change is announced (its caller's `wms.notify`).
+    pub notify: bool,
 }
 
 pub static TAKE_ONE: Statement = Statement {
@@ -1110,7 +1112,7 @@ pub fn take_one(
                 order.who.role.as_str().into(),
                 order.who.actor.as_deref().into(),
                 order.who.request_id.as_deref().into(),
-                gucs::NOTIFY.get().into(),
+                order.notify.into(),
                 crate::vocabulary::SALE_REASON.into(),
             ],
         )
