@@ -422,6 +422,47 @@ fn check(request: &OrderRequest<'_>, key: Option<&str>) -> WmsResult<()> {
     crate::access::require(crate::access::Capability::Sell, &warehouses)
 }
 
+/// The one line of `lines`, if there is exactly one.
+fn single_line(lines: &Lines) -> Option<(ItemKey, i64)> {
+    let mut all = lines.iter();
+    match (all.next(), all.next()) {
+        (Some(line), None) => Some(line),
+        _ => None,
+    }
+}
+
+/// An order of one line taken the short way ([`stock::take_one`]), its
+/// item's queue held, by `who`, announced when `notify`: its answer, or
+/// `None` (nothing written) when the general way must decide.
+fn take_short(
+    client: &mut pgrx::spi::SpiClient<'_>,
+    request: &OrderRequest<'_>,
+    (item, quantity): (ItemKey, i64),
+    who: &crate::audit::Who,
+    notify: bool,
+) -> Option<Outcome> {
+    let order = stock::OneOrder {
+        customer: request.customer,
+        unit_price: request.prices.get(&item).map(String::as_str),
+        history_reason: history::PLACED,
+        who,
+        notify,
+    };
+    let taken = stock::take_one(client, item, quantity, &order)?;
+    let filled = FilledLine {
+        item,
+        quantity,
+        movement_id: taken.movement_id,
+        on_hand_after: taken.on_hand_after,
+    };
+    Some(Outcome::placed(
+        taken.order_id,
+        FULFILLED.into(),
+        &[filled],
+        false,
+    ))
+}
+
 fn place_order(
     request: OrderRequest<'_>,
     key: Option<&str>,
@@ -460,34 +501,17 @@ fn place_order(
         // The commonest order, one line taken with no key, on a warm
         // backend: in line at the item, one statement does it all when
         // the row has the units and no reservation.
-        let mut lines = request.lines.iter();
-        if let (true, Intent::Take, None, Some((item, quantity)), None) =
-            (warm, request.intent, key, lines.next(), lines.next())
+        if let (true, Intent::Take, None, Some(line)) =
+            (warm, request.intent, key, single_line(&request.lines))
         {
             if joined.is_none() {
                 stock::join_line_queues(&request.lines);
             }
             let who = crate::audit::who()?;
-            let order = stock::OneOrder {
-                customer: request.customer,
-                unit_price: request.prices.get(&item).map(String::as_str),
-                history_reason: history::PLACED,
-                who: &who,
-                notify: crate::gucs::NOTIFY.get(),
-            };
-            if let Some(taken) = stock::take_one(client, item, quantity, &order) {
-                let filled = FilledLine {
-                    item,
-                    quantity,
-                    movement_id: taken.movement_id,
-                    on_hand_after: taken.on_hand_after,
-                };
-                return Ok(Outcome::placed(
-                    taken.order_id,
-                    FULFILLED.into(),
-                    &[filled],
-                    false,
-                ));
+            if let Some(outcome) =
+                take_short(client, &request, line, &who, crate::gucs::NOTIFY.get())
+            {
+                return Ok(outcome);
             }
         }
         let locked = stock::lock_lines(client, &request.lines)?;
@@ -887,29 +911,12 @@ pub fn place_batch(batch: &[&Submitted], wait: bool) -> WmsResult<Vec<Answer>> {
         // A batch of one order of one line with no key (no herd): the short
         // way of wms_place_order, its item's queue taken without waiting.
         if let ([one], [request], false) = (batch, &requests[..], wait) {
-            let mut lines = request.lines.iter();
-            if let (None, Some((item, quantity)), None) = (&one.key, lines.next(), lines.next()) {
+            if let (None, Some(line)) = (&one.key, single_line(&request.lines)) {
                 if stock::try_join_free_queues(&request.lines).is_none() {
                     return Ok(vec![Answer::Busy]);
                 }
-                let who = one.who();
-                let order = stock::OneOrder {
-                    customer: request.customer,
-                    unit_price: request.prices.get(&item).map(String::as_str),
-                    history_reason: history::PLACED,
-                    who: &who,
-                    notify: one.notify,
-                };
-                if let Some(taken) = stock::take_one(client, item, quantity, &order) {
-                    let filled = FilledLine {
-                        item,
-                        quantity,
-                        movement_id: taken.movement_id,
-                        on_hand_after: taken.on_hand_after,
-                    };
-                    let placed =
-                        Outcome::placed(taken.order_id, FULFILLED.into(), &[filled], false);
-                    return Ok(vec![Ok(placed).into()]);
+                if let Some(outcome) = take_short(client, request, line, &one.who(), one.notify) {
+                    return Ok(vec![Ok(outcome).into()]);
                 }
             }
         }
