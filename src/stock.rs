@@ -386,16 +386,9 @@ pub fn lock_batch(
     }
     for item in items {
         let (p, w) = item;
-        // SAFETY: a conditional lock of this backend's transaction.
-        let queued = unsafe {
-            pg_sys::LockAcquire(
-                &queue_tag((p as u32, w as u32)),
-                pg_sys::ExclusiveLock as i32,
-                false,
-                true,
-            ) != pg_sys::LockAcquireResult::LOCKACQUIRE_NOT_AVAIL
-        };
-        if !queued {
+        if try_lock(&queue_tag((p as u32, w as u32)))
+            == pg_sys::LockAcquireResult::LOCKACQUIRE_NOT_AVAIL
+        {
             got.busy.insert(item);
             continue;
         }
@@ -446,11 +439,14 @@ fn key_tag(key: &str) -> pg_sys::LOCKTAG {
 /// way: a key another transaction holds waits for a later batch).
 pub fn try_lock_key(key: &str) -> bool {
     mark_locking();
-    // SAFETY: a conditional lock of this backend's transaction.
-    unsafe {
-        pg_sys::LockAcquire(&key_tag(key), pg_sys::ExclusiveLock as i32, false, true)
-            != pg_sys::LockAcquireResult::LOCKACQUIRE_NOT_AVAIL
-    }
+    try_lock(&key_tag(key)) != pg_sys::LockAcquireResult::LOCKACQUIRE_NOT_AVAIL
+}
+
+/// Take an advisory lock of this transaction (exclusive) if it can be
+/// had without waiting: OK, held already, or not available.
+fn try_lock(tag: &pg_sys::LOCKTAG) -> pg_sys::LockAcquireResult::Type {
+    // SAFETY: a valid tag; with dontWait the lock manager never waits.
+    unsafe { pg_sys::LockAcquire(tag, pg_sys::ExclusiveLock as i32, false, true) }
 }
 
 pub fn lock_grants() {
@@ -504,13 +500,9 @@ fn queue_keys(items: &[ItemKey]) -> Vec<(u32, u32)> {
 /// until the end of the transaction).
 fn try_join_queues(items: &[ItemKey]) -> bool {
     mark_locking();
-    queue_keys(items).into_iter().all(|key| {
-        // SAFETY: a valid tag; with dontWait the lock manager never waits.
-        unsafe {
-            pg_sys::LockAcquire(&queue_tag(key), pg_sys::ExclusiveLock as i32, false, true)
-                != pg_sys::LockAcquireResult::LOCKACQUIRE_NOT_AVAIL
-        }
-    })
+    queue_keys(items)
+        .into_iter()
+        .all(|key| try_lock(&queue_tag(key)) != pg_sys::LockAcquireResult::LOCKACQUIRE_NOT_AVAIL)
 }
 
 /// The queues a call joined without waiting, and only those: the ones the
@@ -527,11 +519,7 @@ pub fn try_join_free_queues(lines: &Lines) -> Option<Joined> {
     let items: Vec<ItemKey> = lines.iter().map(|(item, _)| item).collect();
     let mut joined = Joined(Vec::new());
     for key in queue_keys(&items) {
-        // SAFETY: a valid tag; with dontWait the lock manager never waits.
-        let got = unsafe {
-            pg_sys::LockAcquire(&queue_tag(key), pg_sys::ExclusiveLock as i32, false, true)
-        };
-        match got {
+        match try_lock(&queue_tag(key)) {
             pg_sys::LockAcquireResult::LOCKACQUIRE_NOT_AVAIL => {
                 leave_queues(joined);
                 return None;
