@@ -132,7 +132,10 @@ CREATE TABLE wms.order_items (
     quantity     bigint NOT NULL CONSTRAINT order_items_quantity_positive CHECK (quantity > 0),
     holding      boolean NOT NULL DEFAULT false,
     PRIMARY KEY (order_id, product_id, warehouse_id),
-    FOREIGN KEY (product_id, warehouse_id) REFERENCES wms.inventory,
+    -- Checked at commit: a one-line order is written before its caller
+    -- joins the item's queue (src/stock.rs, take_one_in_line), when an
+    -- immediate check would share-lock the row another order is changing.
+    FOREIGN KEY (product_id, warehouse_id) REFERENCES wms.inventory DEFERRABLE INITIALLY DEFERRED,
     unit_price   numeric CONSTRAINT order_items_unit_price_nonnegative CHECK (unit_price OPERATOR(pg_catalog.>=) 0::pg_catalog.numeric),
     taken        boolean NOT NULL DEFAULT false,
     returned     bigint NOT NULL DEFAULT 0,

@@ -786,3 +786,10 @@ COMMENT ON FUNCTION @extschema@.wms_submit_order(text, bigint, bigint, bigint, t
     'Hands a one-line order to the order worker, which commits it with other callers'' orders in one transaction; committed when it returns (needs wms in shared_preload_libraries).';
 COMMENT ON FUNCTION @extschema@.wms_submit_order(text, jsonb, text, text) IS
     'Hands a multi-line order (at most 100 lines) to the order worker, all lines or none; committed when it returns (needs wms in shared_preload_libraries).';
+
+-- An order line's foreign key to its inventory row is checked at commit:
+-- a one-line order is written before its caller joins the item's queue
+-- (docs/design.md, "A turn at an item"), when an immediate check would
+-- share-lock the row that the order in its turn is changing.
+ALTER TABLE wms.order_items
+    ALTER CONSTRAINT order_items_product_id_warehouse_id_fkey DEFERRABLE INITIALLY DEFERRED;

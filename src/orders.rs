@@ -431,15 +431,17 @@ fn single_line(lines: &Lines) -> Option<(ItemKey, i64)> {
     }
 }
 
-/// An order of one line taken the short way ([`stock::take_one`]), its
-/// item's queue held, by `who`, announced when `notify`: its answer, or
-/// `None` (nothing written) when the general way must decide.
+/// An order of one line taken the short way by `who`, announced when
+/// `notify`: with its item's queue held (`in_line`, [`stock::take_one`]),
+/// or else joining it ([`stock::take_one_in_line`]). Its answer, or `None`
+/// (nothing written, the queue held) when the general way must decide.
 fn take_short(
     client: &mut pgrx::spi::SpiClient<'_>,
     request: &OrderRequest<'_>,
     (item, quantity): (ItemKey, i64),
     who: &crate::audit::Who,
     notify: bool,
+    in_line: bool,
 ) -> Option<Outcome> {
     let order = stock::OneOrder {
         customer: request.customer,
@@ -448,7 +450,11 @@ fn take_short(
         who,
         notify,
     };
-    let taken = stock::take_one(client, item, quantity, &order)?;
+    let taken = if in_line {
+        stock::take_one(client, item, quantity, &order)
+    } else {
+        stock::take_one_in_line(client, item, quantity, &order)
+    }?;
     let filled = FilledLine {
         item,
         quantity,
@@ -485,33 +491,40 @@ fn place_order(
         // plans nothing it does not need: a flash sale is all first
         // calls), or else on what the rows show under their locks.
         // Nothing is planned while a queue is held.
-        let warm = plans::prepared(&[&INSERT_ORDER, &stock::TAKE_ONE]) && stock::locking_prepared();
+        let warm = plans::prepared(&[&INSERT_ORDER])
+            && plans::prepared(&stock::ONE_LINE)
+            && stock::locking_prepared();
         let joined = if warm {
             stock::try_join_free_queues(&request.lines)
         } else {
             None
         };
+        // Whether the snapshot showed no reservation on the lines' rows
+        // (first in line, no snapshot was read).
+        let mut unreserved = true;
         if joined.is_none() {
-            let shortages = stock::short_in_snapshot(client, &request.lines)?;
-            if !shortages.is_empty() {
-                return on_shortage.refuse(shortages);
+            let seen = stock::short_in_snapshot(client, &request.lines)?;
+            if !seen.short.is_empty() {
+                return on_shortage.refuse(seen.short);
             }
+            unreserved = seen.unreserved;
         }
-        plans::prepare(client, &[&INSERT_ORDER, &stock::TAKE_ONE]);
+        plans::prepare(client, &[&INSERT_ORDER]);
+        plans::prepare(client, &stock::ONE_LINE);
         // The commonest order, one line taken with no key, on a warm
-        // backend: in line at the item, one statement does it all when
-        // the row has the units and no reservation.
+        // backend, when the row has the units and no reservation: first in
+        // line, one statement does it all; behind others, its order is
+        // written before it queues and its turn does the rest.
         if let (true, Intent::Take, None, Some(line)) =
             (warm, request.intent, key, single_line(&request.lines))
         {
-            if joined.is_none() {
-                stock::join_line_queues(&request.lines);
-            }
             let who = crate::audit::who()?;
-            if let Some(outcome) =
-                take_short(client, &request, line, &who, crate::gucs::NOTIFY.get())
-            {
-                return Ok(outcome);
+            let notify = crate::gucs::NOTIFY.get();
+            let in_line = joined.is_some();
+            if in_line || unreserved {
+                if let Some(outcome) = take_short(client, &request, line, &who, notify, in_line) {
+                    return Ok(outcome);
+                }
             }
         }
         let locked = stock::lock_lines(client, &request.lines)?;
@@ -867,6 +880,11 @@ fn submission(
     })
 }
 
+static CHECK_LINES_AT_ONCE: Statement = Statement {
+    sql: include_str!("../sql/queries/check_lines_at_once.sql"),
+    params: &[],
+};
+
 static INSERT_ORDERS: Statement = Statement {
     sql: include_str!("../sql/queries/insert_orders.sql"),
     params: &[
@@ -904,9 +922,11 @@ pub fn place_batch(batch: &[&Submitted], wait: bool) -> WmsResult<Vec<Answer>> {
                 &FIND_BY_KEY,
                 &ORDER_LEDGER,
                 &stock::TAKE_ONE,
+                &CHECK_LINES_AT_ONCE,
             ],
         );
         stock::prepare_locking(client);
+        plans::run(client, &CHECK_LINES_AT_ONCE, &[]);
         let requests: Vec<OrderRequest<'_>> = batch.iter().map(|s| s.request()).collect();
         // A batch of one order of one line with no key (no herd): the short
         // way of wms_place_order, its item's queue taken without waiting.
@@ -915,7 +935,9 @@ pub fn place_batch(batch: &[&Submitted], wait: bool) -> WmsResult<Vec<Answer>> {
                 if stock::try_join_free_queues(&request.lines).is_none() {
                     return Ok(vec![Answer::Busy]);
                 }
-                if let Some(outcome) = take_short(client, request, line, &one.who(), one.notify) {
+                if let Some(outcome) =
+                    take_short(client, request, line, &one.who(), one.notify, true)
+                {
                     return Ok(vec![Ok(outcome).into()]);
                 }
             }

@@ -238,26 +238,40 @@ fn peek(
         .collect()
 }
 
+/// What a fresh snapshot shows of an order's lines.
+pub struct Seen {
+    /// The lines short of stock.
+    pub short: Vec<Shortage>,
+    /// Whether no line's row has reservations.
+    pub unreserved: bool,
+}
+
 /// The lines that a fresh snapshot shows short of stock, read without
 /// waiting for any lock: an order can be refused on them alone (the
 /// stock it lacks was not there when it looked), so on sell-out buyers
 /// are answered at once instead of queueing. An item with no inventory
-/// row has nothing available; an unknown one raises 23503. Empty when
-/// every line looks available.
-pub fn short_in_snapshot(client: &mut SpiClient<'_>, lines: &Lines) -> WmsResult<Vec<Shortage>> {
-    let seen = peek(client, lines.iter().map(|(item, _)| item));
-    let mut short = Vec::new();
+/// row has nothing available; an unknown one raises 23503. `short` is
+/// empty when every line looks available.
+pub fn short_in_snapshot(client: &mut SpiClient<'_>, lines: &Lines) -> WmsResult<Seen> {
+    let rows = peek(client, lines.iter().map(|(item, _)| item));
+    let mut seen = Seen {
+        short: Vec::new(),
+        unreserved: true,
+    };
     for (item, need) in lines.iter() {
-        let available = match seen.get(&item) {
-            Some(row) => row.available(),
+        let available = match rows.get(&item) {
+            Some(row) => {
+                seen.unreserved &= row.reserved == 0;
+                row.available()
+            }
             None => {
                 check_item_exists(client, item)?;
                 0
             }
         };
-        short.extend(shortage(item, need, available));
+        seen.short.extend(shortage(item, need, available));
     }
-    Ok(short)
+    Ok(seen)
 }
 
 /// The shortage of a line that needs `requested` of an item with
@@ -359,7 +373,7 @@ pub fn lock_batch(
     items: impl IntoIterator<Item = ItemKey>,
     wait: bool,
 ) -> BatchLocks {
-    plans::prepare(client, &[&TRY_LOCK_ROW, &LOCK_ROW, &PEEK, &APPLY, &NOTIFY]);
+    plans::prepare(client, &[&TRY_LOCK_ROW, &LOCK_ROW, &PEEK, &APPLY]);
     let mut items: Vec<ItemKey> = items.into_iter().collect();
     items.sort_unstable();
     items.dedup();
@@ -557,7 +571,7 @@ pub fn leave_queues(joined: Joined) {
 }
 
 /// What locking and changing stock runs.
-const LOCKING: [&Statement; 4] = [&LOCK_ROW, &PEEK, &APPLY, &NOTIFY];
+const LOCKING: [&Statement; 3] = [&LOCK_ROW, &PEEK, &APPLY];
 
 /// Plan what locking and changing stock runs, before any lock is taken.
 pub fn prepare_locking(client: &SpiClient<'_>) {
@@ -624,7 +638,7 @@ pub fn try_lock_items(
     client: &mut SpiClient<'_>,
     items: impl IntoIterator<Item = ItemKey>,
 ) -> WmsResult<Option<Locked>> {
-    plans::prepare(client, &[&TRY_LOCK_ROW, &PEEK, &APPLY, &NOTIFY]);
+    plans::prepare(client, &[&TRY_LOCK_ROW, &PEEK, &APPLY]);
     let mut items: Vec<ItemKey> = items.into_iter().collect();
     items.sort_unstable();
     items.dedup();
@@ -871,7 +885,7 @@ pub fn apply(
         "wms: every locked row is updated exactly once"
     );
     if gucs::NOTIFY.get() {
-        announce(client, &applied);
+        announce(&applied);
     }
     Ok(applied)
 }
@@ -1033,7 +1047,7 @@ pub fn apply_batch(
         });
     }
     // Each movement as its caller's wms.notify says.
-    announce(client, &announced);
+    announce(&announced);
     Ok(moved
         .into_iter()
         .map(|m| m.expect("wms: one ledger row per movement"))
@@ -1045,6 +1059,28 @@ pub struct TakenOne {
     pub order_id: i64,
     pub movement_id: i64,
     pub on_hand_after: i64,
+}
+
+impl TakenOne {
+    /// The events of `quantity` units taken from `item` (whose row has no
+    /// reservation: available is on hand), with its `reorder_point`, when
+    /// `notify`.
+    fn announce(&self, item: ItemKey, quantity: i64, reorder_point: i64, notify: bool) {
+        if !notify {
+            return;
+        }
+        let after = self.on_hand_after;
+        announce(&[Applied {
+            item,
+            on_hand: after,
+            available: after,
+            movement_id: Some(self.movement_id),
+            low_stock: (reorder_point > 0
+                && after + quantity > reorder_point
+                && after <= reorder_point)
+                .then_some(reorder_point),
+        }]);
+    }
 }
 
 /// The order that goes with the line [`take_one`] takes.
@@ -1060,8 +1096,7 @@ pub struct OneOrder<'a> {
 pub static TAKE_ONE: Statement = Statement {
     sql: include_str!("../sql/queries/take_one.sql"),
     params: &[
-        INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID,
-        TEXTOID,
+        INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
     ],
 };
 
@@ -1100,34 +1135,111 @@ pub fn take_one(
                 order.who.role.as_str().into(),
                 order.who.actor.as_deref().into(),
                 order.who.request_id.as_deref().into(),
-                order.notify.into(),
                 crate::vocabulary::SALE_REASON.into(),
             ],
         )
         .next()
-        .map(|row| TakenOne {
-            order_id: col(&row, 1),
-            movement_id: col(&row, 2),
-            on_hand_after: col(&row, 3),
+        .map(|row| {
+            let taken = TakenOne {
+                order_id: col(&row, 1),
+                movement_id: col(&row, 2),
+                on_hand_after: col(&row, 3),
+            };
+            taken.announce(item, quantity, col(&row, 4), order.notify);
+            taken
         })
     })
 }
 
-/// Join the queues of `lines`' items, waiting in line (bounded).
-pub fn join_line_queues(lines: &Lines) {
-    let items: Vec<ItemKey> = lines.iter().map(|(item, _)| item).collect();
-    bounded_wait(|| join_queues(&items));
-}
-
-static NOTIFY: Statement = Statement {
-    sql: include_str!("../sql/queries/notify.sql"),
-    params: &[TEXTOID, TEXTARRAYOID],
+static WRITE_ONE: Statement = Statement {
+    sql: include_str!("../sql/queries/write_one.sql"),
+    params: &[INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID],
 };
+
+static TAKE_WRITTEN: Statement = Statement {
+    sql: include_str!("../sql/queries/take_written.sql"),
+    params: &[
+        INT8OID, INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+    ],
+};
+
+static UNWRITE_ONE: Statement = Statement {
+    sql: include_str!("../sql/queries/unwrite_one.sql"),
+    params: &[INT8OID],
+};
+
+/// What the short ways for one line run ([`take_one`], [`take_one_in_line`]).
+pub const ONE_LINE: [&Statement; 4] = [&TAKE_ONE, &WRITE_ONE, &TAKE_WRITTEN, &UNWRITE_ONE];
+
+/// [`take_one`] for a caller that is not in line at the item yet: it
+/// writes the order and its line first, then joins the item's queue
+/// (bounded), and in its turn takes the units and writes the history and
+/// ledger rows and the events. Callers on one item take their turns one
+/// after another, each turn lasting until its commit; what is written
+/// before the queue is written while others have their turns, so a turn is
+/// shorter. `None` when the row lacks the units or has reservations in its
+/// turn: the order and its line are removed again (written and removed in
+/// this transaction, no one else ever saw them) and the caller, in line
+/// now, goes the general way.
+pub fn take_one_in_line(
+    client: &mut SpiClient<'_>,
+    item: ItemKey,
+    quantity: i64,
+    order: &OneOrder<'_>,
+) -> Option<TakenOne> {
+    let (p, w) = item;
+    let order_id: i64 = plans::run(
+        client,
+        &WRITE_ONE,
+        &[
+            p.into(),
+            w.into(),
+            quantity.into(),
+            order.customer.into(),
+            order.unit_price.into(),
+        ],
+    )
+    .next()
+    .map(|row| col(&row, 1))
+    .expect("wms: an INSERT ... VALUES writes its row");
+    bounded_wait(|| join_queues(&[item]));
+    let taken = bounded_wait(|| {
+        plans::run(
+            client,
+            &TAKE_WRITTEN,
+            &[
+                p.into(),
+                w.into(),
+                quantity.into(),
+                order_id.into(),
+                order.history_reason.into(),
+                order.who.role.as_str().into(),
+                order.who.actor.as_deref().into(),
+                order.who.request_id.as_deref().into(),
+                crate::vocabulary::SALE_REASON.into(),
+            ],
+        )
+        .next()
+        .map(|row| {
+            let taken = TakenOne {
+                order_id,
+                movement_id: col(&row, 1),
+                on_hand_after: col(&row, 2),
+            };
+            taken.announce(item, quantity, col(&row, 3), order.notify);
+            taken
+        })
+    });
+    if taken.is_none() {
+        plans::run(client, &UNWRITE_ONE, &[order_id.into()]);
+    }
+    taken
+}
 
 /// `NOTIFY wms_stock` for each changed row (the callers check `wms.notify`).
 /// Notifications are delivered at commit, so a rolled-back change
 /// announces nothing.
-fn announce(client: &mut SpiClient<'_>, applied: &[Applied]) {
+fn announce(applied: &[Applied]) {
     let payloads: Vec<String> = applied
         .iter()
         .map(|a| {
@@ -1157,9 +1269,26 @@ fn announce(client: &mut SpiClient<'_>, applied: &[Applied]) {
         })
         .collect();
     for (channel, payloads) in [(STOCK_CHANNEL, payloads), (LOW_STOCK_CHANNEL, low)] {
-        if !payloads.is_empty() {
-            plans::run(client, &NOTIFY, &[channel.into(), payloads.into()]);
+        for payload in payloads {
+            notify(channel, &payload);
         }
+    }
+}
+
+/// `pg_notify(channel, payload)`, called directly: queued for delivery at
+/// commit.
+fn notify(channel: &str, payload: &str) {
+    use pgrx::IntoDatum;
+    // SAFETY: pg_notify (a built-in, found without a catalog lookup) reads
+    // two non-NULL text arguments and returns void, not NULL; the datums
+    // are palloc'd copies that outlive the call.
+    unsafe {
+        pg_sys::OidFunctionCall2Coll(
+            pg_sys::Oid::from(pg_sys::F_PG_NOTIFY),
+            pg_sys::InvalidOid,
+            channel.into_datum().expect("text is never NULL"),
+            payload.into_datum().expect("text is never NULL"),
+        );
     }
 }
 

@@ -4,10 +4,9 @@
 -- reservation counts against it (otherwise nothing is written and the
 -- general path decides). Then the Fulfilled order of customer $4 (unit
 -- price $5 as text, NULL for none: its total), its line, its first
--- status-history row (reason $6), its ledger row (reason $11), by role
--- $7 for end user $8 in request $9; and, when $10, the stock notification
--- and, on a fall to the reorder point, the low-stock one, with the
--- payloads stock.rs's announce() sends.
+-- status-history row (reason $6), its ledger row (reason $10), by role
+-- $7 for end user $8 in request $9. Returns the item's reorder point too,
+-- for its events (stock.rs, announce).
 WITH stock AS (
       UPDATE wms.inventory
          SET quantity_on_hand = quantity_on_hand - $3, updated_at = pg_catalog.now()
@@ -29,20 +28,8 @@ WITH stock AS (
       INSERT INTO wms.stock_movements
              (product_id, warehouse_id, quantity_change, reason, order_id, balance_after,
               actor, end_user, request_id)
-      SELECT $1, $2, -$3, $11, o.order_id, s.quantity_on_hand, $7, $8, $9 FROM o, stock s
+      SELECT $1, $2, -$3, $10, o.order_id, s.quantity_on_hand, $7, $8, $9 FROM o, stock s
       RETURNING movement_id, balance_after
-  ), announced AS (
-      SELECT pg_catalog.pg_notify('wms_stock', pg_catalog.format(
-                 '{"available":%s,"movement_id":%s,"on_hand":%s,"product_id":%s,"warehouse_id":%s}',
-                 l.balance_after, l.movement_id, l.balance_after, $1, $2))
-        FROM ledger l WHERE $10
-      UNION ALL
-      SELECT pg_catalog.pg_notify('wms_low_stock', pg_catalog.format(
-                 '{"available":%s,"product_id":%s,"reorder_point":%s,"warehouse_id":%s}',
-                 s.quantity_on_hand, $1, s.reorder_point, $2))
-        FROM stock s
-       WHERE $10 AND s.reorder_point > 0 AND s.quantity_on_hand + $3 > s.reorder_point
-         AND s.quantity_on_hand <= s.reorder_point
   )
-  SELECT o.order_id, l.movement_id, l.balance_after, (SELECT pg_catalog.count(*) FROM announced)
-    FROM o, ledger l
+  SELECT o.order_id, l.movement_id, l.balance_after, s.reorder_point
+    FROM o, ledger l, stock s
