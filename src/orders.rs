@@ -476,6 +476,13 @@ fn place_order(
 ) -> WmsResult<Outcome> {
     check(&request, key)?;
     Spi::connect_mut(|client| {
+        // A line's foreign key is checked at commit (stock::take_one_in_line),
+        // but a security-restricted operation cannot keep a check for later.
+        // SAFETY: reads this backend's security context.
+        if unsafe { pg_sys::InSecurityRestrictedOperation() } {
+            plans::prepare(client, &[&CHECK_LINES_AT_ONCE]);
+            plans::run(client, &CHECK_LINES_AT_ONCE, &[]);
+        }
         // Lock order: the key first, then inventory rows (stock.rs).
         if let Some(key) = key {
             stock::lock_key(key);
@@ -885,6 +892,11 @@ static CHECK_LINES_AT_ONCE: Statement = Statement {
     params: &[],
 };
 
+static WORKER_CHECKS_AT_ONCE: Statement = Statement {
+    sql: include_str!("../sql/queries/worker_checks_at_once.sql"),
+    params: &[],
+};
+
 static INSERT_ORDERS: Statement = Statement {
     sql: include_str!("../sql/queries/insert_orders.sql"),
     params: &[
@@ -922,11 +934,11 @@ pub fn place_batch(batch: &[&Submitted], wait: bool) -> WmsResult<Vec<Answer>> {
                 &FIND_BY_KEY,
                 &ORDER_LEDGER,
                 &stock::TAKE_ONE,
-                &CHECK_LINES_AT_ONCE,
+                &WORKER_CHECKS_AT_ONCE,
             ],
         );
         stock::prepare_locking(client);
-        plans::run(client, &CHECK_LINES_AT_ONCE, &[]);
+        plans::run(client, &WORKER_CHECKS_AT_ONCE, &[]);
         let requests: Vec<OrderRequest<'_>> = batch.iter().map(|s| s.request()).collect();
         // A batch of one order of one line with no key (no herd): the short
         // way of wms_place_order, its item's queue taken without waiting.

@@ -146,7 +146,9 @@ fn extension_row() -> Option<(String, pg_sys::Oid)> {
 /// Planned while a table is tiny (a new database, a single hot item), a
 /// plan would read the table whole instead, and keep doing so for the
 /// backend's lifetime as dead row versions pile up under load: a hot
-/// item's page then holds thousands of them.
+/// item's page then holds thousands of them. (The one check kept for
+/// commit, an order line's foreign key to its inventory row, runs outside
+/// any of them: docs/design.md, "A turn at an item".)
 struct NoSeqScan(bool);
 
 impl NoSeqScan {

@@ -663,8 +663,9 @@ pub fn try_lock_items(
 /// available. At the first short line the order cannot go ahead: that
 /// line and the ones after it are read, not locked, so that a buyer who
 /// comes too late holds no row lock and writes nothing (its transaction
-/// gets no xid, and its commit waits for no WAL flush). Items without a
-/// row are short, unknown ones raise 23503.
+/// gets no xid, and its commit waits for no WAL flush, unless the call
+/// wrote and removed an order before, [`take_one_in_line`]). Items
+/// without a row are short, unknown ones raise 23503.
 pub fn lock_lines(client: &mut SpiClient<'_>, lines: &Lines) -> WmsResult<Locked> {
     lock(client, lines.iter(), Missing::Skip)
 }
@@ -1121,31 +1122,46 @@ pub fn take_one(
         )
     };
     assert!(queued, "wms: take_one without the item's queue");
+    take(
+        client,
+        &TAKE_ONE,
+        item,
+        quantity,
+        order,
+        vec![order.customer.into(), order.unit_price.into()],
+    )
+}
+
+/// Run `stmt`, one of the short ways' statements that take the units in
+/// the item's turn: its arguments are the item and quantity, `middle`,
+/// then the order's history reason, who, and the ledger's reason; it
+/// returns the order, the ledger row, on hand after and the reorder point.
+/// Sends the events when the order says so.
+fn take(
+    client: &mut SpiClient<'_>,
+    stmt: &'static Statement,
+    (p, w): ItemKey,
+    quantity: i64,
+    order: &OneOrder<'_>,
+    middle: Vec<DatumWithOid<'_>>,
+) -> Option<TakenOne> {
+    let mut args: Vec<DatumWithOid<'_>> = vec![p.into(), w.into(), quantity.into()];
+    args.extend(middle);
+    args.extend([
+        order.history_reason.into(),
+        order.who.role.as_str().into(),
+        order.who.actor.as_deref().into(),
+        order.who.request_id.as_deref().into(),
+        crate::vocabulary::SALE_REASON.into(),
+    ]);
     bounded_wait(|| {
-        plans::run(
-            client,
-            &TAKE_ONE,
-            &[
-                p.into(),
-                w.into(),
-                quantity.into(),
-                order.customer.into(),
-                order.unit_price.into(),
-                order.history_reason.into(),
-                order.who.role.as_str().into(),
-                order.who.actor.as_deref().into(),
-                order.who.request_id.as_deref().into(),
-                crate::vocabulary::SALE_REASON.into(),
-            ],
-        )
-        .next()
-        .map(|row| {
+        plans::run(client, stmt, &args).next().map(|row| {
             let taken = TakenOne {
                 order_id: col(&row, 1),
                 movement_id: col(&row, 2),
                 on_hand_after: col(&row, 3),
             };
-            taken.announce(item, quantity, col(&row, 4), order.notify);
+            taken.announce((p, w), quantity, col(&row, 4), order.notify);
             taken
         })
     })
@@ -1188,48 +1204,34 @@ pub fn take_one_in_line(
     order: &OneOrder<'_>,
 ) -> Option<TakenOne> {
     let (p, w) = item;
-    let order_id: i64 = plans::run(
-        client,
-        &WRITE_ONE,
-        &[
-            p.into(),
-            w.into(),
-            quantity.into(),
-            order.customer.into(),
-            order.unit_price.into(),
-        ],
-    )
-    .next()
-    .map(|row| col(&row, 1))
-    .expect("wms: an INSERT ... VALUES writes its row");
-    bounded_wait(|| join_queues(&[item]));
-    let taken = bounded_wait(|| {
+    // Bounded too: the line's check is at commit, unless the caller's
+    // SET CONSTRAINTS made it immediate; then it share-locks the inventory
+    // row, which a writer outside wms may hold.
+    let order_id: i64 = bounded_wait(|| {
         plans::run(
             client,
-            &TAKE_WRITTEN,
+            &WRITE_ONE,
             &[
                 p.into(),
                 w.into(),
                 quantity.into(),
-                order_id.into(),
-                order.history_reason.into(),
-                order.who.role.as_str().into(),
-                order.who.actor.as_deref().into(),
-                order.who.request_id.as_deref().into(),
-                crate::vocabulary::SALE_REASON.into(),
+                order.customer.into(),
+                order.unit_price.into(),
             ],
         )
         .next()
-        .map(|row| {
-            let taken = TakenOne {
-                order_id,
-                movement_id: col(&row, 1),
-                on_hand_after: col(&row, 2),
-            };
-            taken.announce(item, quantity, col(&row, 3), order.notify);
-            taken
-        })
+        .map(|row| col(&row, 1))
+        .expect("wms: an INSERT ... VALUES writes its row")
     });
+    bounded_wait(|| join_queues(&[item]));
+    let taken = take(
+        client,
+        &TAKE_WRITTEN,
+        item,
+        quantity,
+        order,
+        vec![order_id.into()],
+    );
     if taken.is_none() {
         plans::run(client, &UNWRITE_ONE, &[order_id.into()]);
     }

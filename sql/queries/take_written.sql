@@ -3,8 +3,8 @@
 -- $1 in warehouse $2 loses $3 units only when it has them and no
 -- reservation counts against it (otherwise nothing is written). Then order
 -- $4's first status-history row (reason $5) and its ledger row (reason
--- $9), by role $6 for end user $7 in request $8, with the item's reorder
--- point.
+-- $9), by role $6 for end user $7 in request $8. Returns what
+-- take_one.sql returns.
 WITH stock AS (
       UPDATE wms.inventory
          SET quantity_on_hand = quantity_on_hand - $3, updated_at = pg_catalog.now()
@@ -22,5 +22,5 @@ WITH stock AS (
       SELECT $1, $2, -$3, $9, $4, s.quantity_on_hand, $6, $7, $8 FROM stock s
       RETURNING movement_id, balance_after
   )
-  SELECT l.movement_id, l.balance_after, s.reorder_point
+  SELECT $4, l.movement_id, l.balance_after, s.reorder_point
     FROM ledger l, stock s
