@@ -97,8 +97,10 @@ pub fn two_hundred_clients_whole_workflow(db: &mut Db) {
     let items = items_json(&[(p, w, 1)]);
     let path = |i: usize| (i * 7919) % PATHS.len();
     let (reserved, _) = together(&db.config, key, 200, move |i, client| {
-        // The ones that will let it expire reserve for a second.
-        let ttl = if PATHS[path(i)].1 == ["expire"] { "1 second" } else { "1 hour" };
+        // The ones that will let it expire reserve for five seconds, more
+        // than the 200 reservations take: a reservation made after one
+        // expired would take its unit back.
+        let ttl = if PATHS[path(i)].1 == ["expire"] { "5 seconds" } else { "1 hour" };
         wait_at_gate(client, key)?;
         let row = client.query_one(
             "SELECT order_id, status FROM wms_reserve('seed-flow', $1::text::jsonb, $2::text::interval)",
@@ -119,7 +121,7 @@ pub fn two_hundred_clients_whole_workflow(db: &mut Db) {
         (100, 100),
         "200 clients for 100 units: 100 reservations"
     );
-    std::thread::sleep(Duration::from_millis(1100));
+    std::thread::sleep(Duration::from_millis(5100));
 
     let orders = Arc::new(orders);
     let key = db.gate_key();
