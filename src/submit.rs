@@ -104,6 +104,12 @@ struct Slot {
     waiting: u32,
     /// When its caller's wait ends.
     deadline: i64,
+}
+
+/// A slot's order and answer, apart from the slots themselves, so that a
+/// look over every slot's state reads a few pages, not one per slot.
+#[repr(C)]
+struct Body {
     request: [u8; REQUEST_BYTES],
     answer: [u8; ANSWER_BYTES],
 }
@@ -126,6 +132,7 @@ struct Queue {
     next_generation: u64,
     workers: [Worker; WORKERS],
     slots: [Slot; SLOTS],
+    bodies: [Body; SLOTS],
 }
 
 // Set in the postmaster at startup (fork copies them into every backend);
@@ -412,7 +419,7 @@ pub fn submit(order: &Submitted) -> Answer {
                     s.deadline = deadline;
                     s.answer_len = 0;
                     s.request_len = request.len() as u32;
-                    s.request[..request.len()].copy_from_slice(&request);
+                    queue.bodies[i].request[..request.len()].copy_from_slice(&request);
                     Some((
                         Waiting { slot: i, ticket },
                         (w, start, queue.workers[w].procno),
@@ -455,8 +462,9 @@ pub fn submit(order: &Submitted) -> Answer {
             let s = &mut queue.slots[waiting.slot];
             match s.state {
                 DONE => {
-                    let answer: Result<Answer, _> =
-                        serde_json::from_slice(&s.answer[..s.answer_len as usize]);
+                    let answer: Result<Answer, _> = serde_json::from_slice(
+                        &queue.bodies[waiting.slot].answer[..s.answer_len as usize],
+                    );
                     s.state = FREE;
                     (Some(answer), None)
                 }
@@ -566,13 +574,13 @@ unsafe extern "C-unwind" fn worker_exit(_code: i32, _arg: pg_sys::Datum) {
     if w.generation == generation {
         w.procno = -1;
     }
-    for s in queue.slots.iter_mut() {
+    for (s, body) in queue.slots.iter_mut().zip(queue.bodies.iter_mut()) {
         if s.taken_by == generation && matches!(s.state, TAKEN | ABANDONED) {
             if s.state == ABANDONED {
                 s.state = FREE;
                 continue;
             }
-            s.answer[..lost.len()].copy_from_slice(&lost);
+            body.answer[..lost.len()].copy_from_slice(&lost);
             s.answer_len = lost.len() as u32;
             s.state = DONE;
             wake(s.caller);
@@ -627,7 +635,7 @@ fn take_batch(database: u32, kind: u32, generation: u64) -> (Vec<Taken>, Option<
                 slot: i,
                 ticket,
                 wait_until: s.deadline.min(busy_until) - WAIT_MARGIN_US,
-                order: serde_json::from_slice(&s.request[..s.request_len as usize])
+                order: serde_json::from_slice(&queue.bodies[i].request[..s.request_len as usize])
                     .map_err(|e| e.to_string()),
             }
         })
@@ -722,7 +730,7 @@ fn deliver(generation: u64, answers: Vec<(&Taken, Answer)>) {
                 ))
             }
         };
-        s.answer[..bytes.len()].copy_from_slice(&bytes);
+        queue.bodies[taken.slot].answer[..bytes.len()].copy_from_slice(&bytes);
         s.answer_len = bytes.len() as u32;
         s.state = DONE;
         wake(s.caller);

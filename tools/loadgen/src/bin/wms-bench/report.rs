@@ -56,7 +56,7 @@ pub fn markdown(
          Each figure is the median of {repeats} runs, variants interleaved; a run whose check failed has no figure. \
          A steady run lasts {duration} s plus one per 50 clients, and is measured after its first {warmup} s \
          and once every client has finished its first transaction (the new connections' first calls); \
-         flash-sale buyers arrive at {flash_rate} a second. \
+         in the flash sale `flash` buyers arrive at {flash_rate} a second, in `flash_at_once` all at once. \
          A mode is the route (direct connections, or through pgbouncer in transaction mode) and pgbench's protocol \
          (`-M simple`, `extended` or `prepared`). A figure marked * is CPU-bound: the machine's cores were busy \
          at least 90% of the run (the server, pgbench and pgbouncer share them). Machine: `{machine}`.\n"
@@ -136,8 +136,17 @@ pub fn markdown(
             }
         }
     }
-    if cells.iter().any(|c| c.workload == "flash") {
-        writeln!(md, "\n## Flash sale, 100 units, one attempt per buyer\n")?;
+    for (workload, title) in [
+        ("flash_at_once", "every buyer released at once"),
+        ("flash", "the buyers arriving over time"),
+    ] {
+        if !cells.iter().any(|c| c.workload == workload) {
+            continue;
+        }
+        writeln!(
+            md,
+            "\n## Flash sale ({workload}), 100 units, one attempt per buyer, {title}\n"
+        )?;
         writeln!(
             md,
             "Drain: from the first buyer's arrival to the last sale. Latency (from arrival) of the buyers who got a unit \
@@ -147,7 +156,7 @@ pub fn markdown(
         writeln!(md, "| buyers | synchronous_commit | mode | variant | drain ms | winners | losers | after sell-out |\n|---|---|---|---|---|---|---|---|")?;
         let mut buyers: Vec<u32> = cells
             .iter()
-            .filter(|c| c.workload == "flash")
+            .filter(|c| c.workload == workload)
             .map(|c| c.clients)
             .collect();
         buyers.sort_unstable();
@@ -158,7 +167,7 @@ pub fn markdown(
                 .flat_map(|s| modes(cells).into_iter().map(move |m| (s, m)))
             {
                 for v in VARIANTS {
-                    let Some(c) = cell(cells, "flash", v, sync, &mode, n) else {
+                    let Some(c) = cell(cells, workload, v, sync, &mode, n) else {
                         continue;
                     };
                     if c.orders_per_s.is_none() {

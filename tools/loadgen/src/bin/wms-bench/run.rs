@@ -17,8 +17,13 @@ pub enum Workload {
     Hot,
     /// 10,000 SKUs, zipfian popularity, steady for --duration
     Catalogue,
-    /// 100 units of one SKU, each buyer one attempt
+    /// 100 units of one SKU, each buyer one attempt, the buyers arriving
+    /// at --flash-rate a second
     Flash,
+    /// 100 units of one SKU, each buyer one attempt, every buyer released
+    /// at once (connected first, then all sending together)
+    #[value(name = "flash_at_once")]
+    FlashAtOnce,
 }
 
 impl Workload {
@@ -27,6 +32,7 @@ impl Workload {
             Workload::Hot => "hot",
             Workload::Catalogue => "catalogue",
             Workload::Flash => "flash",
+            Workload::FlashAtOnce => "flash_at_once",
         }
     }
 
@@ -35,7 +41,7 @@ impl Workload {
         match self {
             Workload::Hot => (1, 1_000_000_000),
             Workload::Catalogue => (10_000, 1_000_000),
-            Workload::Flash => (1, 100),
+            Workload::Flash | Workload::FlashAtOnce => (1, 100),
         }
     }
 
@@ -43,7 +49,7 @@ impl Workload {
         match self {
             Workload::Hot => args.hot_clients.clone(),
             Workload::Catalogue => args.catalogue_clients.clone(),
-            Workload::Flash => args.flash_buyers.clone(),
+            Workload::Flash | Workload::FlashAtOnce => args.flash_buyers.clone(),
         }
     }
 }
@@ -329,7 +335,7 @@ fn one(
     if mode.pooled {
         pooler_reconnect(args)?;
     }
-    let flash = workload == Workload::Flash;
+    let flash = matches!(workload, Workload::Flash | Workload::FlashAtOnce);
     let (skus, stock) = workload.data();
     let logs = tempfile::tempdir()?;
     let threads = clients.min(std::thread::available_parallelism().map_or(2, |n| n.get() as u32));
@@ -347,8 +353,20 @@ fn one(
         .arg("--log")
         .arg(format!("--log-prefix={}/tx", logs.path().display()));
     match workload {
-        // One attempt per buyer, arriving at --flash-rate a second.
-        Workload::Flash => cmd.args(["-t", "1", "-R", &args.flash_rate.to_string()]),
+        // One attempt per buyer, arriving at --flash-rate a second, at
+        // the same moments in every run (pgbench's arrivals are random:
+        // one seed for all, so that variants meet the same schedule).
+        Workload::Flash => cmd.args([
+            "-t",
+            "1",
+            "-R",
+            &args.flash_rate.to_string(),
+            "--random-seed",
+            "1",
+        ]),
+        // One attempt per buyer: pgbench connects every client first,
+        // then each sends its order at once.
+        Workload::FlashAtOnce => cmd.args(["-t", "1"]),
         // More connections take longer to warm up: a second more per 50.
         _ => cmd.args(["-T", &(args.duration + clients / 50).to_string()]),
     };
