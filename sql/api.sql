@@ -47,6 +47,7 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.wms_revoke(regrole, text, bigint)
 FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION wms.refuse_change(), wms.refuse_ddl(), wms.updating_extension(),
+    wms.history_append_only(),
     wms.check_order_transitions(), wms.keep_order_status(),
     wms.grants_changed(), wms.invalidate_grants() FROM PUBLIC;
 

@@ -135,3 +135,12 @@ COMMENT ON FUNCTION wms.refuse_ddl() IS 'Event trigger function that refuses DDL
 COMMENT ON FUNCTION wms.updating_extension() IS 'Returns true while the wms extension script itself runs (CREATE EXTENSION wms or ALTER EXTENSION wms UPDATE).';
 COMMENT ON EVENT TRIGGER wms_guard IS 'Refuses DDL on the objects of wms outside the extension''s own scripts.';
 COMMENT ON EVENT TRIGGER wms_guard_drop IS 'Refuses DROP of the objects of wms outside DROP EXTENSION wms.';
+
+-- The status history's rows: never changed, and removed only by the
+-- transaction that wrote them, before any other could see them (an order
+-- that its own call takes back, docs/design.md, "A turn at an item").
+CREATE TRIGGER order_status_history_append_only
+    BEFORE UPDATE OR DELETE ON wms.order_status_history
+    FOR EACH ROW EXECUTE FUNCTION wms.history_append_only();
+ALTER TABLE wms.order_status_history ENABLE ALWAYS TRIGGER order_status_history_append_only;
+COMMENT ON FUNCTION wms.history_append_only() IS 'Trigger function of wms.order_status_history: refuses UPDATE, and DELETE of a row another transaction wrote (42501).';

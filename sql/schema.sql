@@ -229,17 +229,16 @@ CREATE TRIGGER stock_movements_append_only
 CREATE TRIGGER stock_movements_no_truncate
     BEFORE TRUNCATE ON wms.stock_movements
     FOR EACH STATEMENT EXECUTE FUNCTION wms.refuse_change();
-CREATE TRIGGER order_status_history_append_only
-    BEFORE UPDATE OR DELETE ON wms.order_status_history
-    FOR EACH ROW EXECUTE FUNCTION wms.refuse_change();
 CREATE TRIGGER order_status_history_no_truncate
     BEFORE TRUNCATE ON wms.order_status_history
     FOR EACH STATEMENT EXECUTE FUNCTION wms.refuse_change();
 ALTER TABLE wms.stock_movements
     ENABLE ALWAYS TRIGGER stock_movements_append_only,
     ENABLE ALWAYS TRIGGER stock_movements_no_truncate;
+-- The status history's row trigger is wms.history_append_only
+-- (sql/guard.sql): its rows are removed only by the transaction that
+-- wrote them.
 ALTER TABLE wms.order_status_history
-    ENABLE ALWAYS TRIGGER order_status_history_append_only,
     ENABLE ALWAYS TRIGGER order_status_history_no_truncate;
 
 -- The order workflow (0.3.0): reservation, confirmation, picking, shipping,

@@ -793,3 +793,18 @@ COMMENT ON FUNCTION @extschema@.wms_submit_order(text, jsonb, text, text) IS
 -- share-lock the row that the order in its turn is changing.
 ALTER TABLE wms.order_items
     ALTER CONSTRAINT order_items_product_id_warehouse_id_fkey DEFERRABLE INITIALLY DEFERRED;
+
+-- The status history's rows are removed by the transaction that wrote
+-- them, before any other could see them: a one-line order writes its
+-- history row before its caller joins the item's queue, and takes it back
+-- when the units are gone at its turn (docs/design.md, "A turn at an
+-- item"). Any other UPDATE or DELETE is refused as before (42501).
+CREATE FUNCTION wms.history_append_only() RETURNS trigger
+LANGUAGE c AS 'MODULE_PATHNAME', 'history_append_only_wrapper';
+REVOKE EXECUTE ON FUNCTION wms.history_append_only() FROM PUBLIC;
+COMMENT ON FUNCTION wms.history_append_only() IS 'Trigger function of wms.order_status_history: refuses UPDATE, and DELETE of a row another transaction wrote (42501).';
+DROP TRIGGER order_status_history_append_only ON wms.order_status_history;
+CREATE TRIGGER order_status_history_append_only
+    BEFORE UPDATE OR DELETE ON wms.order_status_history
+    FOR EACH ROW EXECUTE FUNCTION wms.history_append_only();
+ALTER TABLE wms.order_status_history ENABLE ALWAYS TRIGGER order_status_history_append_only;

@@ -127,6 +127,12 @@ pub enum WmsError {
     },
     /// No background worker could be started for the order queue.
     NoWorkerSlot,
+    /// UPDATE or DELETE of a row of an append-only table (the status
+    /// history's trigger, src/guard.rs; the others' is wms.refuse_change).
+    AppendOnly {
+        table: &'static str,
+        operation: &'static str,
+    },
 }
 
 /// One order line that cannot be served.
@@ -331,7 +337,7 @@ impl WmsError {
             | WmsError::BelowReserved { .. }
             | WmsError::ReturnExceedsTaken { .. } => &CHECK,
             WmsError::ReadOnlyTransaction { .. } => &READ_ONLY,
-            WmsError::NotPermitted { .. } => &INSUFFICIENT_PRIVILEGE,
+            WmsError::NotPermitted { .. } | WmsError::AppendOnly { .. } => &INSUFFICIENT_PRIVILEGE,
             WmsError::UnknownRole { .. } => &UNDEFINED_OBJECT,
         }
     }
@@ -451,6 +457,9 @@ impl WmsError {
             WmsError::NoWorkerSlot => {
                 "no background worker could be started for wms_submit_order".into()
             }
+            WmsError::AppendOnly { table, operation } => {
+                format!("wms.{table} is append-only: {operation} is not allowed")
+            }
         }
     }
 
@@ -498,6 +507,9 @@ impl WmsError {
                 "Call again with the same idempotency key: it answers the committed order, or places it.",
             ),
             WmsError::NoWorkerSlot => Some("Raise max_worker_processes."),
+            WmsError::AppendOnly { .. } => {
+                Some("Correct stock with a new movement (wms_adjust, wms_receive).")
+            }
             _ => None,
         }
     }
@@ -770,6 +782,10 @@ mod tests {
                 capability: Some("sell"),
                 place: crate::access::Place::Warehouse(1),
             },
+            WmsError::AppendOnly {
+                table: "order_status_history",
+                operation: "DELETE",
+            },
         ];
         for e in &all {
             match e {
@@ -799,7 +815,8 @@ mod tests {
                 | WmsError::SubmitTimedOut { .. }
                 | WmsError::SubmitWorkerLost
                 | WmsError::SubmitBusy { .. }
-                | WmsError::NoWorkerSlot => {}
+                | WmsError::NoWorkerSlot
+                | WmsError::AppendOnly { .. } => {}
             }
         }
         all

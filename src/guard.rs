@@ -17,3 +17,36 @@ fn updating_extension() -> bool {
             && pg_sys::CurrentExtensionObject == pg_sys::get_extension_oid(c"wms".as_ptr(), true)
     }
 }
+
+/// The status history's row trigger: a row is never changed, and removed
+/// only by the transaction that wrote it, before any other could see it
+/// (an order taken back in its own call, [`crate::stock::take_one_in_line`]);
+/// anything else is refused with 42501, as the other append-only tables'
+/// trigger (`wms.refuse_change`) refuses it. Fires BEFORE UPDATE OR DELETE,
+/// FOR EACH ROW, in every session_replication_role (sql/guard.sql).
+#[pg_trigger(sql = "CREATE FUNCTION wms.history_append_only() RETURNS trigger \
+                    LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';")]
+fn history_append_only<'a>(
+    trigger: &'a PgTrigger<'a>,
+) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, std::convert::Infallible> {
+    let deleting = matches!(trigger.op(), Ok(PgTriggerOperation::Delete));
+    let row = trigger.trigger_data().tg_trigtuple;
+    // SAFETY: PostgreSQL calls a row trigger with the row it fires for in
+    // tg_trigtuple, a valid heap tuple for the duration of the call; its
+    // header's xmin is read, nothing is written.
+    let written_here = deleting
+        && !row.is_null()
+        && unsafe {
+            pg_sys::TransactionIdIsCurrentTransactionId(pg_sys::HeapTupleHeaderGetRawXmin(
+                (*row).t_data,
+            ))
+        };
+    if !written_here {
+        crate::errors::WmsError::AppendOnly {
+            table: "order_status_history",
+            operation: if deleting { "DELETE" } else { "UPDATE" },
+        }
+        .raise();
+    }
+    Ok(trigger.old())
+}

@@ -50,7 +50,11 @@ extension_sql_file!("../sql/views.sql", name = "views", requires = ["schema"]);
 extension_sql_file!(
     "../sql/guard.sql",
     name = "guard",
-    requires = ["schema", guard::updating_extension]
+    requires = [
+        "schema",
+        guard::updating_extension,
+        guard::history_append_only
+    ]
 );
 extension_sql_file!("../sql/api.sql", name = "api", finalize);
 

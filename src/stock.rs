@@ -1128,13 +1128,17 @@ pub fn take_one(
         item,
         quantity,
         order,
-        vec![order.customer.into(), order.unit_price.into()],
+        vec![
+            order.customer.into(),
+            order.unit_price.into(),
+            order.history_reason.into(),
+        ],
     )
 }
 
 /// Run `stmt`, one of the short ways' statements that take the units in
 /// the item's turn: its arguments are the item and quantity, `middle`,
-/// then the order's history reason, who, and the ledger's reason; it
+/// then who, and the ledger's reason; it
 /// returns the order, the ledger row, on hand after and the reorder point.
 /// Sends the events when the order says so.
 fn take(
@@ -1148,7 +1152,6 @@ fn take(
     let mut args: Vec<DatumWithOid<'_>> = vec![p.into(), w.into(), quantity.into()];
     args.extend(middle);
     args.extend([
-        order.history_reason.into(),
         order.who.role.as_str().into(),
         order.who.actor.as_deref().into(),
         order.who.request_id.as_deref().into(),
@@ -1169,13 +1172,15 @@ fn take(
 
 static WRITE_ONE: Statement = Statement {
     sql: include_str!("../sql/queries/write_one.sql"),
-    params: &[INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID],
+    params: &[
+        INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+    ],
 };
 
 static TAKE_WRITTEN: Statement = Statement {
     sql: include_str!("../sql/queries/take_written.sql"),
     params: &[
-        INT8OID, INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+        INT8OID, INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
     ],
 };
 
@@ -1188,15 +1193,16 @@ static UNWRITE_ONE: Statement = Statement {
 pub const ONE_LINE: [&Statement; 4] = [&TAKE_ONE, &WRITE_ONE, &TAKE_WRITTEN, &UNWRITE_ONE];
 
 /// [`take_one`] for a caller that is not in line at the item yet: it
-/// writes the order and its line first, then joins the item's queue
-/// (bounded), and in its turn takes the units and writes the history and
-/// ledger rows and the events. Callers on one item take their turns one
+/// writes the order, its line and its history row first, then joins the
+/// item's queue (bounded), and in its turn takes the units and writes the
+/// ledger row and the events. Callers on one item take their turns one
 /// after another, each turn lasting until its commit; what is written
 /// before the queue is written while others have their turns, so a turn is
 /// shorter. `None` when the row lacks the units or has reservations in its
-/// turn: the order and its line are removed again (written and removed in
-/// this transaction, no one else ever saw them) and the caller, in line
-/// now, goes the general way.
+/// turn: the order, its line and its history row are removed again
+/// (written and removed in this transaction, no one else ever saw them;
+/// the history's trigger allows that alone, src/guard.rs) and the caller,
+/// in line now, goes the general way.
 pub fn take_one_in_line(
     client: &mut SpiClient<'_>,
     item: ItemKey,
@@ -1217,6 +1223,10 @@ pub fn take_one_in_line(
                 quantity.into(),
                 order.customer.into(),
                 order.unit_price.into(),
+                order.history_reason.into(),
+                order.who.role.as_str().into(),
+                order.who.actor.as_deref().into(),
+                order.who.request_id.as_deref().into(),
             ],
         )
         .next()
