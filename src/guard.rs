@@ -33,11 +33,13 @@ fn history_append_only<'a>(
     let row = trigger.trigger_data().tg_trigtuple;
     // SAFETY: PostgreSQL calls a row trigger with the row it fires for in
     // tg_trigtuple, a valid heap tuple for the duration of the call; its
-    // header's xmin is read, nothing is written.
+    // header's xmin is read, nothing is written. A frozen row's xmin reads
+    // as FrozenTransactionId, never this transaction's, whatever its raw
+    // xmin was.
     let written_here = deleting
         && !row.is_null()
         && unsafe {
-            pg_sys::TransactionIdIsCurrentTransactionId(pg_sys::HeapTupleHeaderGetRawXmin(
+            pg_sys::TransactionIdIsCurrentTransactionId(pg_sys::HeapTupleHeaderGetXmin(
                 (*row).t_data,
             ))
         };
