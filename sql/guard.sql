@@ -136,9 +136,9 @@ COMMENT ON FUNCTION wms.updating_extension() IS 'Returns true while the wms exte
 COMMENT ON EVENT TRIGGER wms_guard IS 'Refuses DDL on the objects of wms outside the extension''s own scripts.';
 COMMENT ON EVENT TRIGGER wms_guard_drop IS 'Refuses DROP of the objects of wms outside DROP EXTENSION wms.';
 
--- The status history's rows: never changed, and removed only by the
--- transaction that wrote them, before any other could see them (an order
--- that its own call takes back, docs/design.md, "A turn at an item").
+-- The status history's rows: never changed, and removed only by wms,
+-- when it takes back an order in the call that wrote it, before any other
+-- transaction could see them (docs/design.md, "A turn at an item").
 CREATE TRIGGER order_status_history_append_only
     BEFORE UPDATE OR DELETE ON wms.order_status_history
     FOR EACH ROW EXECUTE FUNCTION wms.history_append_only();

@@ -211,9 +211,12 @@ CREATE TABLE wms.order_status_history (
 );
 CREATE INDEX order_status_history_order_idx ON wms.order_status_history (order_id);
 
--- The ledger and the status history are append-only, for everyone: a
--- trigger refuses UPDATE, DELETE and TRUNCATE, and fires in every
+-- The ledger and the status history are append-only, for everyone:
+-- triggers refuse UPDATE, DELETE and TRUNCATE, and fire in every
 -- session_replication_role (ENABLE ALWAYS). Restores load with INSERT/COPY.
+-- (The history's row trigger, wms.history_append_only in sql/guard.sql,
+-- lets wms take back the row of an order it removes in the call that
+-- wrote it.)
 CREATE FUNCTION wms.refuse_change() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN

@@ -794,11 +794,12 @@ COMMENT ON FUNCTION @extschema@.wms_submit_order(text, jsonb, text, text) IS
 ALTER TABLE wms.order_items
     ALTER CONSTRAINT order_items_product_id_warehouse_id_fkey DEFERRABLE INITIALLY DEFERRED;
 
--- The status history's rows are removed by the transaction that wrote
--- them, before any other could see them: a one-line order writes its
--- history row before its caller joins the item's queue, and takes it back
--- when the units are gone at its turn (docs/design.md, "A turn at an
--- item"). Any other UPDATE or DELETE is refused as before (42501).
+-- A status-history row may be removed by wms alone, in the call that
+-- wrote it, before any other transaction could see it: a one-line order
+-- writes its history row before its caller joins the item's queue, and
+-- takes it back when the units are gone at its turn (docs/design.md, "A
+-- turn at an item"). Any other UPDATE or DELETE is refused as before
+-- (42501).
 CREATE FUNCTION wms.history_append_only() RETURNS trigger
 LANGUAGE c AS 'MODULE_PATHNAME', 'history_append_only_wrapper';
 REVOKE EXECUTE ON FUNCTION wms.history_append_only() FROM PUBLIC;

@@ -129,8 +129,9 @@ pub enum WmsError {
     NoWorkerSlot,
     /// UPDATE or DELETE of a row of an append-only table (the status
     /// history's trigger, src/guard.rs; the others' is wms.refuse_change).
+    /// `table` is schema-qualified.
     AppendOnly {
-        table: &'static str,
+        table: String,
         operation: &'static str,
     },
 }
@@ -458,7 +459,7 @@ impl WmsError {
                 "no background worker could be started for wms_submit_order".into()
             }
             WmsError::AppendOnly { table, operation } => {
-                format!("wms.{table} is append-only: {operation} is not allowed")
+                format!("{table} is append-only: {operation} is not allowed")
             }
         }
     }
@@ -783,7 +784,7 @@ mod tests {
                 place: crate::access::Place::Warehouse(1),
             },
             WmsError::AppendOnly {
-                table: "order_status_history",
+                table: "wms.order_status_history".into(),
                 operation: "DELETE",
             },
         ];

@@ -1201,7 +1201,8 @@ pub const ONE_LINE: [&Statement; 4] = [&TAKE_ONE, &WRITE_ONE, &TAKE_WRITTEN, &UN
 /// shorter. `None` when the row lacks the units or has reservations in its
 /// turn: the order, its line and its history row are removed again
 /// (written and removed in this transaction, no one else ever saw them;
-/// the history's trigger allows that alone, src/guard.rs) and the caller,
+/// the history's trigger lets this removal alone through,
+/// [`crate::guard::taking_back`]) and the caller,
 /// in line now, goes the general way.
 pub fn take_one_in_line(
     client: &mut SpiClient<'_>,
@@ -1243,7 +1244,9 @@ pub fn take_one_in_line(
         vec![order_id.into()],
     );
     if taken.is_none() {
-        plans::run(client, &UNWRITE_ONE, &[order_id.into()]);
+        crate::guard::taking_back(order_id, || {
+            plans::run(client, &UNWRITE_ONE, &[order_id.into()]);
+        });
     }
     taken
 }

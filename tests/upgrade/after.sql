@@ -26,6 +26,20 @@ SELECT pg_temp.check(NOT EXISTS (SELECT FROM wms_verify()), 'wms_verify() is emp
 SELECT pg_temp.check(wms_available_to_sell(:p1, :wa) = 80 AND wms_available_to_sell(:p1) = 90,
                      'availability of UP-1 as before: 100 - 3 - 2 - 10 on hand, 5 reserved');
 
+-- The history written before the update stays append-only under the
+-- trigger the update put on it.
+CREATE FUNCTION pg_temp.refused(statement text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE statement;
+    RETURN 'done';
+EXCEPTION WHEN insufficient_privilege THEN
+    RETURN 'refused';
+END
+$$;
+SELECT pg_temp.check(pg_temp.refused('DELETE FROM wms.order_status_history') = 'refused'
+                     AND pg_temp.refused('UPDATE wms.order_status_history SET reason = ''x''') = 'refused',
+                     'UPDATE and DELETE of the history written before the update are refused');
+
 -- A retry with an old key replays the old order, writing nothing.
 SELECT pg_temp.check(order_id = :bob AND status = 'Fulfilled' AND (detail->>'replayed')::boolean,
                      'the retry of upgrade-bob replays order ' || :bob || ', got ' || order_id || ' ' || detail)
