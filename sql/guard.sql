@@ -143,4 +143,4 @@ CREATE TRIGGER order_status_history_append_only
     BEFORE UPDATE OR DELETE ON wms.order_status_history
     FOR EACH ROW EXECUTE FUNCTION wms.history_append_only();
 ALTER TABLE wms.order_status_history ENABLE ALWAYS TRIGGER order_status_history_append_only;
-COMMENT ON FUNCTION wms.history_append_only() IS 'Trigger function of wms.order_status_history: refuses UPDATE, and DELETE of a row another transaction wrote (42501).';
+COMMENT ON FUNCTION wms.history_append_only() IS 'Trigger function of wms.order_status_history: refuses UPDATE and DELETE (42501), but the removal by wms of an order it takes back in the call that wrote it.';

@@ -239,8 +239,7 @@ ALTER TABLE wms.stock_movements
     ENABLE ALWAYS TRIGGER stock_movements_append_only,
     ENABLE ALWAYS TRIGGER stock_movements_no_truncate;
 -- The status history's row trigger is wms.history_append_only
--- (sql/guard.sql): its rows are removed only by the transaction that
--- wrote them.
+-- (sql/guard.sql).
 ALTER TABLE wms.order_status_history
     ENABLE ALWAYS TRIGGER order_status_history_no_truncate;
 

@@ -803,7 +803,7 @@ ALTER TABLE wms.order_items
 CREATE FUNCTION wms.history_append_only() RETURNS trigger
 LANGUAGE c AS 'MODULE_PATHNAME', 'history_append_only_wrapper';
 REVOKE EXECUTE ON FUNCTION wms.history_append_only() FROM PUBLIC;
-COMMENT ON FUNCTION wms.history_append_only() IS 'Trigger function of wms.order_status_history: refuses UPDATE, and DELETE of a row another transaction wrote (42501).';
+COMMENT ON FUNCTION wms.history_append_only() IS 'Trigger function of wms.order_status_history: refuses UPDATE and DELETE (42501), but the removal by wms of an order it takes back in the call that wrote it.';
 DROP TRIGGER order_status_history_append_only ON wms.order_status_history;
 CREATE TRIGGER order_status_history_append_only
     BEFORE UPDATE OR DELETE ON wms.order_status_history
