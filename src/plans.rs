@@ -1,8 +1,10 @@
 //! The one way the extension runs SQL, in two forms: [`run`] for the
 //! statements of the functions that write, each parsed and planned once
-//! per backend and kept (`SPI_keepplan`) for the backend's lifetime; and
-//! [`rows`] for the functions that only read, which plan with their
-//! arguments' values and run read-only (no transaction id). The texts are
+//! per backend and kept (`SPI_keepplan`) for the backend's lifetime (or
+//! [`start`]ed before a wait and [`finish`]ed after it, so that the wait's
+//! end finds the executor ready); and [`rows`] for the functions that only
+//! read, which plan with their arguments' values and run read-only (no
+//! transaction id). The texts are
 //! in `sql/queries/`, with the vocabulary's placeholders filled in
 //! (`crate::vocabulary::expand`).
 //!
@@ -39,9 +41,9 @@ pub struct Statement {
     pub params: &'static [BuiltinOid],
 }
 
-/// A kept plan: it lives as long as the backend.
+/// A kept plan and its text: they live as long as the backend.
 #[derive(Clone, Copy)]
-struct Kept(pg_sys::SPIPlanPtr);
+struct Kept(pg_sys::SPIPlanPtr, *const c_char);
 
 thread_local! {
     // Keyed by the address of the statement's text: every Statement is a
@@ -201,8 +203,10 @@ fn kept(stmt: &'static Statement) -> Kept {
         if !generic.is_null() {
             pg_sys::ReleaseCachedPlan(generic, pg_sys::CurrentResourceOwner);
         }
-        Kept(plan)
+        plan
     };
+    // The text stays with the plan, for the executor (error positions).
+    let plan = Kept(plan, sql.into_raw());
     KEPT.with(|k| k.borrow_mut().insert(key, plan));
     plan
 }
@@ -402,3 +406,242 @@ pub fn rows<T>(
         Rows::of_last().map(|r| row(&r)).collect()
     })
 }
+
+/// A kept statement whose executor was started before its caller waits
+/// ([`start`]), to be run after the wait ([`finish`]): the plan taken from
+/// the cache, the executor's state built, the result relations' CHECK
+/// constraints read from their text and prepared. What is left for the
+/// wait's end is the statement's own work on the rows.
+pub struct Started<'conn> {
+    stmt: &'static Statement,
+    query: *mut pg_sys::QueryDesc,
+    plan: *mut pg_sys::CachedPlan,
+    owner: pg_sys::ResourceOwner,
+    rows: Box<Catcher>,
+    _conn: PhantomData<&'conn ()>,
+}
+
+/// Start a kept statement (see [`Started`]) in a snapshot of now; only a
+/// statement whose scans begin when it runs (index and sequential scans,
+/// as every kept statement's are) may be started, since [`finish`] runs it
+/// in a snapshot taken then.
+pub fn start<'conn>(
+    _client: &mut SpiClient<'conn>,
+    stmt: &'static Statement,
+    args: &[DatumWithOid<'_>],
+) -> Started<'conn> {
+    let plan = kept(stmt);
+    assert_eq!(
+        args.len(),
+        stmt.params.len(),
+        "wms: wrong number of arguments for:\n{}",
+        stmt.sql
+    );
+    let _restore = NoSeqScan::new();
+    // SAFETY: inside an SPI connection, in a transaction: the steps
+    // PostgreSQL's SPI takes for a statement (_SPI_execute_plan, then
+    // _SPI_pquery up to ExecutorStart), with the statement's one plan.
+    // Everything acquired belongs to the current resource owner and
+    // memory context, so an error before `finish` leaves nothing behind
+    // that the abort does not release.
+    unsafe {
+        let owner = pg_sys::CurrentResourceOwner;
+        let cached = pg_sys::SPI_plan_get_cached_plan(plan.0);
+        assert!(!cached.is_null(), "wms: no plan for:\n{}", stmt.sql);
+        let list = (*cached).stmt_list;
+        assert!(
+            !list.is_null() && (*list).length == 1,
+            "wms: not one statement:\n{}",
+            stmt.sql
+        );
+        let planned = (*(*list).elements).ptr_value as *mut pg_sys::PlannedStmt;
+        let params = pg_sys::makeParamList(args.len() as i32);
+        (*params).numParams = args.len() as i32;
+        let slots = (*params).params.as_mut_slice(args.len());
+        for (slot, (arg, oid)) in slots.iter_mut().zip(args.iter().zip(stmt.params)) {
+            *slot = pg_sys::ParamExternData {
+                value: arg
+                    .datum()
+                    .map_or(pg_sys::Datum::from(0usize), |d| d.sans_lifetime()),
+                isnull: arg.datum().is_none(),
+                pflags: pg_sys::PARAM_FLAG_CONST as u16,
+                ptype: oid.value(),
+            };
+        }
+        let mut rows = Box::new(Catcher::new());
+        pg_sys::CommandCounterIncrement();
+        pg_sys::PushActiveSnapshot(pg_sys::GetTransactionSnapshot());
+        let query = pg_sys::CreateQueryDesc(
+            planned,
+            plan.1,
+            pg_sys::GetActiveSnapshot(),
+            std::ptr::null_mut(),
+            &mut rows.dest,
+            params,
+            std::ptr::null_mut(),
+            0,
+        );
+        pg_sys::ExecutorStart(query, 0);
+        prepare_checks((*query).estate);
+        pg_sys::PopActiveSnapshot();
+        Started {
+            stmt,
+            query,
+            plan: cached,
+            owner,
+            rows,
+            _conn: PhantomData,
+        }
+    }
+}
+
+/// Run a statement [`start`] started, in a snapshot taken now (under READ
+/// COMMITTED what a statement run now would see), to its end; its rows.
+pub fn finish<'conn>(
+    _client: &mut SpiClient<'conn>,
+    started: Started<'conn>,
+) -> std::vec::IntoIter<Row<'conn>> {
+    let _restore = NoSeqScan::new();
+    let Started {
+        stmt,
+        query,
+        plan,
+        owner,
+        rows,
+        ..
+    } = started;
+    // SAFETY: the query `start` began in this transaction and resource
+    // owner, not run yet; its scans open when it runs, so the snapshot
+    // put in place of the start's is the one they read.
+    unsafe {
+        let estate = (*query).estate;
+        let now = pg_sys::RegisterSnapshot(pg_sys::GetTransactionSnapshot());
+        pg_sys::UnregisterSnapshot((*estate).es_snapshot);
+        (*estate).es_snapshot = now;
+        pg_sys::PushActiveSnapshot(now);
+        pg_sys::ExecutorRun(query, pg_sys::ScanDirection::ForwardScanDirection, 0, true);
+        pg_sys::ExecutorFinish(query);
+        pg_sys::ExecutorEnd(query);
+        pg_sys::FreeQueryDesc(query);
+        pg_sys::PopActiveSnapshot();
+        pg_sys::ReleaseCachedPlan(plan, owner);
+    }
+    let desc = rows.desc;
+    assert!(
+        rows.tuples.is_empty() || !desc.is_null(),
+        "wms: rows without a descriptor from:\n{}",
+        stmt.sql
+    );
+    rows.tuples
+        .iter()
+        .map(|&tuple| Row {
+            tuple,
+            desc,
+            _conn: PhantomData,
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
+/// Read and prepare the CHECK constraints of each result relation of a
+/// started query, as PostgreSQL does at the first row it checks
+/// (ExecRelCheck, into the query's memory): done by [`start`], before the
+/// wait, instead of in the statement's run.
+///
+/// # Safety
+/// `estate` is a started query's, before it runs.
+unsafe fn prepare_checks(estate: *mut pg_sys::EState) {
+    // SAFETY: see the contract; the lists and descriptors are the
+    // executor's and the relation cache's, read as ExecRelCheck reads them.
+    unsafe {
+        let list = (*estate).es_opened_result_relations;
+        if list.is_null() {
+            return;
+        }
+        let old = pg_sys::MemoryContextSwitchTo((*estate).es_query_cxt);
+        for i in 0..(*list).length as usize {
+            let info = (*(*list).elements.add(i)).ptr_value as *mut pg_sys::ResultRelInfo;
+            let constr = (*(*(*info).ri_RelationDesc).rd_att).constr;
+            if constr.is_null() || (*constr).num_check == 0 || !(*info).ri_ConstraintExprs.is_null()
+            {
+                continue;
+            }
+            let n = (*constr).num_check as usize;
+            let exprs = pg_sys::palloc(n * std::mem::size_of::<*mut pg_sys::ExprState>())
+                as *mut *mut pg_sys::ExprState;
+            for c in 0..n {
+                let expr =
+                    pg_sys::stringToNode((*(*constr).check.add(c)).ccbin) as *mut pg_sys::Expr;
+                *exprs.add(c) = pg_sys::ExecPrepareExpr(expr, estate);
+            }
+            (*info).ri_ConstraintExprs = exprs;
+        }
+        pg_sys::MemoryContextSwitchTo(old);
+    }
+}
+
+/// Where a started query's rows go: copied, with their descriptor, into
+/// the memory of the SPI connection that started it.
+#[repr(C)]
+struct Catcher {
+    /// First, so that PostgreSQL's pointer to it is one to the Catcher.
+    dest: pg_sys::DestReceiver,
+    memory: pg_sys::MemoryContext,
+    desc: pg_sys::TupleDesc,
+    tuples: Vec<pg_sys::HeapTuple>,
+}
+
+impl Catcher {
+    fn new() -> Self {
+        Catcher {
+            dest: pg_sys::DestReceiver {
+                receiveSlot: Some(catch_row),
+                rStartup: Some(catch_start),
+                rShutdown: Some(catch_nothing),
+                rDestroy: Some(catch_nothing),
+                mydest: pg_sys::CommandDest::DestNone,
+            },
+            // SAFETY: the SPI connection's memory, current while it is open.
+            memory: unsafe { pg_sys::CurrentMemoryContext },
+            desc: std::ptr::null_mut(),
+            tuples: Vec::with_capacity(1),
+        }
+    }
+}
+
+#[pgrx::pg_guard]
+unsafe extern "C-unwind" fn catch_start(
+    dest: *mut pg_sys::DestReceiver,
+    _operation: std::ffi::c_int,
+    desc: pg_sys::TupleDesc,
+) {
+    // SAFETY: `dest` is the first field of a live Catcher (see Catcher).
+    unsafe {
+        let me = &mut *(dest as *mut Catcher);
+        let old = pg_sys::MemoryContextSwitchTo(me.memory);
+        me.desc = pg_sys::CreateTupleDescCopy(desc);
+        pg_sys::MemoryContextSwitchTo(old);
+    }
+}
+
+#[pgrx::pg_guard]
+unsafe extern "C-unwind" fn catch_row(
+    slot: *mut pg_sys::TupleTableSlot,
+    dest: *mut pg_sys::DestReceiver,
+) -> bool {
+    // SAFETY: as in catch_start; the slot holds a row of the query's.
+    unsafe {
+        let me = &mut *(dest as *mut Catcher);
+        let old = pg_sys::MemoryContextSwitchTo(me.memory);
+        let copy = (*(*slot).tts_ops)
+            .copy_heap_tuple
+            .expect("every slot type copies its row");
+        let tuple = copy(slot);
+        pg_sys::MemoryContextSwitchTo(old);
+        me.tuples.push(tuple);
+    }
+    true
+}
+
+#[pgrx::pg_guard]
+unsafe extern "C-unwind" fn catch_nothing(_dest: *mut pg_sys::DestReceiver) {}

@@ -1144,12 +1144,27 @@ pub fn take_one(
 fn take(
     client: &mut SpiClient<'_>,
     stmt: &'static Statement,
-    (p, w): ItemKey,
+    item: ItemKey,
     quantity: i64,
     order: &OneOrder<'_>,
     middle: Vec<DatumWithOid<'_>>,
 ) -> Option<TakenOne> {
-    let mut args: Vec<DatumWithOid<'_>> = vec![p.into(), w.into(), quantity.into()];
+    let args = take_args(item, quantity, order, middle);
+    bounded_wait(|| {
+        plans::run(client, stmt, &args)
+            .next()
+            .map(|row| taken(&row, item, quantity, order))
+    })
+}
+
+/// The arguments of a statement that takes the units ([`take`]).
+fn take_args<'a>(
+    (p, w): ItemKey,
+    quantity: i64,
+    order: &OneOrder<'a>,
+    middle: Vec<DatumWithOid<'a>>,
+) -> Vec<DatumWithOid<'a>> {
+    let mut args: Vec<DatumWithOid<'a>> = vec![p.into(), w.into(), quantity.into()];
     args.extend(middle);
     args.extend([
         order.who.role.as_str().into(),
@@ -1157,17 +1172,19 @@ fn take(
         order.who.request_id.as_deref().into(),
         crate::vocabulary::SALE_REASON.into(),
     ]);
-    bounded_wait(|| {
-        plans::run(client, stmt, &args).next().map(|row| {
-            let taken = TakenOne {
-                order_id: col(&row, 1),
-                movement_id: col(&row, 2),
-                on_hand_after: col(&row, 3),
-            };
-            taken.announce((p, w), quantity, col(&row, 4), order.notify);
-            taken
-        })
-    })
+    args
+}
+
+/// What a statement that took the units returned ([`take`]), its events
+/// sent when the order says so.
+fn taken(row: &plans::Row<'_>, item: ItemKey, quantity: i64, order: &OneOrder<'_>) -> TakenOne {
+    let taken = TakenOne {
+        order_id: col(row, 1),
+        movement_id: col(row, 2),
+        on_hand_after: col(row, 3),
+    };
+    taken.announce(item, quantity, col(row, 4), order.notify);
+    taken
 }
 
 static WRITE_ONE: Statement = Statement {
@@ -1234,15 +1251,17 @@ pub fn take_one_in_line(
         .map(|row| col(&row, 1))
         .expect("wms: an INSERT ... VALUES writes its row")
     });
+    // The turn's statement is started now, its plan and constraints made
+    // ready while others have their turns; in the turn it only runs, in a
+    // snapshot taken then (plans::start).
+    let args = take_args(item, quantity, order, vec![order_id.into()]);
+    let started = plans::start(client, &TAKE_WRITTEN, &args);
     bounded_wait(|| join_queues(&[item]));
-    let taken = take(
-        client,
-        &TAKE_WRITTEN,
-        item,
-        quantity,
-        order,
-        vec![order_id.into()],
-    );
+    let taken = bounded_wait(|| {
+        plans::finish(client, started)
+            .next()
+            .map(|row| taken(&row, item, quantity, order))
+    });
     if taken.is_none() {
         crate::guard::taking_back(order_id, || {
             plans::run(client, &UNWRITE_ONE, &[order_id.into()]);
