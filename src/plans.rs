@@ -455,6 +455,11 @@ pub fn start<'conn>(
             stmt.sql
         );
         let planned = (*(*list).elements).ptr_value as *mut pg_sys::PlannedStmt;
+        assert!(
+            scans_begin_at_run(planned),
+            "wms: a bitmap scan reads the snapshot of its start:\n{}",
+            stmt.sql
+        );
         let params = pg_sys::makeParamList(args.len() as i32);
         (*params).numParams = args.len() as i32;
         let slots = (*params).params.as_mut_slice(args.len());
@@ -515,10 +520,13 @@ pub fn finish<'conn>(
     // put in place of the start's is the one they read.
     unsafe {
         let estate = (*query).estate;
-        let now = pg_sys::RegisterSnapshot(pg_sys::GetTransactionSnapshot());
+        // The active snapshot is a copy of its own (PushActiveSnapshot
+        // copies the transaction's, which a command counter update would
+        // change under REPEATABLE READ), registered as SPI's would be.
+        pg_sys::PushActiveSnapshot(pg_sys::GetTransactionSnapshot());
+        let now = pg_sys::RegisterSnapshot(pg_sys::GetActiveSnapshot());
         pg_sys::UnregisterSnapshot((*estate).es_snapshot);
         (*estate).es_snapshot = now;
-        pg_sys::PushActiveSnapshot(now);
         pg_sys::ExecutorRun(query, pg_sys::ScanDirection::ForwardScanDirection, 0, true);
         pg_sys::ExecutorFinish(query);
         pg_sys::ExecutorEnd(query);
@@ -541,6 +549,57 @@ pub fn finish<'conn>(
         })
         .collect::<Vec<_>>()
         .into_iter()
+}
+
+/// Whether every scan of a plan begins when the plan runs, so that the
+/// snapshot [`finish`] puts in place is the one it reads: bitmap scans
+/// take theirs when the executor starts (index, sequential and the other
+/// scans of the kept statements, when they first fetch).
+///
+/// # Safety
+/// `planned` is a valid plan.
+unsafe fn scans_begin_at_run(planned: *mut pg_sys::PlannedStmt) -> bool {
+    /// The plans of a List of them.
+    unsafe fn each(list: *mut pg_sys::List) -> Vec<*mut pg_sys::Plan> {
+        // SAFETY: a List of plans, as the caller found it.
+        unsafe {
+            if list.is_null() {
+                return Vec::new();
+            }
+            (0..(*list).length as usize)
+                .map(|i| (*(*list).elements.add(i)).ptr_value as *mut pg_sys::Plan)
+                .collect()
+        }
+    }
+    // SAFETY: see the contract; plan nodes are read by their tags.
+    unsafe {
+        let mut todo = each((*planned).subplans);
+        todo.push((*planned).planTree);
+        while let Some(plan) = todo.pop() {
+            if plan.is_null() {
+                continue;
+            }
+            match (*plan).type_ {
+                pg_sys::NodeTag::T_BitmapHeapScan
+                | pg_sys::NodeTag::T_BitmapIndexScan
+                | pg_sys::NodeTag::T_BitmapAnd
+                | pg_sys::NodeTag::T_BitmapOr => return false,
+                pg_sys::NodeTag::T_Append => {
+                    todo.extend(each((*(plan as *mut pg_sys::Append)).appendplans))
+                }
+                pg_sys::NodeTag::T_MergeAppend => {
+                    todo.extend(each((*(plan as *mut pg_sys::MergeAppend)).mergeplans))
+                }
+                pg_sys::NodeTag::T_SubqueryScan => {
+                    todo.push((*(plan as *mut pg_sys::SubqueryScan)).subplan)
+                }
+                _ => {}
+            }
+            todo.push((*plan).lefttree);
+            todo.push((*plan).righttree);
+        }
+        true
+    }
 }
 
 /// Read and prepare the CHECK constraints of each result relation of a

@@ -218,24 +218,33 @@ static PEEK: Statement = Statement {
     params: &[INT8ARRAYOID, INT8ARRAYOID],
 };
 
+// PEEK of one item, found by its key (no arrays to unnest and join).
+static PEEK_ONE: Statement = Statement {
+    sql: include_str!("../sql/queries/peek_one.sql"),
+    params: &[INT8OID, INT8OID],
+};
+
 /// The inventory rows of `items` that exist, as a fresh snapshot sees them.
 fn peek(
     client: &mut SpiClient<'_>,
     items: impl Iterator<Item = ItemKey>,
 ) -> BTreeMap<ItemKey, LockedItem> {
     let (products, warehouses): (Vec<i64>, Vec<i64>) = items.unzip();
-    plans::run(client, &PEEK, &[products.into(), warehouses.into()])
-        .map(|row| {
-            (
-                (col(&row, 1), col(&row, 2)),
-                LockedItem {
-                    on_hand: col(&row, 3),
-                    reserved: col(&row, 4),
-                    expired: col(&row, 5),
-                },
-            )
-        })
-        .collect()
+    let rows = match (products.as_slice(), warehouses.as_slice()) {
+        ([p], [w]) => plans::run(client, &PEEK_ONE, &[(*p).into(), (*w).into()]),
+        _ => plans::run(client, &PEEK, &[products.into(), warehouses.into()]),
+    };
+    rows.map(|row| {
+        (
+            (col(&row, 1), col(&row, 2)),
+            LockedItem {
+                on_hand: col(&row, 3),
+                reserved: col(&row, 4),
+                expired: col(&row, 5),
+            },
+        )
+    })
+    .collect()
 }
 
 /// What a fresh snapshot shows of an order's lines.
@@ -373,7 +382,10 @@ pub fn lock_batch(
     items: impl IntoIterator<Item = ItemKey>,
     wait: bool,
 ) -> BatchLocks {
-    plans::prepare(client, &[&TRY_LOCK_ROW, &LOCK_ROW, &PEEK, &APPLY]);
+    plans::prepare(
+        client,
+        &[&TRY_LOCK_ROW, &LOCK_ROW, &PEEK, &PEEK_ONE, &APPLY],
+    );
     let mut items: Vec<ItemKey> = items.into_iter().collect();
     items.sort_unstable();
     items.dedup();
@@ -571,7 +583,7 @@ pub fn leave_queues(joined: Joined) {
 }
 
 /// What locking and changing stock runs.
-const LOCKING: [&Statement; 3] = [&LOCK_ROW, &PEEK, &APPLY];
+const LOCKING: [&Statement; 4] = [&LOCK_ROW, &PEEK, &PEEK_ONE, &APPLY];
 
 /// Plan what locking and changing stock runs, before any lock is taken.
 pub fn prepare_locking(client: &SpiClient<'_>) {
@@ -638,7 +650,7 @@ pub fn try_lock_items(
     client: &mut SpiClient<'_>,
     items: impl IntoIterator<Item = ItemKey>,
 ) -> WmsResult<Option<Locked>> {
-    plans::prepare(client, &[&TRY_LOCK_ROW, &PEEK, &APPLY]);
+    plans::prepare(client, &[&TRY_LOCK_ROW, &PEEK, &PEEK_ONE, &APPLY]);
     let mut items: Vec<ItemKey> = items.into_iter().collect();
     items.sort_unstable();
     items.dedup();
@@ -1255,7 +1267,9 @@ pub fn take_one_in_line(
     // ready while others have their turns; in the turn it only runs, in a
     // snapshot taken then (plans::start).
     let args = take_args(item, quantity, order, vec![order_id.into()]);
-    let started = plans::start(client, &TAKE_WRITTEN, &args);
+    // Bounded as the statement's run is: starting it takes the locks of
+    // its tables and indexes.
+    let started = bounded_wait(|| plans::start(client, &TAKE_WRITTEN, &args));
     bounded_wait(|| join_queues(&[item]));
     let taken = bounded_wait(|| {
         plans::finish(client, started)
