@@ -211,6 +211,17 @@ fn kept(stmt: &'static Statement) -> Kept {
     plan
 }
 
+/// The kept plan of `stmt`, to run with `args`, one per parameter.
+fn kept_for(stmt: &'static Statement, args: &[DatumWithOid<'_>]) -> Kept {
+    assert_eq!(
+        args.len(),
+        stmt.params.len(),
+        "wms: wrong number of arguments for:\n{}",
+        stmt.sql
+    );
+    kept(stmt)
+}
+
 /// Whether every one of `stmts` is planned and kept in this backend
 /// already (after a connection's first calls).
 pub fn prepared(stmts: &[&'static Statement]) -> bool {
@@ -299,13 +310,7 @@ pub fn run<'conn>(
     stmt: &'static Statement,
     args: &[DatumWithOid<'_>],
 ) -> Rows<'conn> {
-    let plan = kept(stmt);
-    assert_eq!(
-        args.len(),
-        stmt.params.len(),
-        "wms: wrong number of arguments for:\n{}",
-        stmt.sql
-    );
+    let plan = kept_for(stmt, args);
     let (mut values, nulls) = datums(args);
     let _restore = NoSeqScan::new();
     // SAFETY: inside an SPI connection, with one value and flag per parameter.
@@ -430,13 +435,7 @@ pub fn start<'conn>(
     stmt: &'static Statement,
     args: &[DatumWithOid<'_>],
 ) -> Started<'conn> {
-    let plan = kept(stmt);
-    assert_eq!(
-        args.len(),
-        stmt.params.len(),
-        "wms: wrong number of arguments for:\n{}",
-        stmt.sql
-    );
+    let plan = kept_for(stmt, args);
     let _restore = NoSeqScan::new();
     // SAFETY: inside an SPI connection, in a transaction: the steps
     // PostgreSQL's SPI takes for a statement (_SPI_execute_plan, then
@@ -463,12 +462,12 @@ pub fn start<'conn>(
         let params = pg_sys::makeParamList(args.len() as i32);
         (*params).numParams = args.len() as i32;
         let slots = (*params).params.as_mut_slice(args.len());
-        for (slot, (arg, oid)) in slots.iter_mut().zip(args.iter().zip(stmt.params)) {
+        let (values, nulls) = datums(args);
+        let each = values.into_iter().zip(nulls).zip(stmt.params);
+        for (slot, ((value, null), oid)) in slots.iter_mut().zip(each) {
             *slot = pg_sys::ParamExternData {
-                value: arg
-                    .datum()
-                    .map_or(pg_sys::Datum::from(0usize), |d| d.sans_lifetime()),
-                isnull: arg.datum().is_none(),
+                value,
+                isnull: null == b'n' as c_char,
                 pflags: pg_sys::PARAM_FLAG_CONST as u16,
                 ptype: oid.value(),
             };
