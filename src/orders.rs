@@ -497,10 +497,14 @@ fn place_order(
         // snapshot shows, without queueing (a connection's first call thus
         // plans nothing it does not need: a flash sale is all first
         // calls), or else on what the rows show under their locks.
-        // Nothing is planned while a queue is held.
-        let warm = plans::prepared(&[&INSERT_ORDER])
-            && plans::prepared(&stock::ONE_LINE)
-            && stock::locking_prepared();
+        // Nothing is planned while a queue is held: a backend's first call
+        // plans only what it runs, and the commonest order's statements
+        // are planned on a later call, before it takes any lock.
+        let called_before = plans::prepared(&[&INSERT_ORDER]) && stock::locking_prepared();
+        if called_before && !stock::holds_locks() {
+            plans::prepare(client, &stock::ONE_LINE);
+        }
+        let warm = called_before && plans::prepared(&stock::ONE_LINE);
         let joined = if warm {
             stock::try_join_free_queues(&request.lines)
         } else {
@@ -517,7 +521,6 @@ fn place_order(
             unreserved = seen.unreserved;
         }
         plans::prepare(client, &[&INSERT_ORDER]);
-        plans::prepare(client, &stock::ONE_LINE);
         // The commonest order, one line taken with no key, on a warm
         // backend, when the row has the units and no reservation: first in
         // line, one statement does it all; behind others, its order is
@@ -1386,11 +1389,15 @@ mod tests {
             ))
         };
         assert_eq!(queues(), 0);
-        // A backend's first order plans its statements; on a cold backend
+        // A backend's first order plans what it runs; on a cold backend
         // a refusal comes from the snapshot, and joins nothing either.
         let (r, rw) = item("queue-warm", 1);
         let (_, status, _) = place(&format!("'c', {r}, {rw}, 1"));
         assert_eq!(status, "Fulfilled");
+        // The commonest order's statements are planned by a later call
+        // that holds no lock yet; this transaction holds a queue now.
+        assert!(!crate::plans::prepared(&crate::stock::ONE_LINE));
+        Spi::connect(|client| crate::plans::prepare(&client, &crate::stock::ONE_LINE));
         // Refused (first in line, on what the row shows): it holds no
         // queue after the call.
         let (_, status, _) = place(&format!("'c', {p}, {w}, 2"));

@@ -214,13 +214,21 @@ pub fn check_item_exists(
 // unreleased reservations (stable while the row is locked: reserving needs
 // that lock).
 static PEEK: Statement = Statement {
-    sql: include_str!("../sql/queries/peek.sql"),
+    sql: concat!(
+        include_str!("../sql/queries/peek_row.sql"),
+        include_str!("../sql/queries/peek.sql")
+    ),
     params: &[INT8ARRAYOID, INT8ARRAYOID],
 };
 
-// PEEK of one item, found by its key (no arrays to unnest and join).
+// PEEK of one item, found by its key. Under a lock only this one runs
+// (every look there is at one item); PEEK runs in the look at an order of
+// several lines before it queues, and is planned then.
 static PEEK_ONE: Statement = Statement {
-    sql: include_str!("../sql/queries/peek_one.sql"),
+    sql: concat!(
+        include_str!("../sql/queries/peek_row.sql"),
+        include_str!("../sql/queries/peek_one.sql")
+    ),
     params: &[INT8OID, INT8OID],
 };
 
@@ -382,10 +390,7 @@ pub fn lock_batch(
     items: impl IntoIterator<Item = ItemKey>,
     wait: bool,
 ) -> BatchLocks {
-    plans::prepare(
-        client,
-        &[&TRY_LOCK_ROW, &LOCK_ROW, &PEEK, &PEEK_ONE, &APPLY],
-    );
+    plans::prepare(client, &[&TRY_LOCK_ROW, &LOCK_ROW, &PEEK_ONE, &APPLY]);
     let mut items: Vec<ItemKey> = items.into_iter().collect();
     items.sort_unstable();
     items.dedup();
@@ -583,7 +588,7 @@ pub fn leave_queues(joined: Joined) {
 }
 
 /// What locking and changing stock runs.
-const LOCKING: [&Statement; 4] = [&LOCK_ROW, &PEEK, &PEEK_ONE, &APPLY];
+const LOCKING: [&Statement; 3] = [&LOCK_ROW, &PEEK_ONE, &APPLY];
 
 /// Plan what locking and changing stock runs, before any lock is taken.
 pub fn prepare_locking(client: &SpiClient<'_>) {
@@ -650,7 +655,7 @@ pub fn try_lock_items(
     client: &mut SpiClient<'_>,
     items: impl IntoIterator<Item = ItemKey>,
 ) -> WmsResult<Option<Locked>> {
-    plans::prepare(client, &[&TRY_LOCK_ROW, &PEEK, &PEEK_ONE, &APPLY]);
+    plans::prepare(client, &[&TRY_LOCK_ROW, &PEEK_ONE, &APPLY]);
     let mut items: Vec<ItemKey> = items.into_iter().collect();
     items.sort_unstable();
     items.dedup();
