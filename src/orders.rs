@@ -498,14 +498,15 @@ fn place_order(
         // plans nothing it does not need: a flash sale is all first
         // calls), or else on what the rows show under their locks.
         // Nothing is planned while a queue is held: a backend's first call
-        // plans only what it runs, and the commonest order's statements
-        // are planned on a later call, before it takes any lock.
+        // plans only what it runs, and the commonest order's own statements
+        // are planned by a later call, before it takes any lock (not by one
+        // whose transaction holds wms locks already).
         let called_before = plans::prepared(&[&INSERT_ORDER]) && stock::locking_prepared();
         if called_before && !stock::holds_locks() {
             plans::prepare(client, &stock::ONE_LINE);
         }
         let warm = called_before && plans::prepared(&stock::ONE_LINE);
-        let joined = if warm {
+        let joined = if called_before {
             stock::try_join_free_queues(&request.lines)
         } else {
             None
@@ -1397,7 +1398,6 @@ mod tests {
         // The commonest order's statements are planned by a later call
         // that holds no lock yet; this transaction holds a queue now.
         assert!(!crate::plans::prepared(&crate::stock::ONE_LINE));
-        Spi::connect(|client| crate::plans::prepare(&client, &crate::stock::ONE_LINE));
         // Refused (first in line, on what the row shows): it holds no
         // queue after the call.
         let (_, status, _) = place(&format!("'c', {p}, {w}, 2"));
