@@ -1418,6 +1418,32 @@ mod tests {
     }
 
     #[pg_test]
+    fn test_several_lines_after_a_call_that_locked() {
+        // item() stocks through wms_receive: this transaction holds the
+        // items' queues before the backend's first order.
+        let (p, w) = item("look-a", 5);
+        let (q, w2) = item("look-b", 5);
+        let lines = |a: i64, b: i64| crate::testing::items(&[(p, w, a), (q, w2, b)]);
+        let (_, status, _) = place(&format!("'c', {}", lines(1, 9)));
+        assert_eq!(status, "Unavailable");
+        // Its look at the snapshot read the items one at a time, with the
+        // statement planned before locking, rather than plan another one
+        // while the queues are held.
+        assert!(!crate::stock::several_peek_planned());
+        let (_, status, _) = place(&format!("'c', {}", lines(1, 5)));
+        assert_eq!(status, "Fulfilled");
+        assert!(!crate::stock::several_peek_planned());
+        let on_hand = |p: i64, w: i64| {
+            Spi::get_one::<i64>(&format!(
+                "SELECT quantity_on_hand FROM wms.inventory WHERE product_id = {p} AND warehouse_id = {w}"
+            ))
+            .unwrap()
+            .unwrap()
+        };
+        assert_eq!((on_hand(p, w), on_hand(q, w2)), (4, 0));
+    }
+
+    #[pg_test]
     fn test_items_form_by_name_without_cast() {
         let (p, w) = item("named", 1);
         let (_, status, _) = place(&format!(

@@ -221,9 +221,9 @@ static PEEK: Statement = Statement {
     params: &[INT8ARRAYOID, INT8ARRAYOID],
 };
 
-// PEEK of one item, found by its key. Under a lock only this one runs
-// (every look there is at one item); PEEK runs in the look at an order of
-// several lines before it queues, and is planned then.
+// PEEK of one item, found by its key. A call's looks under its own locks
+// are at one item, so only this one is planned before locking; PEEK is
+// planned by the look at an order of several lines before it queues.
 static PEEK_ONE: Statement = Statement {
     sql: concat!(
         include_str!("../sql/queries/peek_row.sql"),
@@ -238,21 +238,43 @@ fn peek(
     items: impl Iterator<Item = ItemKey>,
 ) -> BTreeMap<ItemKey, LockedItem> {
     let (products, warehouses): (Vec<i64>, Vec<i64>) = items.unzip();
-    let rows = match (products.as_slice(), warehouses.as_slice()) {
-        ([p], [w]) => plans::run(client, &PEEK_ONE, &[(*p).into(), (*w).into()]),
-        _ => plans::run(client, &PEEK, &[products.into(), warehouses.into()]),
+    let read = |rows: plans::Rows<'_>, seen: &mut BTreeMap<ItemKey, LockedItem>| {
+        for row in rows {
+            seen.insert(
+                (col(&row, 1), col(&row, 2)),
+                LockedItem {
+                    on_hand: col(&row, 3),
+                    reserved: col(&row, 4),
+                    expired: col(&row, 5),
+                },
+            );
+        }
     };
-    rows.map(|row| {
-        (
-            (col(&row, 1), col(&row, 2)),
-            LockedItem {
-                on_hand: col(&row, 3),
-                reserved: col(&row, 4),
-                expired: col(&row, 5),
-            },
-        )
-    })
-    .collect()
+    let mut seen = BTreeMap::new();
+    // Several items while an earlier call of this transaction holds its
+    // locks, on a backend that has not planned PEEK: one item at a time
+    // (PEEK_ONE is planned with what locking runs), so that nothing is
+    // planned while a queue is held.
+    if products.len() == 1 || (holds_locks() && !plans::prepared(&[&PEEK])) {
+        for (p, w) in products.into_iter().zip(warehouses) {
+            read(
+                plans::run(client, &PEEK_ONE, &[p.into(), w.into()]),
+                &mut seen,
+            );
+        }
+    } else {
+        read(
+            plans::run(client, &PEEK, &[products.into(), warehouses.into()]),
+            &mut seen,
+        );
+    }
+    seen
+}
+
+/// Whether this backend has planned the look at several items (tests).
+#[cfg(any(test, feature = "pg_test"))]
+pub fn several_peek_planned() -> bool {
+    plans::prepared(&[&PEEK])
 }
 
 /// What a fresh snapshot shows of an order's lines.
