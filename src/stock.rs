@@ -238,37 +238,31 @@ fn peek(
     items: impl Iterator<Item = ItemKey>,
 ) -> BTreeMap<ItemKey, LockedItem> {
     let (products, warehouses): (Vec<i64>, Vec<i64>) = items.unzip();
-    let read = |rows: plans::Rows<'_>, seen: &mut BTreeMap<ItemKey, LockedItem>| {
-        for row in rows {
-            seen.insert(
-                (col(&row, 1), col(&row, 2)),
-                LockedItem {
-                    on_hand: col(&row, 3),
-                    reserved: col(&row, 4),
-                    expired: col(&row, 5),
-                },
-            );
-        }
+    let item = |row: plans::Row<'_>| {
+        (
+            (col(&row, 1), col(&row, 2)),
+            LockedItem {
+                on_hand: col(&row, 3),
+                reserved: col(&row, 4),
+                expired: col(&row, 5),
+            },
+        )
     };
-    let mut seen = BTreeMap::new();
     // Several items while an earlier call of this transaction holds its
     // locks, on a backend that has not planned PEEK: one item at a time
     // (PEEK_ONE is planned with what locking runs), so that nothing is
     // planned while a queue is held.
     if products.len() == 1 || (holds_locks() && !plans::prepared(&[&PEEK])) {
+        let mut seen = BTreeMap::new();
         for (p, w) in products.into_iter().zip(warehouses) {
-            read(
-                plans::run(client, &PEEK_ONE, &[p.into(), w.into()]),
-                &mut seen,
-            );
+            seen.extend(plans::run(client, &PEEK_ONE, &[p.into(), w.into()]).map(item));
         }
+        seen
     } else {
-        read(
-            plans::run(client, &PEEK, &[products.into(), warehouses.into()]),
-            &mut seen,
-        );
+        plans::run(client, &PEEK, &[products.into(), warehouses.into()])
+            .map(item)
+            .collect()
     }
-    seen
 }
 
 /// Whether this backend has planned the look at several items (tests).
